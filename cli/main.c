@@ -1,0 +1,217 @@
+/*
+ * main.c: the sluice command line.
+ *
+ *     sluice [options]                 the REPL (statements from stdin when it is not a terminal)
+ *     sluice [options] -e SQL          runs the statements and exits
+ *     sluice [options] -f FILE         runs a script and exits (- reads stdin)
+ *
+ * Exit status: 0 when every statement succeeded, 1 when one failed, 2 for
+ * a usage error. Option parsing only: statements run through the session
+ * (engine/exec.h), the REPL lives in repl/.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/exec.h"
+#include "repl/repl.h"
+
+enum { EXIT_STATEMENT = 1, EXIT_USAGE = 2 };
+
+static const char usage_text[] =
+    "usage: sluice [options]\n"
+    "\n"
+    "Runs SQL statements in ksqlDB's dialect: interactively (the REPL) when\n"
+    "neither -e nor -f is given, else the given statements in order.\n"
+    "\n"
+    "options:\n"
+    "  -e, --execute SQL        run these statements (may be repeated)\n"
+    "  -f, --file FILE          run the statements in FILE ('-' reads stdin; may be repeated)\n"
+    "  -D, --define NAME=VALUE  define a variable for ${NAME} substitution (may be repeated)\n"
+    "  -d, --data-dir DIR       where the embedded store keeps its data\n"
+    "                           (default: $SLUICE_DATA_DIR, else ./sluice-data)\n"
+    "  -o, --output FORMAT      table (default) or json: one JSON document per statement\n"
+    "      --history FILE       the REPL's history file (default: ~/.sluice_history)\n"
+    "  -h, --help               show this help and exit\n"
+    "  -V, --version            show the version and exit\n"
+    "\n"
+    "exit status: 0 all statements succeeded, 1 a statement failed, 2 usage error\n";
+
+typedef struct input {
+    char kind;          /* 'e' or 'f' */
+    const char *arg;
+} input;
+
+static char *read_all(FILE *f, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return NULL;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int run_file(sl_session *s, const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "sluice: cannot open %s: %s\n", path, strerror(errno));
+        return EXIT_STATEMENT;
+    }
+    size_t len = 0;
+    char *text = read_all(f, &len);
+    int saved = errno;
+    if (f != stdin)
+        fclose(f);
+    if (!text) {
+        fprintf(stderr, "sluice: cannot read %s: %s\n", path, strerror(saved));
+        return EXIT_STATEMENT;
+    }
+    int rc = sl_session_execute(s, text, len, strcmp(path, "-") == 0 ? "<stdin>" : path);
+    free(text);
+    return rc ? EXIT_STATEMENT : 0;
+}
+
+static char *default_history(void)
+{
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    size_t n = strlen(home) + sizeof "/.sluice_history";
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/.sluice_history", home);
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"execute", required_argument, NULL, 'e'},
+        {"file", required_argument, NULL, 'f'},
+        {"define", required_argument, NULL, 'D'},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"output", required_argument, NULL, 'o'},
+        {"history", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    sl_session_opts opts = {0};
+    opts.output = SL_OUTPUT_TABLE;
+    opts.data_dir = getenv("SLUICE_DATA_DIR");
+    const char *history = NULL;
+    input *inputs = calloc((size_t)argc, sizeof *inputs);
+    const char **defines = calloc((size_t)argc, sizeof *defines);
+    int ninputs = 0, ndefines = 0;
+    if (!inputs || !defines) {
+        fprintf(stderr, "sluice: out of memory\n");
+        return EXIT_USAGE;
+    }
+
+    int c;
+    while ((c = getopt_long(argc, argv, "e:f:D:d:o:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'e':
+        case 'f':
+            inputs[ninputs].kind = (char)c;
+            inputs[ninputs++].arg = optarg;
+            break;
+        case 'D':
+            if (!strchr(optarg, '=') || optarg[0] == '=') {
+                fprintf(stderr, "sluice: -D wants NAME=VALUE, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            defines[ndefines++] = optarg;
+            break;
+        case 'd':
+            opts.data_dir = optarg;
+            break;
+        case 'o':
+            if (!strcmp(optarg, "table"))
+                opts.output = SL_OUTPUT_TABLE;
+            else if (!strcmp(optarg, "json"))
+                opts.output = SL_OUTPUT_JSON;
+            else {
+                fprintf(stderr, "sluice: --output wants table or json, got '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'H':
+            history = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("sluice %s\n", SLUICE_VERSION);
+            return 0;
+        default:
+            fputs(usage_text, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sluice: unexpected argument '%s' (statements go after -e)\n",
+                argv[optind]);
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+
+    sl_error err;
+    sl_error_clear(&err);
+    sl_session *s = sl_session_new(&opts, &err);
+    if (!s) {
+        fprintf(stderr, "sluice: %s\n", err.msg);
+        return EXIT_STATEMENT;
+    }
+    int rc = 0;
+    for (int i = 0; i < ndefines && rc == 0; i++) {
+        char *eq = strchr(defines[i], '=');
+        *eq = '\0';
+        if (sl_session_define(s, defines[i], eq + 1, &err) != 0) {
+            fprintf(stderr, "sluice: -D %s: %s\n", defines[i], err.msg);
+            rc = EXIT_USAGE;
+        }
+    }
+    for (int i = 0; i < ninputs && rc == 0; i++) {
+        if (inputs[i].kind == 'e')
+            rc = sl_session_execute(s, inputs[i].arg, strlen(inputs[i].arg), "<command line>")
+                     ? EXIT_STATEMENT : 0;
+        else
+            rc = run_file(s, inputs[i].arg);
+    }
+    if (rc == 0 && ninputs == 0) {
+        char *hist = history ? NULL : default_history();
+        rc = sl_repl_run(s, history ? history : hist) ? EXIT_STATEMENT : 0;
+        free(hist);
+    }
+    sl_session_free(s);
+    free(inputs);
+    free(defines);
+    return rc;
+}

@@ -1,0 +1,46 @@
+/*
+ * exec.h: sessions and the statement executor.
+ *
+ * A session holds what one user's statements change: the catalog it works
+ * on, its variables (DEFINE) and properties (SET), and how results are
+ * written. The CLI, the REPL and (later) the server all run statements
+ * through sl_session_execute.
+ */
+#ifndef SL_EXEC_H
+#define SL_EXEC_H
+
+#include <stdio.h>
+#include "error.h"
+
+typedef enum sl_output { SL_OUTPUT_TABLE, SL_OUTPUT_JSON } sl_output;
+
+typedef struct sl_session_opts {
+    const char *data_dir;       /* NULL: ./sluice-data (the embedded store, later issues) */
+    sl_output output;
+    FILE *out;                  /* results; NULL: stdout */
+    FILE *err;                  /* errors; NULL: stderr */
+} sl_session_opts;
+
+typedef struct sl_session sl_session;
+typedef struct sl_catalog sl_catalog;
+
+sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err);
+void sl_session_free(sl_session *s);
+
+/* -D NAME=VALUE and DEFINE: names are case-insensitive, as in ksqlDB. */
+int sl_session_define(sl_session *s, const char *name, const char *value, sl_error *err);
+const char *sl_session_variable(const sl_session *s, const char *name);
+
+/*
+ * Runs every statement of text in order, writing each result to the
+ * session's output and each error (rendered with line, column and caret,
+ * `srcname` naming the input) to its error stream. Stops at the first
+ * failed statement, as ksqlDB does for a script. Returns 0 when all
+ * succeeded, 1 otherwise.
+ */
+int sl_session_execute(sl_session *s, const char *text, size_t len, const char *srcname);
+
+/* The session's catalog (for completion in the REPL). */
+sl_catalog *sl_session_catalog(sl_session *s);
+
+#endif
