@@ -831,6 +831,7 @@ static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 #pragma weak sl_fn_register_url
 #pragma weak sl_fn_register_aggregate
 #pragma weak sl_fn_register_table
+#pragma weak sl_fn_register_misc
 
 static void build_builtin(void)
 {
@@ -838,7 +839,7 @@ static void build_builtin(void)
         sl_fn_register_string, sl_fn_register_regex, sl_fn_register_math,
         sl_fn_register_null, sl_fn_register_time, sl_fn_register_json,
         sl_fn_register_collection, sl_fn_register_lambda, sl_fn_register_url,
-        sl_fn_register_aggregate, sl_fn_register_table,
+        sl_fn_register_aggregate, sl_fn_register_table, sl_fn_register_misc,
     };
     builtin = sl_registry_new();
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)

@@ -155,6 +155,7 @@ void sl_fn_register_lambda(sl_registry *r);
 void sl_fn_register_url(sl_registry *r);
 void sl_fn_register_aggregate(sl_registry *r);
 void sl_fn_register_table(sl_registry *r);
+void sl_fn_register_misc(sl_registry *r);
 
 /* Helpers for implementations. */
 int sl_fn_error(sl_fcall *c, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* returns -1 */
