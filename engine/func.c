@@ -819,20 +819,6 @@ int sl_fn_error(sl_fcall *c, const char *fmt, ...)
 static sl_registry *builtin;
 static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
 
-/* DEVELOPMENT ONLY: weak while the families are written in parallel. */
-#pragma weak sl_fn_register_string
-#pragma weak sl_fn_register_regex
-#pragma weak sl_fn_register_math
-#pragma weak sl_fn_register_null
-#pragma weak sl_fn_register_time
-#pragma weak sl_fn_register_json
-#pragma weak sl_fn_register_collection
-#pragma weak sl_fn_register_lambda
-#pragma weak sl_fn_register_url
-#pragma weak sl_fn_register_aggregate
-#pragma weak sl_fn_register_table
-#pragma weak sl_fn_register_misc
-
 static void build_builtin(void)
 {
     void (*families[])(sl_registry *) = {
@@ -843,8 +829,7 @@ static void build_builtin(void)
     };
     builtin = sl_registry_new();
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (families[i])
-            families[i](builtin);
+        families[i](builtin);
     ensure_sorted(builtin);
 }
 

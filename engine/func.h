@@ -35,6 +35,9 @@ typedef enum sl_fn_kind { SL_FN_SCALAR, SL_FN_AGGREGATE, SL_FN_TABLE } sl_fn_kin
 enum {
     SL_FNF_NULL_ON_NULL = 1u << 0,  /* any NULL argument gives NULL without calling impl */
     SL_FNF_NONDETERMINISTIC = 1u << 1,  /* UUID, RANDOM, UNIX_TIMESTAMP(): never constant-folded */
+    SL_FNF_UNIT_ARG = 1u << 2,  /* argument 0 is a time-unit keyword, as in TIMESTAMPADD(SECONDS, 5, ts):
+                                   the compiler passes an unqualified, unquoted identifier there
+                                   as a STRING constant holding its name ('SECONDS') */
 };
 
 struct sl_cexpr;
