@@ -167,9 +167,8 @@ Test(fn_time, interval_arithmetic)
     run_ok(cases, sizeof cases / sizeof cases[0]);
 }
 
-/* ksqlDB's spelling: the unit as a bare keyword. Needs the compiler to honour
- * SL_FNF_UNIT_ARG (engine/func.h); enable once engine/expr.c does. */
-Test(fn_time, unit_keywords, .disabled = true)
+/* ksqlDB's spelling: the unit as a bare keyword (SL_FNF_UNIT_ARG in func.h). */
+Test(fn_time, unit_keywords)
 {
     static const ok_case cases[] = {
         {"UNIX_TIMESTAMP(TIMESTAMPADD(SECONDS, 5, FROM_UNIXTIME(1000)))", "6000"},
