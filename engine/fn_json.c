@@ -20,6 +20,7 @@
  *
  * Not here: the JSON record format (formats/), which never uses this code.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -644,6 +645,53 @@ static int fn_is_json(sl_fcall *c, const sl_value *a, int na, sl_value *out)
     return 0;
 }
 
+/* Whether one element of a JSON array equals a SQL value: strings to strings,
+ * numbers by value (integers exactly), booleans to booleans, null to NULL. */
+static bool jv_equals_value(const jv *j, const sl_value *v)
+{
+    switch (v->kind) {
+    case SL_NULL:
+        return j->k == J_NULL;
+    case SL_BOOLEAN:
+        return (j->k == J_TRUE && v->u.b) || (j->k == J_FALSE && !v->u.b);
+    case SL_STRING:
+        return j->k == J_STR && j->n == v->u.s.len && !memcmp(j->s, v->u.s.ptr, j->n);
+    case SL_INT:
+    case SL_BIGINT: {
+        if (j->k != J_NUM || j->n >= 32 || memchr(j->s, '.', j->n) || memchr(j->s, 'e', j->n) ||
+            memchr(j->s, 'E', j->n))
+            return false;
+        char buf[32];
+        memcpy(buf, j->s, j->n);
+        buf[j->n] = '\0';
+        errno = 0;
+        long long x = strtoll(buf, NULL, 10);
+        return errno == 0 && x == (v->kind == SL_INT ? (long long)v->u.i32 : (long long)v->u.i64);
+    }
+    case SL_DOUBLE: {
+        if (j->k != J_NUM || j->n >= 64)
+            return false;
+        char buf[64];
+        memcpy(buf, j->s, j->n);
+        buf[j->n] = '\0';
+        return strtod(buf, NULL) == v->u.d;
+    }
+    default:
+        return false;
+    }
+}
+
+static int fn_array_contains(sl_fcall *c, const sl_value *a, int na, sl_value *out)
+{
+    bool found = false;
+    jv *v = sl_is_null(&a[0]) ? NULL : jparse(c->arena, a[0].u.s.ptr, a[0].u.s.len);
+    if (v && v->k == J_ARR)
+        for (uint32_t i = 0; i < v->cnt && !found; i++)
+            found = jv_equals_value(v->items[i], &a[1]);
+    *out = sl_bool(found);
+    return 0;
+}
+
 /* PostgreSQL's || on jsonb: objects merge (later keys win), anything else
  * becomes array concatenation (non-arrays as one-element arrays). */
 static int fn_concat(sl_fcall *c, const sl_value *a, int na, sl_value *out)
@@ -897,6 +945,13 @@ static const sl_overload ov_extract[] = {
 static const sl_overload ov_array_length[] = {
     {"json_string STRING -> INT", fn_array_length, NN, NULL, NULL, NULL, NULL},
 };
+static const sl_overload ov_array_contains[] = {
+    {"json_array STRING, val BOOLEAN -> BOOLEAN", fn_array_contains, 0, NULL, NULL, NULL, NULL},
+    {"json_array STRING, val INT -> BOOLEAN", fn_array_contains, 0, NULL, NULL, NULL, NULL},
+    {"json_array STRING, val BIGINT -> BOOLEAN", fn_array_contains, 0, NULL, NULL, NULL, NULL},
+    {"json_array STRING, val DOUBLE -> BOOLEAN", fn_array_contains, 0, NULL, NULL, NULL, NULL},
+    {"json_array STRING, val STRING -> BOOLEAN", fn_array_contains, 0, NULL, NULL, NULL, NULL},
+};
 static const sl_overload ov_concat[] = {
     {"STRING, STRING... -> STRING", fn_concat, 0, NULL, NULL, NULL, NULL},
 };
@@ -920,6 +975,10 @@ static const sl_function json_functions[] = {
      ov_extract, 1},
     {"JSON_ARRAY_LENGTH", SL_FN_SCALAR, "JSON",
      "The number of elements of a top-level JSON array, or NULL.", ov_array_length, 1},
+    {"JSON_ARRAY_CONTAINS", SL_FN_SCALAR, "JSON",
+     "Whether a JSON array (given as a string) holds an element equal to a value; false when "
+     "the string is not a JSON array.",
+     ov_array_contains, 5},
     {"JSON_CONCAT", SL_FN_SCALAR, "JSON",
      "Merges JSON objects (later keys win) or concatenates JSON values as arrays, like "
      "PostgreSQL's || on jsonb.",

@@ -141,6 +141,25 @@ Test(fn_json, array_length_keys_records)
     RUN(cases);
 }
 
+Test(fn_json, array_contains)
+{
+    static const ecase cases[] = {
+        {"JSON_ARRAY_CONTAINS('[1, 2, 3]', 3)", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('[1, 2, 3]', 4)", "false", NULL},
+        {"JSON_ARRAY_CONTAINS('[1.5, 2]', 1.5E0)", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('[1.0]', 1)", "false", NULL},
+        {"JSON_ARRAY_CONTAINS('[\"a\", \"b\"]', 'b')", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('[\"a\"]', 'A')", "false", NULL},
+        {"JSON_ARRAY_CONTAINS('[true, false]', false)", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('[null]', CAST(NULL AS STRING))", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('[5000000000]', 5000000000)", "true", NULL},
+        {"JSON_ARRAY_CONTAINS('{\"a\": 1}', 1)", "false", NULL},
+        {"JSON_ARRAY_CONTAINS('[1, 2', 1)", "false", NULL},
+        {"JSON_ARRAY_CONTAINS(CAST(NULL AS STRING), 1)", "false", NULL},
+    };
+    RUN(cases);
+}
+
 Test(fn_json, concat)
 {
     static const ecase cases[] = {
