@@ -1,0 +1,1 @@
+select * from pageviews emit changes limit 10;

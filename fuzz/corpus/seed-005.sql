@@ -1,0 +1,1 @@
+SELECT pv.*, u.name FROM pageviews pv JOIN users u ON pv.userid = u.id EMIT CHANGES;

@@ -1,0 +1,1 @@
+SELECT pv.* FROM pageviews AS pv EMIT CHANGES;

@@ -1,0 +1,1 @@
+SELECT * FROM s WHERE a IN (1, 2, 3);

@@ -1,0 +1,1 @@
+SELECT addr->street, addr->city->zip FROM s;

@@ -1,0 +1,1 @@
+SELECT s.addr->street FROM s;

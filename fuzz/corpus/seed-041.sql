@@ -1,0 +1,1 @@
+SELECT STRUCT(name := 'x', age := 3) AS p FROM s;

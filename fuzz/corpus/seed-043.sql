@@ -1,0 +1,1 @@
+SELECT TRANSFORM(m, (k, v) => UCASE(k), (k, v) => v + 1) FROM s;

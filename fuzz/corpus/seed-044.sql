@@ -1,0 +1,1 @@
+SELECT REDUCE(arr, 0, (s, x) => s + x) FROM s;

@@ -1,0 +1,1 @@
+SELECT `lower case`, `with``tick` FROM `My Stream`;

@@ -1,0 +1,1 @@
+SELECT "double quoted" FROM s;

@@ -1,0 +1,1 @@
+SELECT key, type, size, session, topic, value FROM s;

@@ -1,0 +1,1 @@
+SELECT map, array, struct FROM s;

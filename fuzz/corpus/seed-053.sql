@@ -1,0 +1,1 @@
+SELECT REPLACE(name, 'a', 'b'), IFNULL(a, 0) FROM s;

@@ -1,0 +1,1 @@
+SELECT * FROM a INNER JOIN b WITHIN 1 HOUR ON a.id = b.id;

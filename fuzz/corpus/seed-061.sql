@@ -1,0 +1,1 @@
+SELECT * FROM a LEFT JOIN b WITHIN 10 SECONDS ON a.id = b.id;

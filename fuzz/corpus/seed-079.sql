@@ -1,0 +1,1 @@
+SELECT a, b, COUNT(*) FROM s GROUP BY a, b;

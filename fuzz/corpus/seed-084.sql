@@ -1,0 +1,1 @@
+SELECT * FROM s WHERE a > 0 PARTITION BY (a, b);

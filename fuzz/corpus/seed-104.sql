@@ -1,0 +1,1 @@
+CREATE STREAM s (a INT) WITH ('kafka_topic'='s', "VALUE_FORMAT"='JSON', REPLICAS=-1, WRAP_SINGLE_VALUE=false);

@@ -1,0 +1,1 @@
+CREATE TABLE IF NOT EXISTS t (k BIGINT PRIMARY KEY, v STRING) WITH (kafka_topic='t', format='JSON');

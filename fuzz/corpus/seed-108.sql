@@ -1,0 +1,1 @@
+CREATE OR REPLACE TABLE t (k INT PRIMARY KEY, v STRING) WITH (kafka_topic='t', format='JSON');

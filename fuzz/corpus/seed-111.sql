@@ -1,0 +1,1 @@
+CREATE TABLE t WITH (kafka_topic='t', format='AVRO');

@@ -1,0 +1,1 @@
+CREATE STREAM enriched AS SELECT * FROM pageviews EMIT CHANGES;

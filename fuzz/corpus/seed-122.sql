@@ -1,0 +1,1 @@
+INSERT INTO s SELECT a, b FROM other WHERE a > 1 PARTITION BY b;

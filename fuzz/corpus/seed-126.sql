@@ -1,0 +1,1 @@
+INSERT INTO s VALUES (ARRAY[1, 2], MAP('k' := 1.5), STRUCT(x := 1), NULL, TRUE);

@@ -1,0 +1,1 @@
+INSERT INTO `quoted` (`a b`) VALUES ('x');

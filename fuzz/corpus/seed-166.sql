@@ -1,0 +1,1 @@
+PAUSE ALL;

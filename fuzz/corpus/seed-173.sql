@@ -1,0 +1,1 @@
+PRINT `pageviews` LIMIT 1;

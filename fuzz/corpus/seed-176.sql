@@ -1,0 +1,1 @@
+SET 'processing.guarantee'='exactly_once_v2';

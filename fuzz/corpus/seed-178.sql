@@ -1,0 +1,1 @@
+DEFINE topic = 'pageviews';

@@ -1,0 +1,1 @@
+UNDEFINE topic;

@@ -1,0 +1,1 @@
+ASSERT SCHEMA SUBJECT 'pageviews-value';

@@ -1,0 +1,1 @@
+RUN SCRIPT '/path/to/script.sql';

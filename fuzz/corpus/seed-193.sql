@@ -1,0 +1,1 @@
+run script 'relative.sql';
