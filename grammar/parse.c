@@ -264,8 +264,8 @@ typedef struct lexstate {
 static int string_vars(lexstate *ls, sl_tok *v, const char *raw, uint32_t rawoff, bool *changed)
 {
     *changed = false;
-    if (!memchr(v->z, '$', v->n))
-        return 0;
+    if (!ls->p || !ls->p->lookup || !memchr(v->z, '$', v->n))
+        return 0;   /* no variables in this parse (sl_parse_expr): literals stay as written */
     sl_buf out = SL_BUF_INIT;
     const char *s = v->z;
     uint32_t n = v->n;
@@ -290,10 +290,13 @@ static int string_vars(lexstate *ls, sl_tok *v, const char *raw, uint32_t rawoff
                 const char *hit = memmem(raw, v->span.len, pat, strlen(pat));
                 if (hit && v->span.off != SL_NOPOS && rawoff == v->span.off)
                     ref = (sl_span){rawoff + (uint32_t)(hit - raw), (uint32_t)strlen(pat)};
-                const char *val = ls->p && ls->p->lookup ? ls->p->lookup(ls->p->ud, name) : NULL;
+                const char *val = ls->p->lookup(ls->p->ud, name);
                 if (!val) {
-                    sl_buf_fini(&out);
-                    return perr(ls->err, ref, "undefined variable '%s'", name);
+                    /* inside a literal an undefined reference stays as written:
+                     * regex replacements and templates use ${...} too */
+                    sl_buf_append(&out, s + i, j - i + 1);
+                    i = j;
+                    continue;
                 }
                 long bad = bad_utf8((const unsigned char *)val, strlen(val));
                 if (bad >= 0) {
