@@ -42,5 +42,7 @@ int sl_session_execute(sl_session *s, const char *text, size_t len, const char *
 
 /* The session's catalog (for completion in the REPL). */
 sl_catalog *sl_session_catalog(sl_session *s);
+/* Where the session writes results (the REPL writes `help` there too). */
+FILE *sl_session_out(sl_session *s);
 
 #endif

@@ -1,0 +1,551 @@
+/*
+ * test_exec.c: sessions end to end: statements in, rendered tables, JSON
+ * documents and errors out; SHOW / DESCRIBE, constant SELECT, variables,
+ * SET/UNSET, DESCRIBE FUNCTION, statements checked but not run yet, RUN
+ * SCRIPT, and the REPL loop on piped input with its completion.
+ */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/catalog.h"
+#include "engine/exec.h"
+#include "repl/repl.h"
+
+typedef struct sess {
+    sl_session *s;
+    FILE *o, *e;
+    char *ob, *eb;
+    size_t ol, el;
+} sess;
+
+static void sess_open(sess *t, sl_output mode)
+{
+    memset(t, 0, sizeof *t);
+    t->o = open_memstream(&t->ob, &t->ol);
+    t->e = open_memstream(&t->eb, &t->el);
+    sl_session_opts opts = {.output = mode, .out = t->o, .err = t->e};
+    sl_error err;
+    t->s = sl_session_new(&opts, &err);
+    cr_assert_not_null(t->s);
+}
+
+/* Runs sql; out/err hold everything written so far. */
+static int sess_run(sess *t, const char *sql)
+{
+    int rc = sl_session_execute(t->s, sql, strlen(sql), "t.sql");
+    fflush(t->o);
+    fflush(t->e);
+    return rc;
+}
+
+static void sess_close(sess *t)
+{
+    sl_session_free(t->s);
+    fclose(t->o);
+    fclose(t->e);
+    free(t->ob);
+    free(t->eb);
+}
+
+#define WITH_T(topic) " WITH (KAFKA_TOPIC='" topic "', VALUE_FORMAT='JSON', PARTITIONS=2)"
+
+#define expect_in(hay, needle) \
+    cr_expect(strstr((hay), (needle)) != NULL, "expected\n%s\nin:\n%s", (needle), (hay))
+#define expect_not_in(hay, needle) \
+    cr_expect(strstr((hay), (needle)) == NULL, "did not expect\n%s\nin:\n%s", (needle), (hay))
+
+/* ---- constant SELECT ---- */
+
+Test(exec, constant_select_table)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, "SELECT 1 + 2 AS x, UCASE('a');"), 0, "%s", t.eb);
+    cr_expect_str_eq(t.ob, "+---+------------+\n"
+                           "| X | KSQL_COL_1 |\n"
+                           "+---+------------+\n"
+                           "| 3 | A          |\n"
+                           "+---+------------+\n");
+    cr_expect_str_eq(t.eb, "");
+    sess_close(&t);
+}
+
+Test(exec, constant_select_json)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, "SELECT 1 + 2 AS x, UCASE('a'), CAST(NULL AS INT) AS n, "
+                              "1.50 AS d;"), 0, "%s", t.eb);
+    expect_in(t.ob, "\"@type\":\"rows\"");
+    expect_in(t.ob, "\"columns\":[{\"name\":\"X\",\"type\":\"INTEGER\"},"
+                    "{\"name\":\"KSQL_COL_1\",\"type\":\"VARCHAR\"},"
+                    "{\"name\":\"N\",\"type\":\"INTEGER\"},"
+                    "{\"name\":\"D\",\"type\":\"DECIMAL(3, 2)\"}]");
+    /* decimals stay exact, NULL is null */
+    expect_in(t.ob, "\"rows\":[[3,\"A\",null,1.50]]");
+    /* one document, one line */
+    cr_expect_eq(strchr(t.ob, '\n'), t.ob + strlen(t.ob) - 1);
+    sess_close(&t);
+}
+
+Test(exec, json_string_escapes)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, "SELECT 'say \"hi\"' AS q, 'é' AS e;"), 0, "%s", t.eb);
+    expect_in(t.ob, "[[\"say \\\"hi\\\"\",\"é\"]]");
+    sess_close(&t);
+}
+
+Test(exec, row_error_fails_statement)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    /* 2147483647 + 1 overflows INT: a row error, not a crash */
+    cr_expect_eq(sess_run(&t, "SELECT 1 AS ok;\nSELECT 2147483647 + 1 AS x;"), 1);
+    expect_in(t.ob, "| OK |");
+    expect_in(t.eb, "t.sql:2:");
+    expect_not_in(t.ob, "| X ");
+    sess_close(&t);
+}
+
+/* ---- scripts stop at the first error, which is rendered with a caret ---- */
+
+Test(exec, stops_at_first_error)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_expect_eq(sess_run(&t, "SELECT UCASE('first') AS a;\n"
+                              "SELECT nosuchfunction(1);\n"
+                              "SELECT UCASE('third') AS c;\n"), 1);
+    expect_in(t.ob, "FIRST");
+    expect_not_in(t.ob, "THIRD");
+    expect_in(t.eb, "t.sql:2:8:");
+    expect_in(t.eb, "NOSUCHFUNCTION");
+    expect_in(t.eb, "SELECT nosuchfunction(1);");
+    expect_in(t.eb, "^");
+    sess_close(&t);
+}
+
+Test(exec, syntax_error_position)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_expect_eq(sess_run(&t, "SELECT 1 AS a;\nSELECT 1 +* 2;\n"), 1);
+    expect_in(t.eb, "t.sql:2:");
+    expect_in(t.eb, "SELECT 1 +* 2");
+    sess_close(&t);
+}
+
+Test(exec, error_json_document)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_expect_eq(sess_run(&t, "DROP STREAM nope;"), 1);
+    expect_in(t.eb, "{\"@type\":\"statement_error\",\"error_code\":40001,");
+    expect_in(t.eb, "\"message\":\"stream 'NOPE' does not exist\"");
+    expect_in(t.eb, "\"statementText\":\"DROP STREAM nope");
+    expect_in(t.eb, "\"line\":1,\"column\":13");
+    cr_expect_str_eq(t.ob, "");
+    sess_close(&t);
+}
+
+/* ---- variables ---- */
+
+Test(exec, variables)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    sl_error err;
+    cr_assert_eq(sl_session_define(t.s, "greeting", "hello", &err), 0);
+    cr_expect_str_eq(sl_session_variable(t.s, "GREETING"), "hello");
+    cr_assert_eq(sess_run(&t, "DEFINE n = '41';\n"
+                              "SELECT ${n} + 1 AS v, UCASE('${greeting}') AS g;\n"
+                              "SHOW VARIABLES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| 42 | HELLO |");
+    expect_in(t.ob, "| Variable Name | Value |");
+    expect_in(t.ob, "| GREETING      | hello |");
+    expect_in(t.ob, "| N             | 41    |");
+    cr_expect_eq(sess_run(&t, "UNDEFINE n;\nSELECT ${n} AS v;"), 1);
+    expect_in(t.eb, "t.sql:2:8:");      /* at the ${n} that is no longer defined */
+    cr_expect(strcasestr(t.eb, "variable 'n'") != NULL, "%s", t.eb);
+    sess_close(&t);
+}
+
+/* ---- SET / UNSET / SHOW PROPERTIES ---- */
+
+Test(exec, set_unset)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, "SHOW PROPERTIES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| auto.offset.reset ");
+    expect_in(t.ob, "| DEFAULT | latest ");
+    cr_assert_eq(sess_run(&t, "SET 'auto.offset.reset' = 'earliest';"), 0, "%s", t.eb);
+    expect_in(t.ob, "Successfully changed local property 'auto.offset.reset' from 'latest' to "
+                    "'earliest'.");
+    cr_assert_eq(sess_run(&t, "SHOW PROPERTIES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| SESSION | earliest ");
+    cr_assert_eq(sess_run(&t, "UNSET 'auto.offset.reset';"), 0, "%s", t.eb);
+    expect_in(t.ob, "(value was 'earliest')");
+    cr_assert_eq(sess_run(&t, "UNSET 'auto.offset.reset';"), 0, "%s", t.eb);
+    expect_in(t.ob, "was not set: nothing changed");
+    cr_expect_eq(sess_run(&t, "SET 'auto.offset.reset' = 'whenever';"), 1);
+    expect_in(t.eb, "whenever");
+    sess_close(&t);
+}
+
+/* ---- SHOW / DESCRIBE ---- */
+
+static const char *DDL =
+    "CREATE STREAM clicks (user_id VARCHAR KEY, url VARCHAR, ts BIGINT)\n"
+    "  WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON', PARTITIONS=2, TIMESTAMP='ts');\n"
+    "CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR, age INT)" WITH_T("users") ";\n";
+
+Test(exec, show_and_describe)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    expect_in(t.ob, "Stream created\nTable created\n");
+    cr_assert_eq(sess_run(&t, "SHOW STREAMS;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| Stream Name | Kafka Topic | Key Format | Value Format | Windowed |\n");
+    expect_in(t.ob, "| CLICKS      | clicks      | KAFKA      | JSON         | false    |\n");
+    expect_not_in(t.ob, "| USERS");
+    cr_assert_eq(sess_run(&t, "SHOW TABLES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| USERS      | users       | KAFKA      | JSON         | false    |\n");
+    cr_assert_eq(sess_run(&t, "DESCRIBE clicks;"), 0, "%s", t.eb);
+    expect_in(t.ob, "Name : CLICKS\n"
+                    "+---------+---------------+\n"
+                    "| Field   | Type          |\n"
+                    "+---------+---------------+\n"
+                    "| USER_ID | VARCHAR (key) |\n"
+                    "| URL     | VARCHAR       |\n"
+                    "| TS      | BIGINT        |\n"
+                    "+---------+---------------+\n");
+    cr_assert_eq(sess_run(&t, "DESCRIBE users;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| ID    | VARCHAR (primary key) |");
+    cr_assert_eq(sess_run(&t, "DESCRIBE EXTENDED clicks;"), 0, "%s", t.eb);
+    expect_in(t.ob, "Kafka topic     : clicks (partitions: 2, replication: 1)");
+    expect_in(t.ob, "Timestamp field : TS");
+    expect_in(t.ob, "Type            : STREAM");
+    cr_assert_eq(sess_run(&t, "DESCRIBE TABLES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "Name : USERS");
+    cr_expect_eq(sess_run(&t, "DESCRIBE nope;"), 1);
+    expect_in(t.eb, "t.sql:1:10:");
+    expect_in(t.eb, "'NOPE' does not exist");
+    sess_close(&t);
+}
+
+Test(exec, show_json)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_assert_eq(sess_run(&t, "SHOW TABLES;"), 0, "%s", t.eb);
+    expect_in(t.ob, "\"@type\":\"tables\"");
+    expect_in(t.ob, "\"tables\":[{\"name\":\"USERS\",\"topic\":\"users\",\"keyFormat\":\"KAFKA\","
+                    "\"valueFormat\":\"JSON\",\"isWindowed\":false}]");
+    cr_assert_eq(sess_run(&t, "DESCRIBE users;"), 0, "%s", t.eb);
+    expect_in(t.ob, "\"@type\":\"sourceDescription\"");
+    expect_in(t.ob, "{\"name\":\"ID\",\"type\":\"VARCHAR\",\"kind\":\"PRIMARY_KEY\","
+                    "\"headerKey\":null}");
+    expect_in(t.ob, "{\"name\":\"AGE\",\"type\":\"INTEGER\",\"kind\":\"VALUE\",");
+    cr_assert_eq(sess_run(&t, "DESCRIBE EXTENDED clicks;"), 0, "%s", t.eb);
+    expect_in(t.ob, "\"topic\":\"clicks\",\"partitions\":\"2\",\"replication\":\"1\"");
+    sess_close(&t);
+}
+
+Test(exec, types)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, "CREATE TYPE address AS STRUCT<street VARCHAR, zip INT>;\n"
+                              "SHOW TYPES;\n"
+                              "CREATE STREAM s (id INT KEY, home address)" WITH_T("s") ";\n"
+                              "DESCRIBE s;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| ADDRESS   | STRUCT<`STREET` VARCHAR, `ZIP` INTEGER> |");
+    expect_in(t.ob, "| HOME  | STRUCT<`STREET` VARCHAR, `ZIP` INTEGER> |");
+    cr_expect_eq(sess_run(&t, "DROP TYPE address;"), 1);
+    expect_in(t.eb, "uses it");
+    sess_close(&t);
+}
+
+/* ---- functions ---- */
+
+Test(exec, functions)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, "SHOW FUNCTIONS;"), 0, "%s", t.eb);
+    expect_in(t.ob, "| Function Name ");
+    expect_in(t.ob, "| UCASE ");
+    expect_in(t.ob, "| SUBSTRING ");
+    cr_assert_eq(sess_run(&t, "DESCRIBE FUNCTION substring;"), 0, "%s", t.eb);
+    expect_in(t.ob, "Name     : SUBSTRING\n");
+    expect_in(t.ob, "Type     : SCALAR\n");
+    expect_in(t.ob, "| Variation ");
+    expect_in(t.ob, "| SUBSTRING(");
+    cr_expect_eq(sess_run(&t, "DESCRIBE FUNCTION nosuch;"), 1);
+    expect_in(t.eb, "t.sql:1:19:");
+    sess_close(&t);
+}
+
+Test(exec, describe_function_json)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, "DESCRIBE FUNCTION ucase;"), 0, "%s", t.eb);
+    expect_in(t.ob, "\"@type\":\"describe_function\"");
+    expect_in(t.ob, "\"name\":\"UCASE\"");
+    expect_in(t.ob, "\"functions\":[{\"signature\":\"UCASE(");
+    sess_close(&t);
+}
+
+/* ---- checked, but not executed yet ---- */
+
+typedef struct later_case {
+    const char *sql;        /* runs after DDL */
+    const char *why;
+    bool unsupported;       /* true: passes the checks and is refused as not yet run */
+} later_case;
+
+static const later_case LATER[] = {
+    {"SELECT url FROM clicks EMIT CHANGES;", "not executed yet", true},
+    {"SELECT * FROM clicks WHERE ts > 5 EMIT CHANGES;", "not executed yet", true},
+    {"SELECT c.url, u.name FROM clicks c JOIN users u ON c.user_id = u.id EMIT CHANGES;",
+     "not executed yet", true},
+    {"CREATE STREAM c2 AS SELECT url FROM clicks;", "not executed yet", true},
+    {"CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id;",
+     "not executed yet", true},
+    {"INSERT INTO clicks (user_id, url, ts) VALUES ('u', 'x', 5);", "not executed yet", true},
+    {"SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id HAVING COUNT(*) > 1 "
+     "EMIT CHANGES;", "not executed yet", true},
+    {"SELECT EXPLODE(ARRAY[1, 2]) AS x FROM clicks EMIT CHANGES;", "not executed yet", true},
+    {"SELECT nope FROM clicks EMIT CHANGES;", "NOPE", false},
+    {"SELECT COUNT(*) AS n FROM clicks EMIT CHANGES;", "GROUP BY", false},
+    {"SELECT user_id, SUM(url) AS n FROM clicks GROUP BY user_id EMIT CHANGES;", "SUM", false},
+    {"SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id HAVING COUNT(*) "
+     "EMIT CHANGES;", "HAVING", false},
+    {"SELECT url FROM nowhere EMIT CHANGES;", "'NOWHERE' does not exist", false},
+    {"SELECT url FROM clicks WHERE url EMIT CHANGES;", "BOOLEAN", false},
+    {"CREATE STREAM users2 AS SELECT * FROM users;", "CREATE TABLE AS SELECT", false},
+    {"CREATE STREAM clicks AS SELECT url FROM clicks;", "already exists", false},
+    {"INSERT INTO clicks (user_id, url) VALUES ('u', 'x', 5);", "expected 2 values", false},
+    {"INSERT INTO clicks (user_id, url, ts) VALUES ('u', 'x', 'late');", "`TS`", false},
+    {"INSERT INTO users SELECT * FROM users;", "streams only", false},
+};
+
+/* Criterion runs each case in a fresh process: pass indexes, not pointers. */
+static int LATER_IDX[sizeof LATER / sizeof LATER[0]];
+
+ParameterizedTestParameters(exec, checked_not_run)
+{
+    for (size_t i = 0; i < sizeof LATER_IDX / sizeof LATER_IDX[0]; i++)
+        LATER_IDX[i] = (int)i;
+    return cr_make_param_array(int, LATER_IDX, sizeof LATER_IDX / sizeof LATER_IDX[0]);
+}
+
+ParameterizedTest(int *idx, exec, checked_not_run)
+{
+    const later_case *c = &LATER[*idx];
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_expect_eq(sess_run(&t, c->sql), 1, "%s must not pretend success", c->sql);
+    cr_expect(strstr(t.eb, c->why) != NULL, "%s: expected '%s' in:\n%s", c->sql, c->why, t.eb);
+    cr_expect((strstr(t.eb, "not supported") != NULL) == c->unsupported,
+              "%s: wrong kind of error:\n%s", c->sql, t.eb);
+    expect_in(t.eb, "t.sql:1:");
+    sess_close(&t);
+}
+
+/* ---- statements about queries and topics, while none can run ---- */
+
+typedef struct misc_case {
+    const char *sql;        /* runs after DDL */
+    int rc;
+    const char *says;       /* in the output (rc 0) or the error (rc 1) */
+} misc_case;
+
+static const misc_case MISC[] = {
+    {"SHOW QUERIES;", 0, "| Query ID | Query Type | Status | Sink Name | Query String |"},
+    {"TERMINATE ALL;", 0, "No queries are running"},
+    {"TERMINATE q1;", 1, "t.sql:1:11: error: cannot terminate query"},
+    {"EXPLAIN q1;", 1, "does not exist"},
+    {"EXPLAIN SELECT url FROM clicks EMIT CHANGES;", 1, "not supported"},
+    {"EXPLAIN SELECT nope FROM clicks EMIT CHANGES;", 1, "t.sql:1:16:"},
+    {"PRINT 'nope';", 1, "topic 'nope' does not exist"},
+    {"PRINT clicks FROM BEGINNING;", 1, "not supported"},
+    {"SHOW TOPICS;", 1, "not supported"},
+    {"DROP STREAM clicks DELETE TOPIC;", 0, "Source `CLICKS` (topic: clicks) was dropped."},
+    {"LIST STREAMS EXTENDED;", 0, "Type            : STREAM"},
+    {"CREATE SOURCE STREAM ro (a INT) WITH (KAFKA_TOPIC='ro', VALUE_FORMAT='JSON', "
+     "PARTITIONS=1);\nINSERT INTO ro VALUES (1);", 1, "t.sql:2:13: error: cannot insert into "
+     "read-only"},
+};
+
+static int MISC_IDX[sizeof MISC / sizeof MISC[0]];
+
+ParameterizedTestParameters(exec, misc)
+{
+    for (size_t i = 0; i < sizeof MISC_IDX / sizeof MISC_IDX[0]; i++)
+        MISC_IDX[i] = (int)i;
+    return cr_make_param_array(int, MISC_IDX, sizeof MISC_IDX / sizeof MISC_IDX[0]);
+}
+
+ParameterizedTest(int *idx, exec, misc)
+{
+    const misc_case *c = &MISC[*idx];
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_expect_eq(sess_run(&t, c->sql), c->rc, "%s\nout:\n%s\nerr:\n%s", c->sql, t.ob, t.eb);
+    const char *where = c->rc ? t.eb : t.ob;
+    cr_expect(strstr(where, c->says) != NULL, "%s: expected '%s' in:\n%s", c->sql, c->says,
+              where);
+    sess_close(&t);
+}
+
+/* ---- rendering details ---- */
+
+Test(exec, table_cells)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    /* control characters are escaped, widths count characters not bytes */
+    cr_assert_eq(sess_run(&t, "SELECT 'a\nb' AS ml, 'é' AS e, CAST(NULL AS INT) AS n;"), 0,
+                 "%s", t.eb);
+    cr_expect_str_eq(t.ob, "+------+---+------+\n"
+                           "| ML   | E | N    |\n"
+                           "+------+---+------+\n"
+                           "| a\\nb | é | null |\n"
+                           "+------+---+------+\n");
+    sess_close(&t);
+}
+
+Test(exec, json_one_document_per_statement)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, "DEFINE x = '1';\nSET 'auto.offset.reset' = 'earliest';\n"
+                              "SELECT 1 AS a;\nSHOW VARIABLES;"), 0, "%s", t.eb);
+    int lines = 0;
+    for (const char *p = t.ob; *p; p++)
+        lines += *p == '\n';
+    cr_expect_eq(lines, 4, "%s", t.ob);
+    expect_in(t.ob, "{\"@type\":\"currentStatus\",\"statementText\":\"DEFINE x = '1'");
+    expect_in(t.ob, "\"variables\":[{\"name\":\"X\",\"value\":\"1\"}]");
+    sess_close(&t);
+}
+
+/* ---- RUN SCRIPT ---- */
+
+Test(exec, run_script)
+{
+    char path[] = "/tmp/sluice_test_XXXXXX.sql";
+    int fd = mkstemps(path, 4);
+    cr_assert(fd >= 0);
+    const char *script = "SELECT 'inner' AS w;\nSELECT nosuch(1);\n";
+    cr_assert_eq(write(fd, script, strlen(script)), (ssize_t)strlen(script));
+    close(fd);
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    char sql[256];
+    snprintf(sql, sizeof sql, "RUN SCRIPT '%s';\nSELECT 'after' AS a;", path);
+    cr_expect_eq(sess_run(&t, sql), 1);
+    expect_in(t.ob, "inner");
+    expect_not_in(t.ob, "after");
+    expect_in(t.eb, path);          /* the error names the script file */
+    expect_in(t.eb, ":2:");
+    unlink(path);
+    sess_close(&t);
+}
+
+/* ---- the REPL on piped input ---- */
+
+Test(exec, repl_stream)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    const char *input = "SELECT 1 AS x;\n"
+                        "SELECT\n"
+                        "  2 AS y;\n"
+                        "\n"
+                        "help\n"
+                        "SELECT nosuch(1);\n"
+                        "SELECT 3 AS z;\n"
+                        "exit\n"
+                        "SELECT 4 AS w;\n";
+    FILE *in = fmemopen((void *)input, strlen(input), "r");
+    int rc = sl_repl_run_stream(t.s, in, NULL);
+    fclose(in);
+    fflush(t.o);
+    fflush(t.e);
+    cr_expect_eq(rc, 1, "a failed statement makes the piped run fail");
+    expect_in(t.ob, "| X |");
+    expect_in(t.ob, "| Y |");
+    expect_in(t.ob, "| Z |");             /* errors do not end the REPL */
+    expect_not_in(t.ob, "| W |");         /* exit does */
+    expect_in(t.ob, "Statements end with ';'");
+    expect_in(t.eb, "NOSUCH");
+    sess_close(&t);
+}
+
+Test(exec, repl_prompts)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    const char *input = "SELECT\n1 AS x;\n";
+    FILE *in = fmemopen((void *)input, strlen(input), "r");
+    char *pb = NULL;
+    size_t pl = 0;
+    FILE *pr = open_memstream(&pb, &pl);
+    cr_expect_eq(sl_repl_run_stream(t.s, in, pr), 0);
+    fclose(in);
+    fclose(pr);
+    cr_expect_str_eq(pb, "sluice>    ...> sluice> ");
+    free(pb);
+    sess_close(&t);
+}
+
+static bool has(char **list, const char *s)
+{
+    for (char **p = list; *p; p++)
+        if (strcmp(*p, s) == 0)
+            return true;
+    return false;
+}
+
+Test(exec, completion)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    int n;
+    char **c = sl_repl_completions(t.s, "SEL", &n);
+    cr_expect(has(c, "SELECT"));
+    sl_repl_completions_free(c);
+    c = sl_repl_completions(t.s, "sel", &n);
+    cr_expect(has(c, "select"), "lower-case prefix completes in lower case");
+    sl_repl_completions_free(c);
+    c = sl_repl_completions(t.s, "UCA", &n);
+    cr_expect(has(c, "UCASE"));
+    sl_repl_completions_free(c);
+    c = sl_repl_completions(t.s, "CLI", &n);
+    cr_expect(has(c, "CLICKS"));
+    sl_repl_completions_free(c);
+    c = sl_repl_completions(t.s, "user_", &n);
+    cr_expect(has(c, "user_id"));
+    cr_expect_eq(n, 1);
+    sl_repl_completions_free(c);
+    c = sl_repl_completions(t.s, "zzzz", &n);
+    cr_expect_eq(n, 0);
+    cr_expect_null(c[0]);
+    sl_repl_completions_free(c);
+    sess_close(&t);
+}
