@@ -532,7 +532,7 @@ static int check_common(const sl_catalog *c, const withs *w, fmtinfo *fi, bool n
             return -1;
     }
     if ((p = with_get(w, "WRAP_SINGLE_VALUE"))) {
-        bool b;
+        bool b = false;
         if (want_bool(p, &b, err) < 0)
             return -1;
         fi->wrap = b;

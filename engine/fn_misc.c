@@ -47,7 +47,7 @@ static int unit_radius(sl_fcall *c, const sl_value *unit, double *radius)
 static int geo_distance(sl_fcall *c, const sl_value *args, int nargs, sl_value *out)
 {
     double lat1 = args[0].u.d, lon1 = args[1].u.d, lat2 = args[2].u.d, lon2 = args[3].u.d;
-    double radius;
+    double radius = EARTH_RADIUS_KM;
     if (unit_radius(c, nargs > 4 ? &args[4] : NULL, &radius))
         return -1;
     if (!(lat1 >= -90 && lat1 <= 90 && lat2 >= -90 && lat2 <= 90))

@@ -1,0 +1,266 @@
+/*
+ * log.h: partitioned, append-only logs behind one backend-neutral interface.
+ *
+ * Does: topics (create, describe, list, delete), transactional appends with
+ * offsets, reads by offset, consumers' committed positions, retention, and a
+ * wait for new commits. Two backends implement it with the same semantics:
+ * the embedded one (log/embedded.c, topics in RocksDB in a data directory)
+ * and, later, Kafka through librdkafka. The runtime only sees the types
+ * below; no RocksDB or librdkafka type crosses this header.
+ * Does not: serialize keys or values (formats/), plan or run queries.
+ *
+ * Ownership (the one rule): records and descriptions returned by reads are
+ * copied into the caller's arena and live as long as it; nothing returned
+ * by this module needs freeing except the sl_log (sl_log_close) and a
+ * transaction (ended by exactly one of commit or abort). Inputs are copied
+ * when the call returns.
+ *
+ * Semantics shared by all backends:
+ * - A record has key and value (each nullable bytes; a null value is a
+ *   tombstone), a timestamp in ms (an append with timestamp < 0 gets the
+ *   current time, as the Kafka producer does), headers (key, nullable
+ *   value), and the partition and offset the log assigned.
+ * - Offsets are assigned at append, increasing per partition. Offsets may
+ *   have gaps (an aborted transaction that was not the last to reserve in
+ *   its partition leaves one); readers skip them.
+ * - Readers see only committed records below a partition's end offset. The
+ *   end offset is the "last stable offset": while a transaction that
+ *   reserved offsets in a partition is open, records committed after its
+ *   first reserved offset stay invisible until it commits or aborts. The
+ *   runtime's contract is one writer per partition at a time; concurrent
+ *   transactions on the same partition are correct but delay each other.
+ * - Appending with partition -1 picks one: a non-null key goes to Kafka's
+ *   default partition (murmur2, log/partitioner.h), null keys go
+ *   round-robin over the topic's partitions.
+ * - Reading below a partition's start offset (retention removed those
+ *   records) reads from the start offset; the returned records carry their
+ *   real offsets.
+ *
+ * Thread safety: one sl_log may be used from several threads at once
+ * (readers and committing writers). A transaction belongs to one thread.
+ * All transactions must be ended before sl_log_close.
+ */
+#ifndef SL_LOG_H
+#define SL_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine/arena.h"
+#include "engine/error.h"
+
+typedef struct sl_log sl_log;
+typedef struct sl_log_txn sl_log_txn;
+typedef struct sl_log_ops sl_log_ops;
+
+typedef struct sl_log_header {
+    const char *key;            /* header name: bytes, need not be NUL-terminated */
+    size_t key_len;
+    const void *value;          /* NULL with value_len -1: a null header value */
+    int32_t value_len;          /* -1: null */
+} sl_log_header;
+
+typedef struct sl_record {
+    const void *key;            /* NULL with key_len -1: a null key */
+    int32_t key_len;            /* -1: null */
+    const void *value;
+    int32_t value_len;          /* -1: null (a tombstone) */
+    int64_t timestamp;          /* ms since the epoch */
+    const sl_log_header *headers;
+    int32_t n_headers;
+    int32_t partition;          /* filled by reads; ignored by appends */
+    int64_t offset;             /* filled by reads; ignored by appends */
+} sl_record;
+
+typedef enum sl_cleanup_policy {
+    SL_CLEANUP_DELETE = 0,      /* retention by time and size */
+    SL_CLEANUP_COMPACT = 1      /* stored; compaction itself comes later */
+} sl_cleanup_policy;
+
+typedef struct sl_topic_config {
+    int32_t partitions;         /* > 0 */
+    int64_t retention_ms;       /* retention.ms; -1: keep forever */
+    int64_t retention_bytes;    /* retention.bytes per partition; -1: no limit */
+    sl_cleanup_policy cleanup;  /* cleanup.policy */
+} sl_topic_config;
+
+/* Kafka's defaults: 1 partition, retention.ms 7 days, no size limit, delete. */
+sl_topic_config sl_topic_config_default(void);
+
+typedef struct sl_partition_info {
+    int32_t partition;
+    int64_t start_offset;       /* first offset still readable */
+    int64_t end_offset;         /* one past the last readable offset */
+    int64_t bytes;              /* stored size of the readable records */
+} sl_partition_info;
+
+typedef struct sl_topic_info {
+    const char *name;
+    sl_topic_config config;
+    sl_partition_info *partitions;  /* config.partitions entries */
+} sl_topic_info;
+
+/* ---- opening and closing ---- */
+
+typedef struct sl_log_embedded_opts {
+    bool sync;                  /* fsync every commit (property log.fsync); default
+                                   false: the write-ahead log is on, so a killed
+                                   process loses nothing, a lost machine may lose
+                                   the last commits */
+} sl_log_embedded_opts;
+
+/*
+ * Opens (creating it and its parents if needed) the embedded log in data
+ * directory `dir`; RocksDB lives in DIR/db (see log/embedded.c for the
+ * layout). One process owns a data directory: DIR/LOCK is flock'ed
+ * exclusively and names the holder; a second opener (another process, or
+ * this one again) fails with
+ * "data directory DIR is in use by process PID (PROGRAM, started TIME)".
+ * Returns NULL and fills err on failure. opts may be NULL (defaults).
+ */
+sl_log *sl_log_open_embedded(const char *dir, sl_error *err);
+sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *opts,
+                                  sl_error *err);
+/* Closes the log and releases the data directory. Accepts NULL. */
+void sl_log_close(sl_log *log);
+
+/* ---- topics ---- */
+
+/*
+ * Creates a topic. If it exists with the same partition count this is a
+ * no-op (its other settings are kept) and *created (may be NULL) is false;
+ * with a different partition count it is an error. Names: 1 to 249
+ * characters of [A-Za-z0-9._-], as Kafka allows.
+ */
+int sl_log_create_topic(sl_log *log, const char *name, const sl_topic_config *cfg,
+                        bool *created, sl_error *err);
+/* Deletes a topic, its records and the positions kept for it; an error when
+ * it does not exist. A topic created again later with the same name starts
+ * empty at offset 0. */
+int sl_log_delete_topic(sl_log *log, const char *name, sl_error *err);
+/* Topic names, sorted, copied into a: *names[0..*n). */
+int sl_log_list_topics(sl_log *log, sl_arena *a, const char ***names, int *n, sl_error *err);
+/* Configuration and per-partition offsets; an error when it does not exist. */
+int sl_log_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_topic_info *out,
+                          sl_error *err);
+
+/* ---- writing: transactions ---- */
+
+/* Starts a transaction; never fails (NULL only if log is NULL). */
+sl_log_txn *sl_log_txn_begin(sl_log *log);
+/*
+ * Appends a copy of rec to topic's partition (-1: chosen as described
+ * above). The offset is reserved now and returned in *offset_out, the
+ * partition in *partition_out (both may be NULL); the record becomes
+ * readable when the transaction commits.
+ */
+int sl_log_txn_append(sl_log_txn *t, const char *topic, int32_t partition,
+                      const sl_record *rec, int32_t *partition_out, int64_t *offset_out,
+                      sl_error *err);
+/* Records a consumer's committed position (the next offset it will read)
+ * for group (e.g. a query id) on topic/partition, written with the commit. */
+int sl_log_txn_set_position(sl_log_txn *t, const char *group, const char *topic,
+                            int32_t partition, int64_t next_offset, sl_error *err);
+/*
+ * Extension point for the state stores: a raw put (val non-NULL) or delete
+ * (val NULL) in keyspace `space` (a name other than "default" and
+ * "records"; created on first use), written atomically with the
+ * transaction's records and positions. Backends without a shared store
+ * (Kafka) answer SL_ERR_UNSUPPORTED.
+ */
+int sl_log_txn_put_raw(sl_log_txn *t, const char *space, const void *key, size_t key_len,
+                       const void *val, size_t val_len, sl_error *err);
+/*
+ * Writes everything appended and set in this transaction atomically (all
+ * or nothing), then makes the new records visible and wakes sl_log_wait.
+ * Frees t whether it succeeded or not; on failure nothing was written.
+ */
+int sl_log_txn_commit(sl_log_txn *t, sl_error *err);
+/* Drops everything in t and frees it. Accepts NULL. Reserved offsets are
+ * given back when no later reservation was made in the same partition. */
+void sl_log_txn_abort(sl_log_txn *t);
+
+/* ---- reading ---- */
+
+/*
+ * Reads up to max_records committed records of topic/partition starting at
+ * from_offset (or at the start offset, if from_offset is below it) into
+ * out[0..*n), with keys, values and headers copied into a. *n is 0 when
+ * nothing is there yet.
+ */
+int sl_log_read(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
+                int max_records, sl_arena *a, sl_record *out, int *n, sl_error *err);
+/* End and start offsets of a partition; -1 with err filled on an unknown
+ * topic or partition. */
+int64_t sl_log_end_offset(sl_log *log, const char *topic, int32_t partition, sl_error *err);
+int64_t sl_log_start_offset(sl_log *log, const char *topic, int32_t partition, sl_error *err);
+/* The committed position of group on topic/partition; -1 when none (or when
+ * the topic does not exist). */
+int64_t sl_log_position(sl_log *log, const char *group, const char *topic, int32_t partition);
+
+/*
+ * Change counter: increases with every commit, every topic deletion and
+ * every abort that moves a partition's end offset (an aborted transaction
+ * can unblock records committed after its first offset). Waiting without
+ * missing one: seq = sl_log_commit_seq(log); read; if nothing,
+ * sl_log_wait_since(log, seq, ms).
+ */
+uint64_t sl_log_commit_seq(sl_log *log);
+/* Blocks until the commit counter differs from seq or timeout_ms passes
+ * (< 0: no timeout). Returns 1 when a commit happened, 0 on timeout. */
+int sl_log_wait_since(sl_log *log, uint64_t seq, int timeout_ms);
+/* Blocks until the next commit (from now) or the timeout; 1 or 0 as above. */
+int sl_log_wait(sl_log *log, int timeout_ms);
+
+/* ---- retention ---- */
+
+/*
+ * Deletes, in every partition of every topic with cleanup.policy=delete,
+ * the longest prefix of records whose timestamp is older than
+ * now_ms - retention.ms, or which must go to bring the partition's size to
+ * at most retention.bytes; start offsets advance past them. A record that
+ * is not yet expired stops the prefix (later ones wait for it), as Kafka's
+ * segments do. Returns the number of records deleted, or -1.
+ */
+int64_t sl_log_enforce_retention(sl_log *log, int64_t now_ms, sl_error *err);
+
+/* ---- for backends: the dispatch table ---- */
+
+struct sl_log_ops {
+    const char *name;   /* "embedded", "kafka" */
+    void (*close)(sl_log *log);
+    int (*create_topic)(sl_log *log, const char *name, const sl_topic_config *cfg,
+                        bool *created, sl_error *err);
+    int (*delete_topic)(sl_log *log, const char *name, sl_error *err);
+    int (*list_topics)(sl_log *log, sl_arena *a, const char ***names, int *n, sl_error *err);
+    int (*describe_topic)(sl_log *log, const char *name, sl_arena *a, sl_topic_info *out,
+                          sl_error *err);
+    sl_log_txn *(*txn_begin)(sl_log *log);
+    int (*txn_append)(sl_log_txn *t, const char *topic, int32_t partition,
+                      const sl_record *rec, int32_t *partition_out, int64_t *offset_out,
+                      sl_error *err);
+    int (*txn_set_position)(sl_log_txn *t, const char *group, const char *topic,
+                            int32_t partition, int64_t next_offset, sl_error *err);
+    int (*txn_put_raw)(sl_log_txn *t, const char *space, const void *key, size_t key_len,
+                       const void *val, size_t val_len, sl_error *err);   /* may be NULL */
+    int (*txn_commit)(sl_log_txn *t, sl_error *err);
+    void (*txn_abort)(sl_log_txn *t);
+    int (*read)(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
+                int max_records, sl_arena *a, sl_record *out, int *n, sl_error *err);
+    int (*offsets)(sl_log *log, const char *topic, int32_t partition, int64_t *start,
+                   int64_t *end, sl_error *err);
+    int64_t (*position)(sl_log *log, const char *group, const char *topic, int32_t partition);
+    uint64_t (*commit_seq)(sl_log *log);
+    int (*wait_since)(sl_log *log, uint64_t seq, int timeout_ms);
+    int64_t (*enforce_retention)(sl_log *log, int64_t now_ms, sl_error *err);
+};
+
+/* Every backend's handle starts with this; its txn handles with sl_log_txn. */
+struct sl_log {
+    const sl_log_ops *ops;
+};
+struct sl_log_txn {
+    sl_log *log;
+};
+
+#endif
