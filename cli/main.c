@@ -133,8 +133,8 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
-    int c;
-    while ((c = getopt_long(argc, argv, "e:f:D:d:o:hV", longopts, NULL)) != -1) {
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, "e:f:D:d:o:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 'e':
         case 'f':
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
         case 'D':
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "sluice: -D wants NAME=VALUE, got '%s'\n", optarg);
-                return EXIT_USAGE;
+                rc = EXIT_USAGE;
+                break;
             }
             defines[ndefines++] = optarg;
             break;
@@ -158,7 +159,7 @@ int main(int argc, char **argv)
                 opts.output = SL_OUTPUT_JSON;
             else {
                 fprintf(stderr, "sluice: --output wants table or json, got '%s'\n", optarg);
-                return EXIT_USAGE;
+                rc = EXIT_USAGE;
             }
             break;
         case 'H':
@@ -166,30 +167,32 @@ int main(int argc, char **argv)
             break;
         case 'h':
             fputs(usage_text, stdout);
-            return 0;
+            goto done;
         case 'V':
             printf("sluice %s\n", SLUICE_VERSION);
-            return 0;
+            goto done;
         default:
             fputs(usage_text, stderr);
-            return EXIT_USAGE;
+            rc = EXIT_USAGE;
         }
     }
-    if (optind < argc) {
+    if (rc == 0 && optind < argc) {
         fprintf(stderr, "sluice: unexpected argument '%s' (statements go after -e)\n",
                 argv[optind]);
         fputs(usage_text, stderr);
-        return EXIT_USAGE;
+        rc = EXIT_USAGE;
     }
+    if (rc != 0)
+        goto done;
 
     sl_error err;
     sl_error_clear(&err);
     sl_session *s = sl_session_new(&opts, &err);
     if (!s) {
         fprintf(stderr, "sluice: %s\n", err.msg);
-        return EXIT_STATEMENT;
+        rc = EXIT_STATEMENT;
+        goto done;
     }
-    int rc = 0;
     for (int i = 0; i < ndefines && rc == 0; i++) {
         char *eq = strchr(defines[i], '=');
         *eq = '\0';
@@ -211,6 +214,7 @@ int main(int argc, char **argv)
         free(hist);
     }
     sl_session_free(s);
+done:
     free(inputs);
     free(defines);
     return rc;

@@ -557,7 +557,7 @@ static int dec_align(const sl_cexpr *n, sl_evalctx *cx, sl_value *x, sl_value *y
 static int add_decimal(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 {
     BINARY_OPERANDS(x, y)
-    int s;
+    int s = 0;
     sl_int128 r;
     if (dec_align(n, cx, &x, &y, &s))
         return -1;
@@ -569,7 +569,7 @@ static int add_decimal(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 static int sub_decimal(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 {
     BINARY_OPERANDS(x, y)
-    int s;
+    int s = 0;
     sl_int128 r;
     if (dec_align(n, cx, &x, &y, &s))
         return -1;
@@ -605,7 +605,7 @@ static int mod_decimal(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
     BINARY_OPERANDS(x, y)
     if (y.u.dec == 0)
         return row_err(cx, n, "division by zero");
-    int s;
+    int s = 0;
     if (dec_align(n, cx, &x, &y, &s))
         return -1;
     return dec_result(n, cx, x.u.dec % y.u.dec, s, out);

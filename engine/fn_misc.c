@@ -93,7 +93,7 @@ static int read_bytes(sl_fcall *c, const sl_value *args, int nargs, size_t n, co
 
 static int int_from_bytes(sl_fcall *c, const sl_value *args, int nargs, sl_value *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (read_bytes(c, args, nargs, 4, "INT_FROM_BYTES", &v))
         return -1;
     *out = sl_int((int32_t)(uint32_t)v);
@@ -102,7 +102,7 @@ static int int_from_bytes(sl_fcall *c, const sl_value *args, int nargs, sl_value
 
 static int bigint_from_bytes(sl_fcall *c, const sl_value *args, int nargs, sl_value *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (read_bytes(c, args, nargs, 8, "BIGINT_FROM_BYTES", &v))
         return -1;
     *out = sl_bigint((int64_t)v);
@@ -111,7 +111,7 @@ static int bigint_from_bytes(sl_fcall *c, const sl_value *args, int nargs, sl_va
 
 static int double_from_bytes(sl_fcall *c, const sl_value *args, int nargs, sl_value *out)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (read_bytes(c, args, nargs, 8, "DOUBLE_FROM_BYTES", &v))
         return -1;
     double d;

@@ -161,7 +161,7 @@ static pty *sig_type_tok(sigparse *sp, const char *t)
         }
     }
     if (!strcmp(t, "DECIMAL")) {
-        char buf[8];
+        char buf[64];
         if (!strcmp(sig_peek(sp, buf, sizeof buf), "(")) {
             sig_next(sp);
             int p = atoi(sig_next(sp));

@@ -1,0 +1,2 @@
+# Nexmark q0: every bid, passed through (run with jq -c).
+.
