@@ -24,7 +24,13 @@ typedef struct sl_session_opts {
 typedef struct sl_session sl_session;
 typedef struct sl_catalog sl_catalog;
 
+typedef struct sl_engine sl_engine;
+
+/* A session on its own engine, opened on opts->data_dir (closed with the session). */
 sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err);
+/* A session on a shared engine (not closed with the session). */
+sl_session *sl_session_open(sl_engine *e, const sl_session_opts *opts, sl_error *err);
+sl_engine *sl_session_engine(sl_session *s);
 void sl_session_free(sl_session *s);
 
 /* -D NAME=VALUE and DEFINE: names are case-insensitive, as in ksqlDB. */

@@ -20,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     sl_session_opts opts = {0};
     opts.output = (size & 1) ? SL_OUTPUT_JSON : SL_OUTPUT_TABLE;
+    opts.data_dir = "";     /* catalog only: no log, no files */
     opts.out = sink;
     opts.err = sink;
     sl_error err;
