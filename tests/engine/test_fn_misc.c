@@ -7,32 +7,7 @@
 
 #include "engine/expr.h"
 
-typedef struct ecase {
-    const char *expr;
-    const char *want;       /* JSON rendering, or NULL when an error is wanted */
-    const char *error;      /* a fragment of the error */
-} ecase;
-
-static void run_cases(const ecase *cases, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        sl_buf out = SL_BUF_INIT;
-        sl_error err;
-        sl_error_clear(&err);
-        int rc = sl_eval_text(cases[i].expr, &out, &err);
-        if (cases[i].want) {
-            cr_expect_eq(rc, 0, "%s: unexpected error: %s", cases[i].expr, err.msg);
-            if (rc == 0)
-                cr_expect_str_eq(sl_buf_cstr(&out), cases[i].want, "%s", cases[i].expr);
-        } else {
-            cr_expect_neq(rc, 0, "%s: wanted an error, got %s", cases[i].expr, sl_buf_cstr(&out));
-            if (rc != 0)
-                cr_expect(strstr(err.msg, cases[i].error) != NULL, "%s: error '%s' lacks '%s'",
-                          cases[i].expr, err.msg, cases[i].error);
-        }
-        sl_buf_fini(&out);
-    }
-}
+#include "eval_cases.h"
 
 Test(fn_misc, as_value)
 {
@@ -41,7 +16,7 @@ Test(fn_misc, as_value)
         {"AS_VALUE('k')", "\"k\"", NULL},
         {"AS_VALUE(CAST(NULL AS STRING))", "null", NULL},
     };
-    run_cases(cases, sizeof cases / sizeof cases[0]);
+    RUN(cases);
 }
 
 Test(fn_misc, geo_distance)
@@ -60,7 +35,7 @@ Test(fn_misc, geo_distance)
         {"GEO_DISTANCE(0.0, 181.0, 0.0, 0.0)", NULL, "longitude"},
         {"GEO_DISTANCE(0.0, 0.0, 0.0, 0.0, 'parsecs')", NULL, "unknown unit"},
     };
-    run_cases(cases, sizeof cases / sizeof cases[0]);
+    RUN(cases);
 }
 
 Test(fn_misc, from_bytes)
@@ -75,5 +50,5 @@ Test(fn_misc, from_bytes)
         {"INT_FROM_BYTES(TO_BYTES('AAAB9A==', 'base64'), 'MIDDLE_ENDIAN')", NULL, "byte order"},
         {"INT_FROM_BYTES(CAST(NULL AS BYTES))", "null", NULL},
     };
-    run_cases(cases, sizeof cases / sizeof cases[0]);
+    RUN(cases);
 }
