@@ -105,30 +105,6 @@ static const char *tname(cctx *c, const sl_type *t)
     return sl_type_str(c->a, t);
 }
 
-static const char *op_name(sl_op op)
-{
-    switch (op) {
-    case SL_OP_ADD: return "+";
-    case SL_OP_SUB: return "-";
-    case SL_OP_MUL: return "*";
-    case SL_OP_DIV: return "/";
-    case SL_OP_MOD: return "%";
-    case SL_OP_CONCAT: return "||";
-    case SL_OP_EQ: return "=";
-    case SL_OP_NE: return "<>";
-    case SL_OP_LT: return "<";
-    case SL_OP_LE: return "<=";
-    case SL_OP_GT: return ">";
-    case SL_OP_GE: return ">=";
-    case SL_OP_AND: return "AND";
-    case SL_OP_OR: return "OR";
-    case SL_OP_NEG: return "-";
-    case SL_OP_PLUS: return "+";
-    case SL_OP_NOT: return "NOT";
-    default: return "?";
-    }
-}
-
 /* ---- node construction and folding ---- */
 
 static int eval_const(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
@@ -696,7 +672,7 @@ static sl_cexpr *compile_arith(cctx *c, const sl_expr *e, sl_cexpr *l, sl_cexpr 
                            wrap_cast(c, r, rt, e->span));
     if (op == SL_OP_CONCAT || !sl_type_is_numeric(lt) || !sl_type_is_numeric(rt)) {
         sl_error_set(c->err, SL_ERR_ANALYSIS, e->span,
-                     "operator '%s' cannot be applied to %s and %s", op_name(op),
+                     "operator '%s' cannot be applied to %s and %s", sl_op_text(op),
                      tname(c, l->type), tname(c, r->type));
         return NULL;
     }
@@ -815,7 +791,7 @@ static sl_cexpr *compile_unary(cctx *c, const sl_expr *e)
         return a;
     if (!sl_type_is_numeric(t)) {
         sl_error_set(c->err, SL_ERR_ANALYSIS, e->span, "operator '%s' cannot be applied to %s",
-                     op_name(e->op), tname(c, t));
+                     sl_op_text(e->op), tname(c, t));
         return NULL;
     }
     if (e->op == SL_OP_PLUS)
@@ -1028,7 +1004,7 @@ static sl_cexpr *compile_binary(cctx *c, const sl_expr *e)
     case SL_OP_OR: {
         if (!is_bool_or_null(l->type) || !is_bool_or_null(r->type)) {
             sl_error_set(c->err, SL_ERR_ANALYSIS, e->span,
-                         "operator %s cannot be applied to %s and %s", op_name(e->op),
+                         "operator %s cannot be applied to %s and %s", sl_op_text(e->op),
                          tname(c, l->type), tname(c, r->type));
             return NULL;
         }

@@ -979,7 +979,7 @@ static void put_type(sl_buf *out, const sl_ast_type *t)
     }
 }
 
-static const char *op_text(sl_op op)
+const char *sl_op_text(sl_op op)
 {
     switch (op) {
     case SL_OP_ADD: return "+";
@@ -1038,14 +1038,14 @@ void sl_expr_print(sl_buf *out, const sl_expr *e)
             sl_expr_print(out, e->a);
             sl_buf_putc(out, ')');
         } else {
-            sl_buf_puts(out, op_text(e->op));
+            sl_buf_puts(out, sl_op_text(e->op));
             sl_expr_print(out, e->a);
         }
         break;
     case SL_E_BINARY:
         sl_buf_putc(out, '(');
         sl_expr_print(out, e->a);
-        sl_buf_printf(out, " %s ", op_text(e->op));
+        sl_buf_printf(out, " %s ", sl_op_text(e->op));
         sl_expr_print(out, e->b);
         sl_buf_putc(out, ')');
         break;
@@ -1204,7 +1204,7 @@ static const char *dump_op(sl_op op)
     case SL_OP_NEG: return "neg";
     case SL_OP_PLUS: return "pos";
     case SL_OP_NOT: return "not";
-    default: return op_text(op);
+    default: return sl_op_text(op);
     }
 }
 

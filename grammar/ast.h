@@ -259,6 +259,8 @@ sl_stmt *sl_stmt_new(sl_arena *a, sl_stmt_kind kind, sl_span span);
 sl_select *sl_select_new(sl_arena *a, sl_span span);
 
 /* ---- printing ---- */
+/* The operator as written in SQL: "+", "<>", "AND", "NOT"... */
+const char *sl_op_text(sl_op op);
 /* Writes the expression back as SQL (canonical spacing, identifiers quoted when needed):
  * used for column names of unaliased expressions (KSQL_COL_0 aside), EXPLAIN and tests. */
 void sl_expr_print(sl_buf *out, const sl_expr *e);
