@@ -61,6 +61,11 @@ sl_offset_reset sl_plan_reset(const sl_plan *p);
  * go to the callback given to the runtime (transient queries).
  */
 int sl_plan_bind_sink(sl_plan *p, const sl_source *sink, sl_span span, sl_error *err);
+/* Whether the plan can run as a persistent query: ksqlDB's "Key missing from
+ * projection" rule (the key columns, or the PARTITION BY expressions, must be
+ * selected). sl_plan_bind_sink checks it too; call this before creating a
+ * CREATE ... AS SELECT sink. 0, or -1 with err (span: the select list). */
+int sl_plan_check_persistent(const sl_plan *p, sl_error *err);
 const sl_source *sl_plan_sink(const sl_plan *p);    /* NULL for transient queries */
 
 /* EXPLAIN: the steps, one per line, with their expressions and schemas. */

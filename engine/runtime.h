@@ -52,6 +52,7 @@ typedef struct sl_query_stats {
     uint64_t records_failed;    /* skipped, each with a processing-log entry */
     uint64_t records_filtered;  /* dropped by WHERE (not failures) */
     int64_t lag;                /* input records not yet processed, summed over partitions */
+    uint64_t records_skipped;   /* null values (tombstones) on a stream: skipped, not failures */
     char error[256];            /* why the query stopped, in state SL_QUERY_ERROR */
 } sl_query_stats;
 

@@ -1,0 +1,58 @@
+/*
+ * filter.c: WHERE.
+ *
+ * Does: evaluates the compiled condition on each row's input values; keeps
+ * rows where it is TRUE, drops (and counts as filtered) rows where it is
+ * FALSE or NULL, and reports rows where evaluation fails (EVALUATION).
+ * Does not: compile the condition (the planner does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "operator.h"
+
+typedef struct filter_op {
+    sl_operator op;
+    const sl_cexpr *where;
+} filter_op;
+
+static int filter_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    filter_op *f = (filter_op *)op;
+    sl_evalctx cx = {0};
+    cx.arena = b->arena;
+    cx.slots = b->slots;
+    cx.nslots = b->nslots;
+    int w = 0;
+    for (int i = 0; i < b->n; i++) {
+        cx.row = &b->rows[i].in;
+        sl_value v;
+        if (sl_cexpr_eval(f->where, &cx, &v)) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "error evaluating WHERE: %s", cx.err.msg);
+            sl_batch_fail(b, i, SL_FAIL_EVALUATION, msg);
+            continue;
+        }
+        if (v.kind == SL_BOOLEAN && v.u.b)
+            b->rows[w++] = b->rows[i];
+        else
+            b->filtered++;
+    }
+    b->n = w;
+    (void)err;
+    return 0;
+}
+
+static void filter_close(sl_operator *op) { free(op); }
+
+static const sl_op_vtab filter_vtab = {"FILTER", filter_push, NULL, filter_close};
+
+sl_operator *sl_op_filter_new(const sl_cexpr *where)
+{
+    filter_op *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->op.vt = &filter_vtab;
+    f->where = where;
+    return &f->op;
+}

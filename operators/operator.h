@@ -1,0 +1,155 @@
+/*
+ * operator.h: the small interface every operator implements, and the batch
+ * they pass along.
+ *
+ * A task (runtime.c) owns a chain of operators made once per task: source
+ * (decode records into rows), filter (WHERE), rekey (PARTITION BY), project
+ * (the select list), sink (encode and append, or hand rows to a callback).
+ * A batch goes through the chain with sl_op_push; each operator works on
+ * the batch in place (filter drops rows, project fills output values) and
+ * may fail single rows: the row is dropped and reported through the
+ * batch's fail callback (the runtime counts it and writes the processing
+ * log). A push returns -1 only on errors the task cannot get past (the log
+ * refused an append); the runtime then aborts the batch.
+ *
+ * Memory: everything a push makes lives in the batch arena, reset by the
+ * runtime after the batch commits. An operator's own state (decoders,
+ * encoders, buffers) is made in its _new and released by close.
+ *
+ * Does not: read or commit (the runtime does), know SQL text or the catalog.
+ */
+#ifndef SL_OPERATOR_H
+#define SL_OPERATOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/arena.h"
+#include "engine/datetime.h"
+#include "engine/error.h"
+#include "engine/expr.h"
+#include "engine/schema.h"
+#include "formats/format.h"
+#include "log/log.h"
+
+typedef enum sl_fail_kind {
+    SL_FAIL_DESERIALIZATION,
+    SL_FAIL_EVALUATION,
+    SL_FAIL_SERIALIZATION
+} sl_fail_kind;
+
+const char *sl_fail_kind_name(sl_fail_kind k);  /* "DESERIALIZATION" ... */
+
+/* One row of a batch. */
+typedef struct sl_brow {
+    sl_row in;                  /* the decoded input row: input schema order, pseudocolumns */
+    sl_value *out;              /* the output row: output schema order (project / rekey fill it) */
+    const sl_record *rec;       /* the record it came from */
+} sl_brow;
+
+typedef struct sl_batch sl_batch;
+/* Called once per failed row; the row is dropped by the operator. */
+typedef void (*sl_fail_cb)(void *ud, sl_batch *b, const sl_record *rec, sl_fail_kind kind,
+                           const char *message);
+
+struct sl_batch {
+    sl_arena *arena;            /* the batch arena */
+    const sl_record *recs;      /* input records */
+    int nrecs;
+    sl_brow *rows;              /* live rows, after each operator */
+    int n;
+    int nout;                   /* output columns (for project / rekey) */
+    sl_fail_cb fail;
+    void *fail_ud;
+    sl_value *slots;            /* lambda slots for evaluation */
+    int nslots;
+    /* counters for this batch */
+    uint64_t filtered;          /* dropped by WHERE */
+    uint64_t skipped;           /* null-value records (tombstones) */
+    uint64_t failed;            /* dropped with a processing-log entry */
+    uint64_t emitted;           /* written by the sink */
+    bool stop;                  /* set by a sink that wants no more rows (LIMIT, callback) */
+};
+
+/* Reports the failure of row i (counts it, calls b->fail); the calling
+ * operator then drops the row. */
+void sl_batch_fail(sl_batch *b, int i, sl_fail_kind kind, const char *message);
+/* The same for a record that never became a row (decode errors). */
+void sl_batch_fail_record(sl_batch *b, const sl_record *rec, sl_fail_kind kind,
+                          const char *message);
+
+typedef struct sl_operator sl_operator;
+typedef struct sl_op_vtab {
+    const char *name;
+    int (*push)(sl_operator *op, sl_batch *b, sl_error *err);
+    int (*flush)(sl_operator *op, sl_batch *b, sl_error *err);   /* may be NULL: stateless */
+    void (*close)(sl_operator *op);
+} sl_op_vtab;
+
+struct sl_operator {
+    const sl_op_vtab *vt;
+};
+
+static inline int sl_op_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    return op->vt->push(op, b, err);
+}
+static inline int sl_op_flush(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    return op->vt->flush ? op->vt->flush(op, b, err) : 0;
+}
+static inline void sl_op_close(sl_operator *op)          /* accepts NULL */
+{
+    if (op)
+        op->vt->close(op);
+}
+
+/* ---- source: records -> input rows ---- */
+
+typedef struct sl_source_spec {
+    const sl_schema *schema;    /* the input schema: key, value and header columns */
+    const bool *wanted;         /* per column; NULL: all */
+    sl_format_opts key_opts;
+    sl_format_opts value_opts;
+    int ts_col;                 /* event-time column, -1: the record timestamp */
+    const sl_dtfmt *ts_fmt;     /* for a VARCHAR event-time column */
+    bool skip_null_values;      /* streams: a null value is a tombstone, skipped and counted */
+} sl_source_spec;
+
+/* Makes the format options of a source's key or value (KEY_FORMAT, VALUE_FORMAT,
+ * VALUE_DELIMITER, WRAP_SINGLE_VALUE). -1 with err on a bad format. */
+int sl_op_format_opts(const char *format, const char *delimiter, int wrap, bool is_key,
+                      sl_format_opts *out, sl_error *err);
+
+/* Decoders are made here, once; the spec's schema must outlive the operator. */
+sl_operator *sl_op_source_new(const sl_source_spec *spec, sl_error *err);
+/* Fills b->rows from b->recs (the first operator of a chain). */
+
+/* ---- filter: WHERE ---- */
+sl_operator *sl_op_filter_new(const sl_cexpr *where);
+
+/* ---- rekey: PARTITION BY, writes output key columns out[0..nkeys) ---- */
+sl_operator *sl_op_rekey_new(sl_cexpr *const *key_exprs, int nkeys);
+
+/* ---- project: output columns out[first..nout) ---- */
+sl_operator *sl_op_project_new(sl_cexpr *const *exprs, int first, int nout);
+
+/* ---- sink ---- */
+
+/* Encodes out[0..nkey) with the key format and out[nkey..nout) with the
+ * value format, and appends to topic in the batch's transaction (set with
+ * sl_op_sink_set_txn before each push), partition -1 (by key), timestamp =
+ * the row's event time. cols: the sink's key then value columns. */
+sl_operator *sl_op_sink_log_new(const char *topic, const sl_column *cols, int nkey, int nout,
+                          const sl_format_opts *key_opts, const sl_format_opts *value_opts,
+                          sl_error *err);
+void sl_op_sink_set_txn(sl_operator *sink, sl_log_txn *txn);
+
+/* Calls cb per row (schema = the output schema) until limit rows (-1: no
+ * limit) or cb returns nonzero; then sets b->stop. */
+typedef int (*sl_op_row_cb)(void *ud, const sl_schema *schema, const sl_row *row);
+sl_operator *sl_op_sink_cb_new(const sl_schema *schema, int limit, sl_op_row_cb cb, void *ud);
+/* Rows delivered so far by a callback sink. */
+int64_t sl_op_sink_cb_count(const sl_operator *sink);
+
+#endif

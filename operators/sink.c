@@ -1,0 +1,179 @@
+/*
+ * sink.c: the last operator: rows out of the query.
+ *
+ * Does (log sink): encodes each row's key columns with the sink's key
+ * format and its value columns with the value format (encoders made once
+ * per task, one reused buffer each), and appends the record to the sink
+ * topic in the task's open transaction: partition -1 (the log places it by
+ * the key bytes with murmur2; null keys round-robin), timestamp = the row's
+ * event time. All-NULL keys and a KAFKA-format NULL value become null
+ * record keys / values. A row that fails to encode is reported
+ * (SERIALIZATION) and dropped.
+ * Does (callback sink): hands rows to a callback, up to a LIMIT.
+ *
+ * Does not: commit (the runtime commits the transaction with the input
+ * position), or create topics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator.h"
+
+/* ---- to the log ---- */
+
+typedef struct log_sink {
+    sl_operator op;
+    char *topic;
+    int nkey, nout;
+    sl_format_kind vkind;
+    sl_encoder *kenc, *venc;
+    sl_buf kbuf, vbuf;
+    sl_log_txn *txn;
+} log_sink;
+
+static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    log_sink *s = (log_sink *)op;
+    if (!s->txn)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "sink without a transaction");
+    char msg[640];
+    for (int i = 0; i < b->n; i++) {
+        sl_brow *r = &b->rows[i];
+        sl_error e;
+        sl_record out = {0};
+        out.key_len = -1;
+        out.value_len = -1;
+        out.timestamp = r->in.rowtime;
+        bool any_key = false;
+        for (int k = 0; k < s->nkey; k++)
+            any_key |= r->out[k].kind != SL_NULL;
+        if (s->kenc && any_key) {
+            sl_buf_reset(&s->kbuf);
+            if (sl_encode(s->kenc, r->out, &s->kbuf, &e)) {
+                snprintf(msg, sizeof msg, "failed to serialize key: %s", e.msg);
+                sl_batch_fail(b, i, SL_FAIL_SERIALIZATION, msg);
+                continue;
+            }
+            out.key = s->kbuf.data ? s->kbuf.data : "";
+            out.key_len = (int32_t)s->kbuf.len;
+        }
+        bool null_value = s->vkind == SL_FMT_KAFKA && s->nout - s->nkey == 1 &&
+                          r->out[s->nkey].kind == SL_NULL;
+        if (s->venc && !null_value) {
+            sl_buf_reset(&s->vbuf);
+            if (sl_encode(s->venc, r->out + s->nkey, &s->vbuf, &e)) {
+                snprintf(msg, sizeof msg, "failed to serialize value: %s", e.msg);
+                sl_batch_fail(b, i, SL_FAIL_SERIALIZATION, msg);
+                continue;
+            }
+            out.value = s->vbuf.data ? s->vbuf.data : "";
+            out.value_len = (int32_t)s->vbuf.len;
+        }
+        if (sl_log_txn_append(s->txn, s->topic, -1, &out, NULL, NULL, err))
+            return -1;
+        b->emitted++;
+    }
+    return 0;
+}
+
+static void log_close(sl_operator *op)
+{
+    log_sink *s = (log_sink *)op;
+    sl_encoder_free(s->kenc);
+    sl_encoder_free(s->venc);
+    sl_buf_fini(&s->kbuf);
+    sl_buf_fini(&s->vbuf);
+    free(s->topic);
+    free(s);
+}
+
+static const sl_op_vtab log_vtab = {"SINK", log_push, NULL, log_close};
+
+sl_operator *sl_op_sink_log_new(const char *topic, const sl_column *cols, int nkey, int nout,
+                          const sl_format_opts *key_opts, const sl_format_opts *value_opts,
+                          sl_error *err)
+{
+    log_sink *s = calloc(1, sizeof *s);
+    if (!s || !(s->topic = strdup(topic))) {
+        free(s);
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        return NULL;
+    }
+    s->op.vt = &log_vtab;
+    s->nkey = nkey;
+    s->nout = nout;
+    s->vkind = value_opts->kind;
+    sl_buf_init(&s->kbuf);
+    sl_buf_init(&s->vbuf);
+    if (nkey > 0 && key_opts->kind != SL_FMT_NONE &&
+        !(s->kenc = sl_encoder_new(key_opts, cols, nkey, err)))
+        goto fail;
+    if (!(s->venc = sl_encoder_new(value_opts, cols + nkey, nout - nkey, err)))
+        goto fail;
+    return &s->op;
+fail:
+    log_close(&s->op);
+    return NULL;
+}
+
+void sl_op_sink_set_txn(sl_operator *sink, sl_log_txn *txn)
+{
+    ((log_sink *)sink)->txn = txn;
+}
+
+/* ---- to a callback ---- */
+
+typedef struct cb_sink {
+    sl_operator op;
+    const sl_schema *schema;
+    int limit;
+    sl_op_row_cb cb;
+    void *ud;
+    int64_t count;
+} cb_sink;
+
+static int cb_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    cb_sink *s = (cb_sink *)op;
+    for (int i = 0; i < b->n && !b->stop; i++) {
+        if (s->limit >= 0 && s->count >= s->limit) {
+            b->stop = true;
+            break;
+        }
+        sl_brow *r = &b->rows[i];
+        sl_row row = r->in;
+        row.cols = r->out;
+        row.ncols = s->schema->ncols;
+        s->count++;
+        b->emitted++;
+        if (s->cb(s->ud, s->schema, &row))
+            b->stop = true;
+        if (s->limit >= 0 && s->count >= s->limit)
+            b->stop = true;
+    }
+    (void)err;
+    return 0;
+}
+
+static void cb_close(sl_operator *op) { free(op); }
+
+static const sl_op_vtab cb_vtab = {"RESULTS", cb_push, NULL, cb_close};
+
+sl_operator *sl_op_sink_cb_new(const sl_schema *schema, int limit, sl_op_row_cb cb, void *ud)
+{
+    cb_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->op.vt = &cb_vtab;
+    s->schema = schema;
+    s->limit = limit;
+    s->cb = cb;
+    s->ud = ud;
+    return &s->op;
+}
+
+int64_t sl_op_sink_cb_count(const sl_operator *sink)
+{
+    return ((const cb_sink *)sink)->count;
+}
