@@ -48,4 +48,30 @@ int sl_engine_journal(sl_engine *e, const char *statement_text, const sl_catalog
 /* sl_runtime_wait_idle over the engine's queries. */
 int sl_engine_wait_idle(sl_engine *e, int timeout_ms, sl_error *err);
 
+/* ---- for the executor (additive) ---- */
+
+/* The journal offset the statement being executed gets if it succeeds (during
+ * replay: the offset of the entry replayed). Persistent query ids are built
+ * from it (CSAS_<SINK>_<offset>), so a replay gives every query its id again. */
+int64_t sl_engine_statement_offset(sl_engine *e);
+/* Whether the journal is being replayed (sl_engine_journal is then a no-op). */
+bool sl_engine_replaying(const sl_engine *e);
+/*
+ * Starts a persistent query (sl_runtime_start) and keeps the statement text
+ * that made it for SHOW QUERIES and EXPLAIN. Takes ownership of plan. While
+ * the journal is replayed, queries are only recorded and start when the
+ * replay ends, so a query that a later entry terminates never runs.
+ */
+int sl_engine_start_query(sl_engine *e, sl_plan *plan, const char *statement, sl_error *err);
+typedef enum sl_query_action { SL_QA_TERMINATE, SL_QA_PAUSE, SL_QA_RESUME } sl_query_action;
+/* TERMINATE / PAUSE / RESUME a query started (or, in replay, recorded) above. */
+int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action act,
+                            sl_error *err);
+/* Whether a query with this id is running (or recorded during replay). */
+bool sl_engine_has_query(sl_engine *e, const char *query_id);
+/* The ids of every query, copied into a; returns the count. */
+int sl_engine_query_ids(sl_engine *e, sl_arena *a, const char ***ids);
+/* The statement that started the query, or NULL; valid until it is terminated. */
+const char *sl_engine_query_statement(sl_engine *e, const char *query_id);
+
 #endif

@@ -2,28 +2,44 @@
  * exec.c: sessions and the statement executor.
  *
  * Does: walk a text statement by statement (sl_parser_next, with `${x}`
- * resolved through the session's DEFINEs), one arena per statement; run
- * what this milestone can (DDL into the catalog, SHOW, DESCRIBE, SET/UNSET,
- * DEFINE/UNDEFINE, RUN SCRIPT, SELECT over constants); check everything
- * else as far as the catalog allows (sources exist, expressions type-check
- * against their schemas) and then refuse it with SL_ERR_UNSUPPORTED saying
- * what is missing; write results and rendered errors to the session's
- * streams; stop a script at the first failure.
+ * resolved through the session's DEFINEs), one arena per statement, and run
+ * each the way ksqlDB does: DDL into the catalog, creating topics in the
+ * log; CREATE STREAM AS SELECT and INSERT INTO ... SELECT planned
+ * (plan.h) and started as persistent queries (runtime.h) with ids built
+ * from the journal offset; INSERT INTO ... VALUES encoded (formats/) and
+ * appended in one log transaction; transient push queries (rows printed as
+ * they arrive, Ctrl-C ends one) and pull queries over streams (a scan to
+ * the current end); PRINT; SHOW / DESCRIBE [EXTENDED] / EXPLAIN with the
+ * runtime's statistics; TERMINATE / PAUSE / RESUME; SET / UNSET / DEFINE;
+ * RUN SCRIPT. Every statement that changes the catalog or the queries is
+ * journaled (engine.h) after it succeeded. Writes results and rendered
+ * errors to the session's streams; stops a script at the first failure.
  *
- * Does not: plan or run queries, touch storage, or format output itself
- * (render.c does).
+ * A session opened with data_dir "" has no engine: it checks everything
+ * against its own catalog and refuses what needs the log ("needs a data
+ * directory"): the fuzzer and the unit tests use that mode.
+ *
+ * Does not: plan or run queries itself (plan.c, runtime.c), read or write
+ * RocksDB (log/), or format tables and JSON (render.c).
  */
 #include "exec.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "catalog.h"
+#include "engine.h"
 #include "expr.h"
 #include "func.h"
+#include "plan.h"
 #include "render.h"
+#include "runtime.h"
+#include "../formats/format.h"
+#include "../log/log.h"
 #include "../grammar/parse.h"
 
 #define MAX_SCRIPT_DEPTH 16
@@ -32,12 +48,13 @@ struct sl_session {
     sl_output output;
     FILE *out;
     FILE *err;
-    char *data_dir;
-    sl_catalog *cat;
+    sl_engine *eng;         /* NULL: catalog-only session (data_dir "") */
+    bool own_engine;        /* closed with the session */
+    sl_catalog *cat;        /* the engine's, or the session's own */
     int depth;              /* RUN SCRIPT nesting */
 };
 
-sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err)
+static sl_session *session_alloc(const sl_session_opts *opts, sl_error *err)
 {
     sl_session *s = calloc(1, sizeof *s);
     if (!s) {
@@ -47,22 +64,49 @@ sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err)
     s->output = opts ? opts->output : SL_OUTPUT_TABLE;
     s->out = opts && opts->out ? opts->out : stdout;
     s->err = opts && opts->err ? opts->err : stderr;
-    s->data_dir = strdup(opts && opts->data_dir ? opts->data_dir : "./sluice-data");
-    s->cat = sl_catalog_new();
-    if (!s->data_dir) {
-        sl_session_free(s);
-        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
-        return NULL;
-    }
     return s;
 }
+
+sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err)
+{
+    sl_session *s = session_alloc(opts, err);
+    if (!s)
+        return NULL;
+    if (opts && opts->data_dir && !*opts->data_dir) {
+        s->cat = sl_catalog_new();      /* catalog only: no log, no queries */
+        return s;
+    }
+    sl_engine_opts eo = {.data_dir = opts ? opts->data_dir : NULL};
+    s->eng = sl_engine_open(&eo, err);
+    if (!s->eng) {
+        free(s);
+        return NULL;
+    }
+    s->own_engine = true;
+    s->cat = sl_engine_catalog(s->eng);
+    return s;
+}
+
+sl_session *sl_session_open(sl_engine *e, const sl_session_opts *opts, sl_error *err)
+{
+    sl_session *s = session_alloc(opts, err);
+    if (!s)
+        return NULL;
+    s->eng = e;
+    s->cat = sl_engine_catalog(e);
+    return s;
+}
+
+sl_engine *sl_session_engine(sl_session *s) { return s->eng; }
 
 void sl_session_free(sl_session *s)
 {
     if (!s)
         return;
-    sl_catalog_free(s->cat);
-    free(s->data_dir);
+    if (!s->eng)
+        sl_catalog_free(s->cat);
+    else if (s->own_engine)
+        sl_engine_close(s->eng);
     free(s);
 }
 
@@ -516,18 +560,144 @@ static void rb_finish(rb *b, sl_result *r, const char *rows_key)
 #define T_STR (&SL_TYPE_STRING)
 #define T_INT (&SL_TYPE_INT)
 #define T_BOOL (&SL_TYPE_BOOLEAN)
+#define T_BIGINT (&SL_TYPE_BIGINT)
 
 typedef int (*handler)(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                        sl_error *err);
+
+/* ---- the engine: journal, topics, queries ---- */
+
+static int need_engine(sl_session *s, const sl_stmt *st, const char *what, sl_error *err)
+{
+    if (s->eng)
+        return 0;
+    return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
+                        "%s needs a data directory: this session runs without storage", what);
+}
+
+/* Appends the statement to the engine's journal with the session's SET
+ * properties (a no-op without an engine or while replaying). */
+static int journal(sl_session *s, const sl_stmt *st, sl_arena *a, sl_error *err)
+{
+    if (!s->eng || !st->text)
+        return 0;
+    int n = sl_catalog_property_count(s->cat);
+    sl_catalog_prop *p = sl_arena_zalloc(a, (size_t)(n + 1) * sizeof *p);
+    for (int i = 0; i < n; i++)
+        p[i].value = sl_catalog_property_at(s->cat, i, &p[i].name);
+    const char *text = sl_arena_printf(a, "%s;", st->text);
+    return sl_engine_journal(s->eng, text, p, n, err);
+}
+
+/* Creates the topic behind src when it does not exist yet. */
+static int ensure_topic(sl_session *s, const sl_source *src, bool *created, sl_error *err)
+{
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = src->partitions > 0 ? src->partitions : 1;
+    if (src->retention_ms > 0)
+        cfg.retention_ms = src->retention_ms;
+    return sl_log_create_topic(sl_engine_log(s->eng), src->kafka_topic, &cfg, created, err);
+}
+
+/* Removes a source just added to the catalog (a later step failed). */
+static void undo_create(sl_session *s, const char *name, bool is_table, sl_span span)
+{
+    sl_stmt d;
+    memset(&d, 0, sizeof d);
+    d.kind = SL_S_DROP_SOURCE;
+    d.span = span;
+    d.is_table = is_table;
+    d.name.name = name;
+    d.name.span = span;
+    bool dropped;
+    sl_error e2;
+    sl_catalog_drop_source(s->cat, &d, &dropped, &e2);
+}
+
+/* The ids of the running queries that read (writers false) or write `name`,
+ * as "[A, B]", and how many there are. */
+static const char *queries_on(sl_session *s, sl_arena *a, const char *name, bool writers,
+                              int *count)
+{
+    sl_buf b = SL_BUF_INIT;
+    int n = 0;
+    sl_buf_putc(&b, '[');
+    if (s->eng) {
+        sl_runtime *rt = sl_engine_runtime(s->eng);
+        for (int i = 0; i < sl_runtime_query_count(rt); i++) {
+            sl_query *q = sl_runtime_query_at(rt, i);
+            const sl_plan *p = sl_query_plan(q);
+            const sl_source *src = writers ? sl_plan_sink(p) : sl_plan_input(p);
+            if (!src || !src->name || strcmp(src->name, name) != 0)
+                continue;
+            if (n++)
+                sl_buf_puts(&b, ", ");
+            sl_buf_puts(&b, sl_query_id(q));
+        }
+    }
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    if (count)
+        *count = n;
+    return res;
+}
+
+/* An error naming the queries that use `name`, or 0 when none does. */
+static int refuse_if_used(sl_session *s, const char *name, const char *verb,
+                          const char *gerund, sl_span span, sl_arena *a, sl_error *err)
+{
+    int nr = 0, nw = 0;
+    const char *rd = queries_on(s, a, name, false, &nr);
+    const char *wr = queries_on(s, a, name, true, &nw);
+    if (nr + nw == 0)
+        return 0;
+    return sl_error_set(err, SL_ERR_ANALYSIS, span,
+                        "Cannot %s %s. The following queries read from this source: %s. The "
+                        "following queries write into this source: %s. You need to terminate "
+                        "them before %s %s.", verb, name, rd, wr, gerund, name);
+}
+
+static sl_offset_reset session_reset(sl_session *s)
+{
+    const char *v = sl_catalog_property(s->cat, "auto.offset.reset");
+    return v && strcasecmp(v, "earliest") == 0 ? SL_RESET_EARLIEST : SL_RESET_LATEST;
+}
+
+static const char *query_state_name(sl_query_state st)
+{
+    switch (st) {
+    case SL_QUERY_RUNNING: return "RUNNING";
+    case SL_QUERY_PAUSED: return "PAUSED";
+    case SL_QUERY_ERROR: return "ERROR";
+    case SL_QUERY_STOPPED: return "STOPPED";
+    }
+    return "UNKNOWN";
+}
 
 /* ---- DDL ---- */
 
 static int do_create_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                             sl_error *err)
 {
+    if (s->eng && st->or_replace && st->name.name &&
+        sl_catalog_find_source(s->cat, st->name.name) &&
+        refuse_if_used(s, st->name.name, "replace", "replacing", st->name.span, a, err) < 0)
+        return -1;
     sl_create_result res;
     if (sl_catalog_create_source(s->cat, st, &res, err) < 0)
         return -1;
+    if (s->eng && res != SL_EXISTED) {
+        /* a replay finds the topics as the journaled statements left them */
+        const sl_source *src = sl_catalog_find_source(s->cat, st->name.name);
+        if (src && !sl_engine_replaying(s->eng) && ensure_topic(s, src, NULL, err) < 0) {
+            if (res == SL_CREATED)
+                undo_create(s, st->name.name, st->is_table, st->name.span);
+            return -1;
+        }
+        if (journal(s, st, a, err) < 0)
+            return -1;
+    }
     r->message = res == SL_CREATED ? sl_arena_printf(a, "%s created", Kw(st->is_table))
                  : res == SL_REPLACED ? sl_arena_printf(a, "%s replaced", Kw(st->is_table))
                  : sl_arena_printf(a, "A %s named %s already exists: nothing changed",
@@ -540,9 +710,30 @@ static int do_drop_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_resu
 {
     const sl_source *src = sl_catalog_find_source(s->cat, st->name.name);
     const char *topic = src && src->kafka_topic ? sl_arena_strdup(a, src->kafka_topic) : "";
+    if (src && s->eng &&
+        refuse_if_used(s, src->name, "drop", "dropping", st->name.span, a, err) < 0)
+        return -1;
+    if (src && st->delete_topic) {
+        for (int i = 0; i < sl_catalog_source_count(s->cat); i++) {
+            const sl_source *o = sl_catalog_source_at(s->cat, i);
+            if (o != src && o->kafka_topic && strcmp(o->kafka_topic, topic) == 0)
+                return sl_error_set(err, SL_ERR_ANALYSIS, st->span,
+                                    "Refusing to delete topic %s: %s '%s' also uses it", topic,
+                                    o->is_table ? "table" : "stream", o->name);
+        }
+    }
     bool dropped;
     if (sl_catalog_drop_source(s->cat, st, &dropped, err) < 0)
         return -1;
+    if (dropped && s->eng) {
+        /* on replay the topic was deleted long ago: one there now is newer */
+        if (st->delete_topic && !sl_engine_replaying(s->eng) &&
+            sl_catalog_topic_partitions(s->cat, topic) >= 0 &&
+            sl_log_delete_topic(sl_engine_log(s->eng), topic, err) < 0)
+            return -1;
+        if (journal(s, st, a, err) < 0)
+            return -1;
+    }
     r->message = dropped ? sl_arena_printf(a, "Source `%s` (topic: %s) was dropped.",
                                            st->name.name, topic)
                          : sl_arena_printf(a, "Source `%s` does not exist: nothing dropped.",
@@ -555,6 +746,8 @@ static int do_create_type(sl_session *s, const sl_stmt *st, sl_arena *a, sl_resu
 {
     sl_create_result res;
     if (sl_catalog_create_type(s->cat, st, &res, err) < 0)
+        return -1;
+    if (res != SL_EXISTED && journal(s, st, a, err) < 0)
         return -1;
     const sl_type *t = sl_catalog_find_type(s->cat, st->name.name);
     r->message = res == SL_EXISTED
@@ -570,13 +763,180 @@ static int do_drop_type(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
     bool dropped;
     if (sl_catalog_drop_type(s->cat, st, &dropped, err) < 0)
         return -1;
+    if (dropped && journal(s, st, a, err) < 0)
+        return -1;
     r->message = dropped ? sl_arena_printf(a, "Dropped type '%s'", st->name.name)
                          : sl_arena_printf(a, "Type '%s' does not exist: nothing dropped.",
                                            st->name.name);
     return 0;
 }
 
-/* ---- queries and inserts: checked, not executed yet ---- */
+/* ---- persistent queries ---- */
+
+static bool has_prop(const sl_stmt *st, const char *name)
+{
+    for (int i = 0; i < st->props.n; i++)
+        if (st->props.items[i]->name.name && strcasecmp(st->props.items[i]->name.name, name) == 0)
+            return true;
+    return false;
+}
+
+static void sql_string(sl_buf *b, const char *s)
+{
+    sl_buf_putc(b, '\'');
+    for (; s && *s; s++) {
+        if (*s == '\'')
+            sl_buf_putc(b, '\'');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '\'');
+}
+
+static void sql_ident(sl_buf *b, const char *s)
+{
+    sl_buf_putc(b, '`');
+    for (; s && *s; s++) {
+        if (*s == '`')
+            sl_buf_putc(b, '`');
+        sl_buf_putc(b, *s);
+    }
+    sl_buf_putc(b, '`');
+}
+
+/*
+ * The CREATE STREAM statement of the sink of a CREATE STREAM AS SELECT: the
+ * plan's output columns, the statement's WITH properties, and ksqlDB's
+ * defaults for the others (topic named after the stream, the source's
+ * partition count and formats).
+ */
+static char *sink_ddl(sl_session *s, const sl_stmt *st, const sl_plan *plan)
+{
+    const sl_schema *o = sl_plan_output(plan);
+    const sl_source *in = sl_plan_input(plan);
+    sl_buf b = SL_BUF_INIT;
+    sl_buf_puts(&b, "CREATE STREAM ");
+    sql_ident(&b, st->name.name);
+    sl_buf_puts(&b, " (");
+    int nkeys = 0;
+    for (int i = 0; i < o->ncols; i++) {
+        if (i)
+            sl_buf_puts(&b, ", ");
+        sql_ident(&b, o->cols[i].name);
+        sl_buf_putc(&b, ' ');
+        sl_type_format(&b, o->cols[i].type);
+        if (o->cols[i].kind == SL_COLK_KEY) {
+            sl_buf_puts(&b, " KEY");
+            nkeys++;
+        }
+    }
+    sl_buf_puts(&b, ") WITH (");
+    for (int i = 0; i < st->props.n; i++) {
+        const sl_property *p = st->props.items[i];
+        if (i)
+            sl_buf_puts(&b, ", ");
+        sl_buf_puts(&b, p->name.name);
+        sl_buf_putc(&b, '=');
+        sl_expr_print(&b, p->value);
+    }
+    const char *sep = st->props.n ? ", " : "";
+    if (!has_prop(st, "KAFKA_TOPIC")) {
+        const char *prefix = sl_catalog_property(s->cat, "ksql.output.topic.name.prefix");
+        sl_buf_printf(&b, "%sKAFKA_TOPIC=", sep);
+        sl_buf b2 = SL_BUF_INIT;
+        sl_buf_printf(&b2, "%s%s", prefix ? prefix : "", st->name.name);
+        sql_string(&b, sl_buf_cstr(&b2));
+        sl_buf_fini(&b2);
+        sep = ", ";
+    }
+    if (!has_prop(st, "PARTITIONS")) {
+        int np = in && in->kafka_topic ? sl_catalog_topic_partitions(s->cat, in->kafka_topic) : 1;
+        sl_buf_printf(&b, "%sPARTITIONS=%d", sep, np > 0 ? np : 1);
+        sep = ", ";
+    }
+    if (!has_prop(st, "FORMAT")) {
+        if (!has_prop(st, "KEY_FORMAT")) {
+            const char *kf = in && in->key_format ? in->key_format : "KAFKA";
+            if (nkeys > 0 && strcasecmp(kf, "NONE") == 0) {
+                const char *d = sl_catalog_property(s->cat, "ksql.persistence.default.format.key");
+                kf = d && *d ? d : "KAFKA";
+            }
+            sl_buf_printf(&b, "%sKEY_FORMAT=", sep);
+            sql_string(&b, kf);
+            sep = ", ";
+        }
+        if (!has_prop(st, "VALUE_FORMAT")) {
+            const char *vf = in && in->value_format ? in->value_format : "JSON";
+            sl_buf_printf(&b, "%sVALUE_FORMAT=", sep);
+            sql_string(&b, vf);
+            sep = ", ";
+            if (in && in->value_delimiter && !has_prop(st, "VALUE_DELIMITER") &&
+                strcasecmp(vf, "DELIMITED") == 0) {
+                sl_buf_printf(&b, "%sVALUE_DELIMITER=", sep);
+                sql_string(&b, strcmp(in->value_delimiter, "\t") == 0   ? "TAB"
+                               : strcmp(in->value_delimiter, " ") == 0 ? "SPACE"
+                                                                       : in->value_delimiter);
+            }
+        }
+    }
+    sl_buf_puts(&b, ");");
+    return b.data;
+}
+
+/* Adds the sink stream of a CREATE STREAM AS SELECT to the catalog and
+ * creates its topic. *made_topic says whether the topic is new. */
+static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_plan *plan,
+                                    sl_arena *a, bool *made_topic, sl_error *err)
+{
+    char *ddl = sink_ddl(s, st, plan);
+    if (!ddl) {
+        sl_error_set(err, SL_ERR_INTERNAL, st->span, "out of memory");
+        return NULL;
+    }
+    const char *text = sl_arena_strdup(a, ddl);
+    free(ddl);
+    sl_parser *p = sl_parser_new(text, strlen(text), NULL, NULL);
+    sl_stmt *cs = NULL;
+    int rc = p ? sl_parser_next(p, a, &cs, err) : -1;
+    sl_parser_free(p);
+    if (rc != 1 || !cs) {
+        if (rc != -1)
+            sl_error_set(err, SL_ERR_INTERNAL, st->span, "cannot describe the sink stream");
+        err->span = st->name.span;
+        return NULL;
+    }
+    cs->text = st->text;        /* DESCRIBE EXTENDED shows the CREATE ... AS SELECT */
+    sl_create_result res;
+    if (sl_catalog_create_source(s->cat, cs, &res, err) < 0) {
+        err->span = st->name.span;
+        return NULL;
+    }
+    const sl_source *sink = sl_catalog_find_source(s->cat, st->name.name);
+    if (!sink || (!sl_engine_replaying(s->eng) && ensure_topic(s, sink, made_topic, err) < 0)) {
+        undo_create(s, st->name.name, false, st->name.span);
+        err->span = st->name.span;
+        return NULL;
+    }
+    return sink;
+}
+
+/* Starts plan as persistent query; takes ownership of plan. */
+static int start_query(sl_session *s, const sl_stmt *st, sl_plan *plan, sl_arena *a,
+                       sl_result *r, sl_error *err)
+{
+    const char *id = sl_arena_strdup(a, sl_plan_query_id(plan));
+    if (sl_engine_start_query(s->eng, plan, st->text, err) < 0) {
+        if (err->span.off == SL_NOPOS)
+            err->span = head_span(st, 6);
+        return -1;
+    }
+    if (journal(s, st, a, err) < 0) {
+        sl_error e2;
+        sl_engine_control_query(s->eng, id, SL_QA_TERMINATE, &e2);
+        return -1;
+    }
+    r->message = sl_arena_printf(a, "Created query with ID %s", id);
+    return 0;
+}
 
 static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                         sl_error *err)
@@ -604,9 +964,48 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
         return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
                             "your SELECT produces a %s: use CREATE %s AS SELECT",
                             kw(q.is_table), kw(q.is_table));
-    return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
-                        "CREATE %s AS SELECT is checked but not executed yet: the runtime "
-                        "arrives with persistent queries", kw(st->is_table));
+    if (old && st->if_not_exists) {
+        r->message = sl_arena_printf(a, "A %s named %s already exists: nothing changed",
+                                     old->is_table ? "table" : "stream", old->name);
+        return 0;
+    }
+    if (st->is_table)
+        return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
+                            "CREATE TABLE AS SELECT is checked but not executed yet: tables "
+                            "arrive with aggregations");
+    if (old)
+        return sl_error_set(err, SL_ERR_UNSUPPORTED, st->name.span,
+                            "CREATE OR REPLACE STREAM ... AS SELECT over the existing stream "
+                            "'%s' is not supported yet: TERMINATE its query and DROP it first",
+                            old->name);
+    if (need_engine(s, st, "CREATE STREAM AS SELECT", err) < 0)
+        return -1;
+    sl_plan_opts po = {0};
+    po.query_id = sl_arena_printf(a, "CSAS_%s_%lld", st->name.name,
+                                  (long long)sl_engine_statement_offset(s->eng));
+    po.reset = session_reset(s);
+    po.limit = -1;
+    sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
+    if (!plan)
+        return -1;
+    bool made_topic = false;
+    const sl_source *sink = create_sink(s, st, plan, a, &made_topic, err);
+    if (!sink) {
+        sl_plan_free(plan);
+        return -1;
+    }
+    const char *topic = sl_arena_strdup(a, sink->kafka_topic);
+    if (sl_plan_bind_sink(plan, sink, st->name.span, err) < 0) {
+        sl_plan_free(plan);
+    } else if (start_query(s, st, plan, a, r, err) == 0) {
+        return 0;
+    }
+    undo_create(s, st->name.name, false, st->name.span);
+    if (made_topic) {
+        sl_error e2;
+        sl_log_delete_topic(sl_engine_log(s->eng), topic, &e2);
+    }
+    return -1;
 }
 
 static const sl_source *insert_target(sl_session *s, const sl_stmt *st, sl_error *err)
@@ -660,9 +1059,59 @@ static int do_insert_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_re
                                 sl_type_str(a, q.types[i]),
                                 sl_type_str(a, t->schema.cols[ci].type), t->name);
     }
-    return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
-                        "INSERT INTO ... SELECT is checked but not executed yet: the runtime "
-                        "arrives with persistent queries");
+    if (need_engine(s, st, "INSERT INTO ... SELECT", err) < 0)
+        return -1;
+    sl_plan_opts po = {0};
+    po.query_id = sl_arena_printf(a, "INSERTQUERY_%lld",
+                                  (long long)sl_engine_statement_offset(s->eng));
+    po.reset = session_reset(s);
+    po.limit = -1;
+    sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
+    if (!plan)
+        return -1;
+    if (sl_plan_bind_sink(plan, t, st->name.span, err) < 0) {
+        sl_plan_free(plan);
+        return -1;
+    }
+    return start_query(s, st, plan, a, r, err);
+}
+
+static sl_wrap wrap_of(int w)
+{
+    return w < 0 ? SL_WRAP_DEFAULT : w ? SL_WRAP_TRUE : SL_WRAP_FALSE;
+}
+
+/* Encodes vals (one per column of cols) with the format named fmt; *isnull
+ * when the record part is absent (no columns, format NONE, or a KAFKA NULL). */
+static int encode_part(const char *fmt, const sl_source *t, bool is_key, const sl_column *cols,
+                       int n, const sl_value *vals, sl_buf *out, bool *isnull, sl_error *err)
+{
+    *isnull = true;
+    sl_format_opts fo = {0};
+    if (n == 0 || !fmt)
+        return 0;
+    if (sl_format_parse_kind(fmt, strlen(fmt), &fo.kind, err) < 0)
+        return -1;
+    if (fo.kind == SL_FMT_NONE)
+        return 0;
+    fo.is_key = is_key;
+    if (!is_key) {
+        fo.wrap_single_value = wrap_of(t->wrap_single_value);
+        if (t->value_delimiter &&
+            sl_format_parse_delimiter(t->value_delimiter, strlen(t->value_delimiter),
+                                      &fo.delimiter, err) < 0)
+            return -1;
+    }
+    if (fo.kind == SL_FMT_KAFKA && n == 1 && sl_is_null(&vals[0]))
+        return 0;
+    sl_encoder *enc = sl_encoder_new(&fo, cols, n, err);
+    if (!enc)
+        return -1;
+    int rc = sl_encode(enc, vals, out, err);
+    sl_encoder_free(enc);
+    if (rc == 0)
+        *isnull = false;
+    return rc;
 }
 
 static int do_insert_values(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
@@ -708,12 +1157,14 @@ static int do_insert_values(sl_session *s, const sl_stmt *st, sl_arena *a, sl_re
     sl_scope sc = make_scope(s, NULL);
     compiled cl = {0};
     int rc = 0;
+    sl_cexpr **ces = sl_arena_zalloc(a, (size_t)(ncols + 1) * sizeof *ces);
     for (int i = 0; i < ncols && rc == 0; i++) {
         sl_cexpr *ce = compile(st->values.items[i], &sc, a, &cl, err);
         if (!ce) {
             rc = -1;
             break;
         }
+        ces[i] = ce;
         const sl_type *want = idx[i] >= 0 ? t->schema.cols[idx[i]].type : &SL_TYPE_BIGINT;
         const sl_type *got = sl_cexpr_type(ce);
         if (!sl_type_widens_to(got, want)) {
@@ -726,12 +1177,281 @@ static int do_insert_values(sl_session *s, const sl_stmt *st, sl_arena *a, sl_re
                               sl_type_str(a, want));
         }
     }
+    if (rc == 0 && need_engine(s, st, "INSERT INTO ... VALUES", err) < 0)
+        rc = -1;
+    /* evaluate into one value per column of the target */
+    sl_value *vals = sl_arena_zalloc(a, (size_t)(t->schema.ncols + 1) * sizeof *vals);
+    for (int c = 0; c < t->schema.ncols; c++)
+        vals[c] = sl_null();
+    int64_t rowtime = -1;
+    for (int i = 0; i < ncols && rc == 0; i++) {
+        sl_evalctx cx = {0};
+        cx.arena = a;
+        cx.nslots = sl_cexpr_slots(ces[i]);
+        cx.slots = sl_arena_zalloc(a, (size_t)(cx.nslots + 1) * sizeof(sl_value));
+        sl_value v;
+        if (sl_cexpr_eval(ces[i], &cx, &v) < 0) {
+            *err = cx.err;
+            if (err->code == SL_OK)
+                err->code = SL_ERR_EVAL;
+            if (err->span.off == SL_NOPOS)
+                err->span = st->values.items[i]->span;
+            rc = -1;
+            break;
+        }
+        const sl_type *got = sl_cexpr_type(ces[i]);
+        if (idx[i] == -3) {
+            if (!sl_is_null(&v))
+                rowtime = v.kind == SL_INT ? v.u.i32 : v.u.i64;
+            continue;
+        }
+        const sl_type *want = t->schema.cols[idx[i]].type;
+        if (!sl_is_null(&v) && !sl_type_equal(got, want)) {
+            sl_value w;
+            if (sl_value_cast(&v, got, want, a, &w, err) < 0) {
+                if (err->span.off == SL_NOPOS)
+                    err->span = st->values.items[i]->span;
+                rc = -1;
+                break;
+            }
+            v = w;
+        }
+        vals[idx[i]] = v;
+    }
     compiled_release(&cl);
     if (rc < 0)
         return -1;
-    return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
-                        "INSERT INTO ... VALUES is checked but not executed yet: the runtime "
-                        "arrives with the embedded log");
+    /* split into key and value columns, encode, append */
+    int nk = 0, nv = 0;
+    sl_column *kc = sl_arena_zalloc(a, (size_t)(t->schema.ncols + 1) * sizeof *kc);
+    sl_column *vc = sl_arena_zalloc(a, (size_t)(t->schema.ncols + 1) * sizeof *vc);
+    sl_value *kv = sl_arena_zalloc(a, (size_t)(t->schema.ncols + 1) * sizeof *kv);
+    sl_value *vv = sl_arena_zalloc(a, (size_t)(t->schema.ncols + 1) * sizeof *vv);
+    for (int c = 0; c < t->schema.ncols; c++) {
+        const sl_column *col = &t->schema.cols[c];
+        if (col->kind == SL_COLK_KEY) {
+            kc[nk] = *col;
+            kv[nk++] = vals[c];
+        } else if (col->kind == SL_COLK_VALUE) {
+            vc[nv] = *col;
+            vv[nv++] = vals[c];
+        }
+        if (rowtime < 0 && t->timestamp && strcmp(col->name, t->timestamp) == 0 &&
+            (vals[c].kind == SL_BIGINT || vals[c].kind == SL_TIMESTAMP))
+            rowtime = vals[c].u.i64;
+    }
+    sl_buf kb = SL_BUF_INIT, vb = SL_BUF_INIT;
+    bool knull, vnull;
+    if (encode_part(t->key_format, t, true, kc, nk, kv, &kb, &knull, err) < 0 ||
+        encode_part(t->value_format, t, false, vc, nv, vv, &vb, &vnull, err) < 0) {
+        sl_buf_fini(&kb);
+        sl_buf_fini(&vb);
+        if (err->span.off == SL_NOPOS)
+            err->span = head_span(st, 6);
+        return -1;
+    }
+    sl_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.key = knull ? NULL : (kb.data ? kb.data : "");
+    rec.key_len = knull ? -1 : (int32_t)kb.len;
+    rec.value = vnull ? NULL : (vb.data ? vb.data : "");
+    rec.value_len = vnull ? -1 : (int32_t)vb.len;
+    rec.timestamp = rowtime;
+    sl_log_txn *tx = sl_log_txn_begin(sl_engine_log(s->eng));
+    rc = sl_log_txn_append(tx, t->kafka_topic, -1, &rec, NULL, NULL, err);
+    if (rc < 0)
+        sl_log_txn_abort(tx);
+    else
+        rc = sl_log_txn_commit(tx, err);
+    sl_buf_fini(&kb);
+    sl_buf_fini(&vb);
+    return rc;
+}
+
+/* ---- transient queries ---- */
+
+static volatile sig_atomic_t g_cancel;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_cancel = 1;
+}
+
+/* Ctrl-C ends the query in progress (and only that) while it runs. */
+static void cancel_begin(struct sigaction *old)
+{
+    g_cancel = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old);
+}
+
+static void cancel_end(const struct sigaction *old)
+{
+    sigaction(SIGINT, old, NULL);
+}
+
+typedef struct tctx {
+    sl_session *s;
+    sl_arena *a;
+    bool collect;               /* pull query: rows into b, rendered at the end */
+    rb *b;
+    size_t *w;                  /* push query, table mode: column widths */
+    int ncols;
+    uint64_t rows;
+    sl_buf line;
+} tctx;
+
+static void push_cell(sl_buf *line, const char *text, size_t w)
+{
+    sl_buf_putc(line, '|');
+    sl_buf_puts(line, text);
+    size_t n = sl_render_width(text);
+    for (; n < w; n++)
+        sl_buf_putc(line, ' ');
+}
+
+static void push_border(sl_buf *line, const size_t *w, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sl_buf_putc(line, '+');
+        for (size_t k = 0; k < w[i]; k++)
+            sl_buf_putc(line, '-');
+    }
+    sl_buf_puts(line, "+\n");
+}
+
+static int on_row(void *ud, const sl_schema *schema, const sl_row *row)
+{
+    tctx *t = ud;
+    t->rows++;
+    if (t->collect) {
+        sl_value *cells = rb_row(t->b);
+        for (int i = 0; i < row->ncols && i < t->b->ncols; i++)
+            cells[i] = sl_value_copy(t->a, &row->cols[i]);
+        return 0;
+    }
+    sl_buf *l = &t->line;
+    sl_buf_reset(l);
+    if (t->s->output == SL_OUTPUT_JSON) {
+        sl_buf_putc(l, '{');
+        for (int i = 0; i < row->ncols && i < schema->ncols; i++) {
+            if (i)
+                sl_buf_putc(l, ',');
+            sl_buf_json_string(l, schema->cols[i].name, strlen(schema->cols[i].name));
+            sl_buf_putc(l, ':');
+            sl_value_render(l, &row->cols[i], schema->cols[i].type, SL_RENDER_JSON);
+        }
+        sl_buf_puts(l, "}\n");
+    } else {
+        sl_buf cell = SL_BUF_INIT;
+        for (int i = 0; i < row->ncols && i < t->ncols; i++) {
+            sl_buf_reset(&cell);
+            sl_value_render(&cell, &row->cols[i], schema->cols[i].type, SL_RENDER_TEXT);
+            push_cell(l, sl_buf_cstr(&cell), t->w[i]);
+        }
+        sl_buf_fini(&cell);
+        sl_buf_puts(l, "|\n");
+    }
+    fwrite(l->data, 1, l->len, t->s->out);
+    fflush(t->s->out);
+    return 0;
+}
+
+static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
+                      sl_error *err)
+{
+    const sl_select *q = st->query;
+    bool pull = q->emit == SL_EMIT_NONE;
+    if (need_engine(s, st, pull ? "a pull query" : "a push query", err) < 0)
+        return -1;
+    static unsigned seq;
+    sl_plan_opts po = {0};
+    po.query_id = sl_arena_printf(a, "transient_%s_%u", q->from.name.name, ++seq);
+    po.reset = pull ? SL_RESET_EARLIEST : session_reset(s);
+    po.limit = q->limit >= 0 ? (int)(q->limit > 2147483647 ? 2147483647 : q->limit) : -1;
+    sl_plan *plan = sl_plan_build(s->cat, q, &po, err);
+    if (!plan)
+        return -1;
+    const sl_schema *o = sl_plan_output(plan);
+    int nc = o->ncols;
+    sl_rcol *cols = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *cols);
+    for (int i = 0; i < nc; i++) {
+        cols[i].title = sl_arena_strdup(a, o->cols[i].name);
+        cols[i].key = cols[i].title;
+        cols[i].type = sl_type_copy(a, o->cols[i].type);
+    }
+    rb b;
+    rb_init(&b, a, cols, nc);
+    tctx t;
+    memset(&t, 0, sizeof t);
+    t.s = s;
+    t.a = a;
+    t.collect = pull;
+    t.b = &b;
+    t.ncols = nc;
+    t.w = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *t.w);
+    if (!pull && s->output == SL_OUTPUT_TABLE) {
+        sl_buf *l = &t.line;
+        for (int i = 0; i < nc; i++) {
+            size_t tw = sl_render_width(cols[i].title);
+            t.w[i] = tw > 14 ? tw : 14;
+        }
+        push_border(l, t.w, nc);
+        for (int i = 0; i < nc; i++)
+            push_cell(l, cols[i].title, t.w[i]);
+        sl_buf_puts(l, "|\n");
+        push_border(l, t.w, nc);
+        fwrite(l->data, 1, l->len, s->out);
+        fflush(s->out);
+    }
+    struct sigaction old;
+    cancel_begin(&old);
+    uint64_t failed = 0;
+    int rc = sl_runtime_run_transient(sl_engine_runtime(s->eng), plan, pull, on_row, &t,
+                                      &g_cancel, &failed, err);
+    bool cancelled = g_cancel != 0;
+    cancel_end(&old);
+    const char *failnote =
+        failed ? sl_arena_printf(a, "%llu record%s could not be processed: see %s",
+                                 (unsigned long long)failed, failed == 1 ? "" : "s",
+                                 SL_PROCESSING_LOG_STREAM)
+               : NULL;
+    if (pull) {
+        sl_buf_fini(&t.line);
+        if (rc < 0)
+            return -1;
+        r->type = "rows";
+        r->rows_as_arrays = true;
+        rb_finish(&b, r, "rows");
+        r->footer = failnote;
+        return 0;
+    }
+    sl_buf *l = &t.line;
+    sl_buf_reset(l);
+    const char *ending = cancelled ? "Query terminated"
+                         : po.limit >= 0 && t.rows >= (uint64_t)po.limit ? "Limit Reached"
+                                                                          : "Query ended";
+    if (s->output == SL_OUTPUT_JSON && rc == 0)
+        r->message = failnote ? sl_arena_printf(a, "%s; %s", ending, failnote) : ending;
+    if (s->output == SL_OUTPUT_TABLE) {
+        if (cancelled)
+            sl_buf_putc(l, '\n');      /* after the terminal's ^C */
+        push_border(l, t.w, nc);
+        if (rc == 0)
+            sl_buf_printf(l, "%s\n", ending);
+        if (failnote)
+            sl_buf_printf(l, "%s\n", failnote);
+    }
+    if (l->len) {
+        fwrite(l->data, 1, l->len, s->out);
+        fflush(s->out);
+    }
+    sl_buf_fini(l);
+    return rc;
 }
 
 static int do_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
@@ -748,10 +1468,7 @@ static int do_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r
     }
     if (!qs.constant) {
         compiled_release(&cl);
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, q->from.span.off != SL_NOPOS
-                                                          ? q->from.span : head_span(st, 6),
-                            "SELECT ... FROM is checked but not executed yet: the runtime "
-                            "arrives with push and pull queries");
+        return run_select(s, st, a, r, err);
     }
     sl_rcol *cols = sl_arena_zalloc(a, (size_t)(qs.ncols ? qs.ncols : 1) * sizeof *cols);
     for (int i = 0; i < qs.ncols; i++) {
@@ -855,7 +1572,7 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                             sl_result *r)
 {
     int nf = 0;
-    sl_rfield *f = sl_arena_zalloc(a, 16 * sizeof *f);
+    sl_rfield *f = sl_arena_zalloc(a, 24 * sizeof *f);
     f[nf++] = (sl_rfield){"Name", "name", src->name, 0};
     if (extended) {
         f[nf++] = (sl_rfield){"Type", "type", src->is_table ? "TABLE" : "STREAM", 0};
@@ -880,6 +1597,36 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
         if (src->window_type)
             f[nf++] = (sl_rfield){"Window type", "windowType", src->window_type, 0};
         f[nf++] = (sl_rfield){"Statement", "statement", src->statement, 0};
+        if (s->eng) {
+            /* the queries on it and what they did, as ksqlDB's runtime statistics */
+            const char *kwd = src->is_table ? "TABLE" : "STREAM";
+            f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that read from this %s", kwd),
+                                  "readQueries", queries_on(s, a, src->name, false, NULL), 0};
+            f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
+                                  "writeQueries", queries_on(s, a, src->name, true, NULL), 0};
+            uint64_t in = 0, failed = 0, out = 0;
+            sl_runtime *rt = sl_engine_runtime(s->eng);
+            for (int i = 0; i < sl_runtime_query_count(rt); i++) {
+                sl_query *q = sl_runtime_query_at(rt, i);
+                const sl_plan *p = sl_query_plan(q);
+                const sl_source *qi = sl_plan_input(p), *qo = sl_plan_sink(p);
+                sl_query_stats qs;
+                sl_query_get_stats(q, &qs);
+                if (qi && strcmp(qi->name, src->name) == 0) {
+                    in += qs.records_in;
+                    failed += qs.records_failed;
+                }
+                if (qo && strcmp(qo->name, src->name) == 0)
+                    out += qs.records_out;
+            }
+            f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
+                                  sl_arena_printf(a, "consumer-total-messages: %llu, "
+                                                     "consumer-failed-messages: %llu, "
+                                                     "producer-total-messages: %llu",
+                                                  (unsigned long long)in,
+                                                  (unsigned long long)failed,
+                                                  (unsigned long long)out), 0};
+        }
     }
     static const sl_rcol cols[] = {
         {"Field", "name", T_STR, 0},
@@ -1097,17 +1844,72 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
             {"Status", "state", T_STR, 0},
             {"Sink Name", "sinks", T_STR, 0},
             {"Query String", "queryString", T_STR, 0},
+            {"Records In", "recordsIn", T_BIGINT, 0},
+            {"Records Out", "recordsOut", T_BIGINT, 0},
+            {"Records Failed", "recordsFailed", T_BIGINT, 0},
+            {"Error", "error", T_STR, 0},
         };
-        rb_init(&b, a, cols, 5);
+        rb_init(&b, a, cols, st->extended ? 9 : 5);
+        sl_runtime *rt = s->eng ? sl_engine_runtime(s->eng) : NULL;
+        for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
+            sl_query *q = sl_runtime_query_at(rt, i);
+            sl_query_stats qs;
+            sl_query_get_stats(q, &qs);
+            const sl_source *sink = sl_plan_sink(sl_query_plan(q));
+            const char *sql = sl_engine_query_statement(s->eng, sl_query_id(q));
+            sl_value *row = rb_row(&b);
+            row[0] = str_value(sl_arena_strdup(a, sl_query_id(q)));
+            row[1] = str_value("PERSISTENT");
+            row[2] = str_value(query_state_name(qs.state));
+            row[3] = str_value(sink ? sl_arena_strdup(a, sink->name) : NULL);
+            row[4] = str_value(sql ? sl_arena_strdup(a, sql) : NULL);
+            if (st->extended) {
+                row[5] = sl_bigint((int64_t)qs.records_in);
+                row[6] = sl_bigint((int64_t)qs.records_out);
+                row[7] = sl_bigint((int64_t)qs.records_failed);
+                row[8] = str_value(qs.state == SL_QUERY_ERROR ? sl_arena_strdup(a, qs.error)
+                                                              : NULL);
+            }
+        }
         r->type = "queries";
         rb_finish(&b, r, "queries");
         return 0;
     }
     case SL_SHOW_TOPICS:
-    case SL_SHOW_ALL_TOPICS:
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 4),
-                            "SHOW TOPICS is not executed yet: the runtime arrives with the "
-                            "embedded log");
+    case SL_SHOW_ALL_TOPICS: {
+        if (need_engine(s, st, "SHOW TOPICS", err) < 0)
+            return -1;
+        static const sl_rcol cols[] = {
+            {"Kafka Topic", "name", T_STR, 0},
+            {"Partitions", "partitions", T_INT, 0},
+            {"Partition Replicas", "replicas", T_INT, 0},
+            {"Records", "records", T_BIGINT, 0},
+        };
+        rb_init(&b, a, cols, 4);
+        sl_log *log = sl_engine_log(s->eng);
+        const char **names;
+        int n = 0;
+        if (sl_log_list_topics(log, a, &names, &n, err) < 0)
+            return -1;
+        for (int i = 0; i < n; i++) {
+            if (st->show != SL_SHOW_ALL_TOPICS && names[i][0] == '_')
+                continue;       /* internal topics (the journal) */
+            sl_topic_info ti;
+            if (sl_log_describe_topic(log, names[i], a, &ti, err) < 0)
+                return -1;
+            int64_t recs = 0;
+            for (int p = 0; p < ti.config.partitions; p++)
+                recs += ti.partitions[p].end_offset - ti.partitions[p].start_offset;
+            sl_value *row = rb_row(&b);
+            row[0] = str_value(names[i]);
+            row[1] = sl_int(ti.config.partitions);
+            row[2] = sl_int(1);
+            row[3] = sl_bigint(recs);
+        }
+        r->type = "kafka_topics";
+        rb_finish(&b, r, "topics");
+        return 0;
+    }
     }
     return sl_error_set(err, SL_ERR_INTERNAL, st->span, "unknown SHOW");
 }
@@ -1173,35 +1975,74 @@ static int do_not_yet(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     const char *what = "this statement";
     const char *with = "the runtime";
     switch (st->kind) {
-    case SL_S_EXPLAIN: what = "EXPLAIN"; with = "the planner"; break;
-    case SL_S_PRINT: what = "PRINT"; with = "the embedded log"; break;
-    case SL_S_ASSERT_TOPIC: what = "ASSERT TOPIC"; with = "the embedded log"; break;
+    case SL_S_ASSERT_TOPIC: what = "ASSERT TOPIC"; with = "a later milestone"; break;
     case SL_S_ASSERT_SCHEMA: what = "ASSERT SCHEMA"; with = "a schema registry"; break;
     default: break;
     }
     return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
-                        "%s is not executed yet: the runtime arrives with %s", what, with);
+                        "%s is not executed yet: it arrives with %s", what, with);
+}
+
+static void explain_result(sl_arena *a, const char *id, const char *type, const char *sql,
+                           const sl_plan *plan, sl_result *r)
+{
+    sl_buf pb = SL_BUF_INIT;
+    sl_plan_explain(plan, &pb);
+    const char *text = sl_arena_strdup(a, sl_buf_cstr(&pb));
+    sl_buf_fini(&pb);
+    sl_rfield *f = sl_arena_zalloc(a, 4 * sizeof *f);
+    f[0] = (sl_rfield){"ID", "id", id, 0};
+    f[1] = (sl_rfield){"Query Type", "queryType", type, 0};
+    f[2] = (sl_rfield){"SQL", "statementText", sql, 0};
+    f[3] = (sl_rfield){"", "executionPlan", text, SL_R_JSON_ONLY};
+    r->type = "queryDescription";
+    r->fields = f;
+    r->nfields = 4;
+    r->footer = sl_arena_printf(a, "\nExecution plan\n--------------\n%s", text);
 }
 
 static int do_explain(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                       sl_error *err)
 {
     if (st->explained) {
-        /* check the statement as far as we can, then say what is missing */
-        sl_stmt_kind k = st->explained->kind;
-        if (k == SL_S_SELECT || k == SL_S_CREATE_AS || k == SL_S_INSERT_SELECT) {
-            compiled cl = {0};
-            qshape q;
-            int rc = st->explained->query
-                         ? check_query(s, st->explained->query, a, &cl, &q, err) : 0;
-            compiled_release(&cl);
-            if (rc < 0)
-                return -1;
-        }
-        return do_not_yet(s, st, a, r, err);
+        const sl_stmt *x = st->explained;
+        sl_stmt_kind k = x->kind;
+        if (k != SL_S_SELECT && k != SL_S_CREATE_AS && k != SL_S_INSERT_SELECT)
+            return sl_error_set(err, SL_ERR_ANALYSIS, x->span,
+                                "EXPLAIN explains queries: SELECT, CREATE ... AS SELECT or "
+                                "INSERT INTO ... SELECT");
+        compiled cl = {0};
+        qshape q;
+        int rc = x->query ? check_query(s, x->query, a, &cl, &q, err)
+                          : sl_error_set(err, SL_ERR_INTERNAL, x->span, "no query");
+        compiled_release(&cl);
+        if (rc < 0)
+            return -1;
+        if (q.constant)
+            return sl_error_set(err, SL_ERR_ANALYSIS, x->span,
+                                "a SELECT without FROM has no plan to explain");
+        sl_plan_opts po = {0};
+        po.query_id = "EXPLAIN";
+        po.reset = session_reset(s);
+        po.limit = x->query->limit >= 0 && x->query->limit < 2147483647 ? (int)x->query->limit
+                                                                         : -1;
+        sl_plan *plan = sl_plan_build(s->cat, x->query, &po, err);
+        if (!plan)
+            return -1;
+        explain_result(a, "EXPLAIN", k == SL_S_SELECT ? "TRANSIENT" : "PERSISTENT",
+                       x->text ? x->text : "", plan, r);
+        sl_plan_free(plan);
+        return 0;
     }
-    return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span, "query '%s' does not exist",
-                        st->name.name ? st->name.name : "");
+    sl_query *q = s->eng && st->name.name ? sl_runtime_find(sl_engine_runtime(s->eng),
+                                                            st->name.name) : NULL;
+    if (!q)
+        return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span, "query '%s' does not exist",
+                            st->name.name ? st->name.name : "");
+    const char *sql = sl_engine_query_statement(s->eng, st->name.name);
+    explain_result(a, sl_arena_strdup(a, sl_query_id(q)), "PERSISTENT",
+                   sl_arena_strdup(a, sql ? sql : ""), sl_query_plan(q), r);
+    return 0;
 }
 
 static int do_query_control(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
@@ -1209,33 +2050,158 @@ static int do_query_control(sl_session *s, const sl_stmt *st, sl_arena *a, sl_re
 {
     const char *verb = st->kind == SL_S_TERMINATE ? "terminate"
                        : st->kind == SL_S_PAUSE   ? "pause" : "resume";
+    const char *done = st->kind == SL_S_TERMINATE ? "terminated"
+                       : st->kind == SL_S_PAUSE   ? "paused" : "resumed";
+    sl_query_action act = st->kind == SL_S_TERMINATE ? SL_QA_TERMINATE
+                          : st->kind == SL_S_PAUSE   ? SL_QA_PAUSE : SL_QA_RESUME;
+    const char **ids = NULL;
+    int nids = 0;
     if (st->all) {
-        r->message = sl_arena_printf(a, "No queries are running: nothing to %s.", verb);
-        return 0;
+        nids = s->eng ? sl_engine_query_ids(s->eng, a, &ids) : 0;
+        if (nids == 0) {
+            r->message = sl_arena_printf(a, "No queries are running: nothing to %s.", verb);
+            return 0;
+        }
+    } else {
+        if (!s->eng || !st->name.name || !sl_engine_has_query(s->eng, st->name.name))
+            return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
+                                "cannot %s query '%s': no such query is running", verb,
+                                st->name.name ? st->name.name : "");
+        ids = sl_arena_zalloc(a, sizeof *ids);
+        ids[nids++] = st->name.name;
     }
-    return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
-                        "cannot %s query '%s': no such query is running", verb,
-                        st->name.name ? st->name.name : "");
+    for (int i = 0; i < nids; i++)
+        if (sl_engine_control_query(s->eng, ids[i], act, err) < 0) {
+            if (err->span.off == SL_NOPOS)
+                err->span = st->all ? head_span(st, 6) : st->name.span;
+            return -1;
+        }
+    if (journal(s, st, a, err) < 0)
+        return -1;
+    r->message = st->all ? sl_arena_printf(a, "%d quer%s %s.", nids, nids == 1 ? "y" : "ies",
+                                           done)
+                         : sl_arena_printf(a, "Query %s.", done);
+    return 0;
+}
+
+/* PRINT shows a key as text when it is printable UTF-8, else as Kafka's
+ * INT / BIGINT when it has their size, else in hex. */
+static void print_bytes(sl_buf *b, const void *p, int32_t len)
+{
+    if (len < 0 || !p) {
+        sl_buf_puts(b, "<null>");
+        return;
+    }
+    const unsigned char *u = p;
+    bool text = sl_utf8_valid(p, (size_t)len);
+    for (int32_t i = 0; text && i < len; i++)
+        if (u[i] < 0x20 && u[i] != '\t')
+            text = false;
+    if (text) {
+        sl_buf_append(b, p, (size_t)len);
+    } else if (len == 4) {
+        int32_t v = (int32_t)((uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 |
+                              u[3]);
+        sl_buf_printf(b, "%d", v);
+    } else if (len == 8) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++)
+            v = v << 8 | u[i];
+        sl_buf_printf(b, "%lld", (long long)(int64_t)v);
+    } else {
+        for (int32_t i = 0; i < len; i++)
+            sl_buf_printf(b, "%02x", u[i]);
+    }
+}
+
+static void print_time(sl_buf *b, int64_t ms)
+{
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    strftime(buf, sizeof buf, "%Y/%m/%d %H:%M:%S", &tm);
+    sl_buf_printf(b, "%s.%03d Z", buf, (int)(ms - (int64_t)secs * 1000));
 }
 
 static int do_print(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, sl_error *err)
 {
+    if (need_engine(s, st, "PRINT", err) < 0)
+        return -1;
+    sl_log *log = sl_engine_log(s->eng);
     const char *topic = st->str ? st->str : st->name.name;
-    if (topic && sl_catalog_topic_partitions(s->cat, topic) < 0) {
+    sl_span tspan = st->name.span.off != SL_NOPOS ? st->name.span : st->span;
+    if (!topic)
+        return sl_error_set(err, SL_ERR_INTERNAL, st->span, "PRINT without a topic");
+    if (sl_catalog_topic_partitions(s->cat, topic) < 0) {
         /* an unquoted name was upper-cased: match topics case-insensitively */
-        for (int i = 0; i < sl_catalog_source_count(s->cat); i++) {
-            const sl_source *src = sl_catalog_source_at(s->cat, i);
-            if (src->kafka_topic && strcasecmp(src->kafka_topic, topic) == 0) {
-                topic = src->kafka_topic;
+        const char **names;
+        int n = 0;
+        if (sl_log_list_topics(log, a, &names, &n, err) < 0)
+            return -1;
+        for (int i = 0; i < n; i++)
+            if (strcasecmp(names[i], topic) == 0) {
+                topic = names[i];
                 break;
             }
-        }
     }
-    if (topic && sl_catalog_topic_partitions(s->cat, topic) < 0)
-        return sl_error_set(err, SL_ERR_ANALYSIS,
-                            st->name.span.off != SL_NOPOS ? st->name.span : st->span,
-                            "topic '%s' does not exist", topic);
-    return do_not_yet(s, st, a, r, err);
+    sl_topic_info ti;
+    if (sl_log_describe_topic(log, topic, a, &ti, err) < 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, tspan, "topic '%s' does not exist", topic);
+    int np = ti.config.partitions;
+    int64_t *pos = sl_arena_zalloc(a, (size_t)np * sizeof *pos);
+    for (int p = 0; p < np; p++)
+        pos[p] = st->from_beginning ? ti.partitions[p].start_offset : ti.partitions[p].end_offset;
+    int64_t interval = st->interval > 0 ? st->interval : 1;
+    int64_t limit = st->limit;
+    int64_t seen = 0, shown = 0;
+    bool done = limit == 0;
+    sl_arena *batch = sl_arena_new(0);
+    sl_record recs[100];
+    sl_buf line = SL_BUF_INIT;
+    struct sigaction old;
+    cancel_begin(&old);
+    int rc = 0;
+    while (!done && !g_cancel) {
+        uint64_t cseq = sl_log_commit_seq(log);
+        int got = 0;
+        for (int p = 0; p < np && !done; p++) {
+            int n = 0;
+            sl_arena_reset(batch);
+            if (sl_log_read(log, topic, p, pos[p], 100, batch, recs, &n, err) < 0) {
+                rc = -1;
+                done = true;
+                break;
+            }
+            got += n;
+            for (int i = 0; i < n && !done; i++) {
+                pos[p] = recs[i].offset + 1;
+                if (seen++ % interval != 0)
+                    continue;
+                sl_buf_reset(&line);
+                sl_buf_puts(&line, "rowtime: ");
+                print_time(&line, recs[i].timestamp);
+                sl_buf_puts(&line, ", key: ");
+                print_bytes(&line, recs[i].key, recs[i].key_len);
+                sl_buf_puts(&line, ", value: ");
+                print_bytes(&line, recs[i].value, recs[i].value_len);
+                sl_buf_printf(&line, ", partition: %d\n", (int)recs[i].partition);
+                fwrite(line.data, 1, line.len, s->out);
+                fflush(s->out);
+                if (limit >= 0 && ++shown >= limit)
+                    done = true;
+            }
+        }
+        if (!got && !done)
+            sl_log_wait_since(log, cseq, 200);
+    }
+    cancel_end(&old);
+    sl_buf_fini(&line);
+    sl_arena_free(batch);
+    if (rc < 0)
+        return -1;
+    r->message = "Topic printing ceased";
+    return 0;
 }
 
 static char *read_file(const char *path, size_t *len, sl_error *err, sl_span span)

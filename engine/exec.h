@@ -15,7 +15,9 @@
 typedef enum sl_output { SL_OUTPUT_TABLE, SL_OUTPUT_JSON } sl_output;
 
 typedef struct sl_session_opts {
-    const char *data_dir;       /* NULL: ./sluice-data (the embedded store, later issues) */
+    const char *data_dir;       /* NULL: $SLUICE_DATA_DIR, else ./sluice-data; "" (empty):
+                                   no engine, the catalog only (statements that need the
+                                   log are refused): the fuzzer and unit tests */
     sl_output output;
     FILE *out;                  /* results; NULL: stdout */
     FILE *err;                  /* errors; NULL: stderr */

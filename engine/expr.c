@@ -298,7 +298,8 @@ static sl_cexpr *compile_literal(cctx *c, const sl_expr *e)
             sl_error_set(c->err, SL_ERR_ANALYSIS, e->span, "string literal is not valid UTF-8");
             return NULL;
         }
-        return mk_const(c, &SL_TYPE_STRING, sl_string_ref(s, e->textlen), e->span);
+        /* copied: a compiled expression never points into the statement's tree */
+        return mk_const(c, &SL_TYPE_STRING, sl_string_copy(c->a, s, e->textlen), e->span);
     }
     default:
         return NULL;
@@ -1570,7 +1571,7 @@ static sl_cexpr *compile_struct(cctx *c, const sl_expr *e)
             }
         if (!(n->kids[i] = compile(c, e->list.items[i])))
             return NULL;
-        f[i].name = name;
+        f[i].name = sl_arena_strdup(c->a, name);
         f[i].type = n->kids[i]->type;
     }
     n->type = sl_type_struct(c->a, f, e->list.n);
@@ -2000,7 +2001,7 @@ const sl_type *sl_type_from_ast(const sl_ast_type *t, const sl_scope *scope, sl_
         sl_field *f = sl_arena_alloc(a, sizeof *f * (size_t)(n ? n : 1));
         for (int i = 0; i < n; i++) {
             const sl_ast_field *af = t->fields.items[i];
-            f[i].name = af->name.name ? af->name.name : "";
+            f[i].name = sl_arena_strdup(a, af->name.name ? af->name.name : "");
             for (int j = 0; j < i; j++)
                 if (strcmp(f[j].name, f[i].name) == 0) {
                     sl_error_set(err, SL_ERR_ANALYSIS, af->name.span,

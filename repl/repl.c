@@ -6,7 +6,9 @@
  * through the session, keep going after errors; `help`, `exit`, `quit` and
  * Ctrl-D; a history file; tab completion of keywords, function names,
  * stream/table names and column names. Without a terminal on stdin, plain
- * lines are read without prompts or editing.
+ * lines are read without prompts or editing. Ctrl-C at the prompt does
+ * nothing (Ctrl-D or `exit` leave); while a push query or PRINT runs, the
+ * session catches it and ends that query only, back to the prompt.
  *
  * Does not: render results (the session does), parse statements beyond
  * asking whether the buffer is complete.
@@ -14,6 +16,7 @@
 #include "repl.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,11 @@ static const char HELP[] =
     "  SELECT 1 + 2 AS x, UCASE('a');            constant expressions\n"
     "  CREATE STREAM s (id INT KEY, v VARCHAR)\n"
     "    WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=1);\n"
+    "  INSERT INTO s (id, v) VALUES (1, 'a');\n"
+    "  SELECT * FROM s EMIT CHANGES [LIMIT n];    rows as they arrive (Ctrl-C ends it)\n"
+    "  SELECT * FROM s WHERE id > 0;              what the stream holds now\n"
+    "  CREATE STREAM s2 AS SELECT v FROM s WHERE id > 1 PARTITION BY v;\n"
+    "  SHOW QUERIES;  TERMINATE <query id>;  PRINT 's' FROM BEGINNING;\n"
     "  CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR) WITH (...);\n"
     "  SHOW STREAMS | TABLES | TYPES | FUNCTIONS | VARIABLES | PROPERTIES;\n"
     "  DESCRIBE s;  DESCRIBE FUNCTION substring;\n"
@@ -290,6 +298,11 @@ int sl_repl_run(sl_session *s, const char *history_path)
     lp.history = history_path;
     lp.editing = true;
     sl_buf_init(&lp.buf);
+    struct sigaction ign, old_int;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGINT, &ign, &old_int);
     printf("sluice %s: SQL over streams, in ksqlDB's dialect. Type 'help' for help, "
            "'exit' to leave.\n", SLUICE_VERSION);
     fflush(stdout);
@@ -305,6 +318,7 @@ int sl_repl_run(sl_session *s, const char *history_path)
             break;
     }
     finish(&lp, false);
+    sigaction(SIGINT, &old_int, NULL);
     if (history_path)
         write_history(history_path);
     sl_repl_completions_free(g_matches);

@@ -23,7 +23,7 @@ static run run_sql(const char *sql)
     char *ob = NULL, *eb = NULL;
     size_t ol = 0, el = 0;
     FILE *o = open_memstream(&ob, &ol), *e = open_memstream(&eb, &el);
-    sl_session_opts opts = {.output = SL_OUTPUT_TABLE, .out = o, .err = e};
+    sl_session_opts opts = {.data_dir = "", .output = SL_OUTPUT_TABLE, .out = o, .err = e};
     sl_error err;
     sl_session *s = sl_session_new(&opts, &err);
     cr_assert_not_null(s);
@@ -200,7 +200,7 @@ Test(catalog, failure_changes_nothing)
     char *ob = NULL, *eb = NULL;
     size_t ol = 0, el = 0;
     FILE *o = open_memstream(&ob, &ol), *e = open_memstream(&eb, &el);
-    sl_session_opts opts = {.output = SL_OUTPUT_TABLE, .out = o, .err = e};
+    sl_session_opts opts = {.data_dir = "", .output = SL_OUTPUT_TABLE, .out = o, .err = e};
     sl_error err;
     sl_session *s = sl_session_new(&opts, &err);
     const char *sql = "CREATE STREAM s (a INT)" WITH_T ";\n"
@@ -228,7 +228,7 @@ Test(catalog, schema_order)
     char *ob = NULL, *eb = NULL;
     size_t ol = 0, el = 0;
     FILE *o = open_memstream(&ob, &ol), *e = open_memstream(&eb, &el);
-    sl_session_opts opts = {.output = SL_OUTPUT_TABLE, .out = o, .err = e};
+    sl_session_opts opts = {.data_dir = "", .output = SL_OUTPUT_TABLE, .out = o, .err = e};
     sl_error err;
     sl_session *s = sl_session_new(&opts, &err);
     const char *sql = "CREATE STREAM s (v1 INT, h BYTES HEADER('x'), k VARCHAR KEY, v2 DOUBLE)"

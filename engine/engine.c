@@ -1,0 +1,425 @@
+/*
+ * engine.c: one data directory, opened (engine.h).
+ *
+ * Does: pick the data directory, open the embedded log (its lock error,
+ * naming the process that holds the directory, is passed through), make the
+ * catalog ask the log whether a topic exists, create the processing-log
+ * stream, start the runtime, and replay the journal: every entry is a JSON
+ * object {"statement": text, "properties": {name: value}} (jansson: control
+ * plane only) in partition 0 of SL_JOURNAL_TOPIC, executed again in a
+ * session with journaling off; the persistent queries it recreates start
+ * only when the replay is over (a query terminated later in the journal
+ * never runs). Keeps the statement text of each persistent query for SHOW
+ * QUERIES and EXPLAIN.
+ *
+ * Does not: parse or execute statements itself (exec.c does, for the
+ * replay too), plan or run queries (plan.c, runtime.c).
+ */
+#include "engine.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+
+typedef struct qnote {
+    char *id;
+    char *statement;
+    sl_plan *pending;           /* recorded during replay, not started yet */
+    bool paused;                /* a replayed PAUSE of a pending query */
+} qnote;
+
+static void start_pending(sl_engine *e);
+
+struct sl_engine {
+    char *dir;
+    sl_log *log;
+    sl_catalog *cat;
+    sl_runtime *rt;
+    int64_t replay_offset;      /* >= 0 while replaying that journal entry */
+    qnote *notes;
+    int nnotes, capnotes;
+};
+
+static int log_topic_lookup(void *ud, const char *topic)
+{
+    sl_engine *e = ud;
+    sl_arena *a = sl_arena_new(0);
+    sl_topic_info ti;
+    sl_error err;
+    int n = -1;
+    if (sl_log_describe_topic(e->log, topic, a, &ti, &err) == 0)
+        n = ti.config.partitions;
+    sl_arena_free(a);
+    return n;
+}
+
+/* Runs text in a throwaway session on e; what it writes goes to a buffer
+ * that is returned (heap, caller frees) when the statement failed. */
+static int run_quiet(sl_engine *e, const char *text, char **errtext)
+{
+    char *ob = NULL, *eb = NULL;
+    size_t ol = 0, el = 0;
+    FILE *o = open_memstream(&ob, &ol);
+    FILE *er = open_memstream(&eb, &el);
+    if (!o || !er) {
+        if (o)
+            fclose(o);
+        if (er)
+            fclose(er);
+        free(ob);
+        free(eb);
+        if (errtext)
+            *errtext = strdup("out of memory");
+        return 1;
+    }
+    sl_session_opts so = {.output = SL_OUTPUT_TABLE, .out = o, .err = er};
+    sl_error err;
+    sl_session *s = sl_session_open(e, &so, &err);
+    int rc = s ? sl_session_execute(s, text, strlen(text), "<journal>") : 1;
+    sl_session_free(s);
+    fclose(o);
+    fclose(er);
+    free(ob);
+    if (rc != 0 && errtext)
+        *errtext = eb ? eb : strdup(err.msg);
+    else
+        free(eb);
+    return rc;
+}
+
+static int create_processing_log(sl_engine *e, sl_error *err)
+{
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = 1;
+    if (sl_log_create_topic(e->log, SL_PROCESSING_LOG_TOPIC, &cfg, NULL, err) < 0)
+        return -1;
+    if (sl_catalog_find_source(e->cat, SL_PROCESSING_LOG_STREAM))
+        return 0;
+    const char *ddl =
+        "CREATE STREAM " SL_PROCESSING_LOG_STREAM " (`QUERY_ID` STRING, `TOPIC` STRING, "
+        "`PARTITION` INT, `OFFSET` BIGINT, `ERROR_KIND` STRING, `MESSAGE` STRING, "
+        "`TIME` BIGINT, `RECORD` STRING) WITH (KAFKA_TOPIC='" SL_PROCESSING_LOG_TOPIC "', "
+        "VALUE_FORMAT='JSON', KEY_FORMAT='NONE');";
+    char *msg = NULL;
+    e->replay_offset = 0;       /* not journaled */
+    int rc = run_quiet(e, ddl, &msg);
+    e->replay_offset = -1;
+    if (rc != 0) {
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot create the processing log: %s",
+                     msg ? msg : "");
+        free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Executes one journal entry. Failures are reported on stderr and skipped:
+ * an entry that cannot be applied must not keep the data directory shut. */
+static void replay_entry(sl_engine *e, const sl_record *rec)
+{
+    json_error_t jerr;
+    json_t *root = rec->value ? json_loadb(rec->value, (size_t)rec->value_len, 0, &jerr) : NULL;
+    const char *text = root ? json_string_value(json_object_get(root, "statement")) : NULL;
+    if (!text) {
+        fprintf(stderr, "sluice: journal entry %lld is not a statement: skipped\n",
+                (long long)rec->offset);
+        json_decref(root);
+        return;
+    }
+    json_t *props = json_object_get(root, "properties");
+    const char *k;
+    json_t *v;
+    sl_error err;
+    /* the properties in force when it ran, then back to the defaults */
+    json_object_foreach(props, k, v) {
+        if (json_is_string(v))
+            sl_catalog_set_property(e->cat, k, json_string_value(v), SL_NOSPAN, &err);
+    }
+    e->replay_offset = rec->offset;
+    char *msg = NULL;
+    if (run_quiet(e, text, &msg) != 0)
+        fprintf(stderr, "sluice: journal entry %lld failed on replay: %s\n",
+                (long long)rec->offset, msg ? msg : "");
+    free(msg);
+    e->replay_offset = -1;
+    sl_arena *scratch = sl_arena_new(0);
+    json_object_foreach(props, k, v) sl_catalog_unset_property(e->cat, k, scratch);
+    sl_arena_free(scratch);
+    json_decref(root);
+}
+
+static int replay(sl_engine *e, sl_error *err)
+{
+    sl_arena *a = sl_arena_new(0);
+    int64_t from = 0;
+    int64_t end = sl_log_end_offset(e->log, SL_JOURNAL_TOPIC, 0, err);
+    if (end < 0) {
+        sl_arena_free(a);
+        return -1;
+    }
+    sl_record recs[64];
+    while (from < end) {
+        int n = 0;
+        sl_arena_reset(a);
+        if (sl_log_read(e->log, SL_JOURNAL_TOPIC, 0, from, 64, a, recs, &n, err) < 0) {
+            sl_arena_free(a);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        for (int i = 0; i < n && recs[i].offset < end; i++)
+            replay_entry(e, &recs[i]);
+        from = recs[n - 1].offset + 1;
+    }
+    sl_arena_free(a);
+    return 0;
+}
+
+sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
+{
+    const char *dir = opts ? opts->data_dir : NULL;
+    if (!dir || !*dir)
+        dir = getenv("SLUICE_DATA_DIR");
+    if (!dir || !*dir)
+        dir = "./sluice-data";
+    sl_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        return NULL;
+    }
+    e->replay_offset = -1;
+    e->dir = strdup(dir);
+    e->log = sl_log_open_embedded(dir, err);
+    if (!e->log) {
+        free(e->dir);
+        free(e);
+        return NULL;
+    }
+    e->cat = sl_catalog_new();
+    sl_catalog_set_topic_lookup(e->cat, log_topic_lookup, e);
+    sl_topic_config jc = sl_topic_config_default();
+    jc.partitions = 1;
+    jc.retention_ms = -1;
+    if (sl_log_create_topic(e->log, SL_JOURNAL_TOPIC, &jc, NULL, err) < 0)
+        goto fail;
+    sl_runtime_opts ro = {.threads = opts ? opts->threads : 0};
+    e->rt = sl_runtime_new(e->log, &ro, err);
+    if (!e->rt)
+        goto fail;
+    if (create_processing_log(e, err) < 0)
+        goto fail;
+    if (!(opts && opts->no_replay) && replay(e, err) < 0)
+        goto fail;
+    start_pending(e);
+    return e;
+fail:
+    sl_engine_close(e);
+    return NULL;
+}
+
+void sl_engine_close(sl_engine *e)
+{
+    if (!e)
+        return;
+    sl_runtime_free(e->rt);
+    sl_log_close(e->log);
+    sl_catalog_free(e->cat);
+    for (int i = 0; i < e->nnotes; i++) {
+        free(e->notes[i].id);
+        free(e->notes[i].statement);
+        sl_plan_free(e->notes[i].pending);
+    }
+    free(e->notes);
+    free(e->dir);
+    free(e);
+}
+
+const char *sl_engine_data_dir(const sl_engine *e) { return e->dir; }
+sl_log *sl_engine_log(sl_engine *e) { return e->log; }
+sl_catalog *sl_engine_catalog(sl_engine *e) { return e->cat; }
+sl_runtime *sl_engine_runtime(sl_engine *e) { return e->rt; }
+bool sl_engine_replaying(const sl_engine *e) { return e->replay_offset >= 0; }
+
+int64_t sl_engine_statement_offset(sl_engine *e)
+{
+    if (e->replay_offset >= 0)
+        return e->replay_offset;
+    sl_error err;
+    int64_t end = sl_log_end_offset(e->log, SL_JOURNAL_TOPIC, 0, &err);
+    return end < 0 ? 0 : end;
+}
+
+int sl_engine_journal(sl_engine *e, const char *statement_text, const sl_catalog_prop *props,
+                      int nprops, sl_error *err)
+{
+    if (e->replay_offset >= 0)
+        return 0;
+    json_t *o = json_object();
+    json_t *p = json_object();
+    json_object_set_new(o, "statement", json_string(statement_text ? statement_text : ""));
+    for (int i = 0; i < nprops; i++)
+        if (props[i].name && props[i].value)
+            json_object_set_new(p, props[i].name, json_string(props[i].value));
+    json_object_set_new(o, "properties", p);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (!text)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot encode a journal entry");
+    sl_record rec = {0};
+    rec.key = NULL;
+    rec.key_len = -1;
+    rec.value = text;
+    rec.value_len = (int32_t)strlen(text);
+    rec.timestamp = -1;
+    sl_log_txn *t = sl_log_txn_begin(e->log);
+    int rc = sl_log_txn_append(t, SL_JOURNAL_TOPIC, 0, &rec, NULL, NULL, err);
+    if (rc < 0)
+        sl_log_txn_abort(t);
+    else
+        rc = sl_log_txn_commit(t, err);
+    free(text);
+    return rc;
+}
+
+int sl_engine_wait_idle(sl_engine *e, int timeout_ms, sl_error *err)
+{
+    return sl_runtime_wait_idle(e->rt, timeout_ms, err);
+}
+
+static qnote *find_note(sl_engine *e, const char *id)
+{
+    for (int i = 0; i < e->nnotes; i++)
+        if (strcmp(e->notes[i].id, id) == 0)
+            return &e->notes[i];
+    return NULL;
+}
+
+static void drop_note(sl_engine *e, qnote *n)
+{
+    free(n->id);
+    free(n->statement);
+    sl_plan_free(n->pending);
+    *n = e->notes[--e->nnotes];
+}
+
+static int add_note(sl_engine *e, const char *id, const char *statement, sl_plan *pending,
+                    sl_error *err)
+{
+    if (e->nnotes == e->capnotes) {
+        int ncap = e->capnotes ? e->capnotes * 2 : 8;
+        qnote *n = realloc(e->notes, (size_t)ncap * sizeof *n);
+        if (!n)
+            return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        e->notes = n;
+        e->capnotes = ncap;
+    }
+    qnote *n = &e->notes[e->nnotes];
+    n->id = strdup(id);
+    n->statement = strdup(statement ? statement : "");
+    n->pending = pending;
+    n->paused = false;
+    if (!n->id || !n->statement) {
+        free(n->id);
+        free(n->statement);
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+    }
+    e->nnotes++;
+    return 0;
+}
+
+int sl_engine_start_query(sl_engine *e, sl_plan *plan, const char *statement, sl_error *err)
+{
+    const char *id = sl_plan_query_id(plan);
+    if (find_note(e, id) || sl_runtime_find(e->rt, id)) {
+        sl_plan_free(plan);
+        return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN, "query '%s' already exists", id);
+    }
+    if (e->replay_offset >= 0)
+        return add_note(e, id, statement, plan, err) < 0 ? (sl_plan_free(plan), -1) : 0;
+    char *idc = strdup(id);
+    if (!idc) {
+        sl_plan_free(plan);
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+    }
+    if (!sl_runtime_start(e->rt, plan, err)) {
+        free(idc);
+        return -1;
+    }
+    int rc = add_note(e, idc, statement, NULL, err);
+    if (rc < 0) {
+        sl_error e2;
+        sl_runtime_stop(e->rt, idc, &e2);
+    }
+    free(idc);
+    return rc;
+}
+
+int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action act,
+                            sl_error *err)
+{
+    qnote *n = find_note(e, query_id);
+    if (n && n->pending) {
+        if (act == SL_QA_TERMINATE)
+            drop_note(e, n);
+        else
+            n->paused = act == SL_QA_PAUSE;
+        return 0;
+    }
+    int rc = act == SL_QA_TERMINATE ? sl_runtime_stop(e->rt, query_id, err)
+             : act == SL_QA_PAUSE   ? sl_runtime_pause(e->rt, query_id, err)
+                                    : sl_runtime_resume(e->rt, query_id, err);
+    if (rc == 0 && act == SL_QA_TERMINATE && (n = find_note(e, query_id)))
+        drop_note(e, n);
+    return rc;
+}
+
+bool sl_engine_has_query(sl_engine *e, const char *query_id)
+{
+    qnote *n = find_note(e, query_id);
+    return (n && n->pending) || sl_runtime_find(e->rt, query_id) != NULL;
+}
+
+int sl_engine_query_ids(sl_engine *e, sl_arena *a, const char ***ids)
+{
+    int nr = sl_runtime_query_count(e->rt);
+    const char **v = sl_arena_zalloc(a, (size_t)(nr + e->nnotes + 1) * sizeof *v);
+    int n = 0;
+    for (int i = 0; i < nr; i++)
+        v[n++] = sl_arena_strdup(a, sl_query_id(sl_runtime_query_at(e->rt, i)));
+    for (int i = 0; i < e->nnotes; i++)
+        if (e->notes[i].pending)
+            v[n++] = sl_arena_strdup(a, e->notes[i].id);
+    *ids = v;
+    return n;
+}
+
+/* After the replay: start what it recorded, in journal order. */
+static void start_pending(sl_engine *e)
+{
+    for (int i = 0; i < e->nnotes; i++) {
+        qnote *n = &e->notes[i];
+        if (!n->pending)
+            continue;
+        sl_plan *p = n->pending;
+        n->pending = NULL;
+        sl_error err;
+        if (!sl_runtime_start(e->rt, p, &err)) {
+            fprintf(stderr, "sluice: query %s could not be restarted: %s\n", n->id, err.msg);
+            drop_note(e, n);
+            i--;
+            continue;
+        }
+        if (n->paused && sl_runtime_pause(e->rt, n->id, &err) < 0)
+            fprintf(stderr, "sluice: query %s could not be paused again: %s\n", n->id,
+                    err.msg);
+    }
+}
+
+const char *sl_engine_query_statement(sl_engine *e, const char *query_id)
+{
+    qnote *n = find_note(e, query_id);
+    return n ? n->statement : NULL;
+}
