@@ -1,12 +1,18 @@
 /*
- * main.c: the sluice command line.
+ * main.c: the sluice command line: a table of subcommands and the shell.
  *
  *     sluice [options]                 the REPL (statements from stdin when it is not a terminal)
  *     sluice [options] -e SQL          runs the statements and exits
  *     sluice [options] -f FILE         runs a script and exits (- reads stdin)
+ *     sluice run FILE [--until-idle]   the headless worker (cli/run.c)
+ *     sluice load TOPIC FILE ...       bulk-loads records (cli/load.c)
+ *     sluice dump TOPIC ...            writes a topic's records as JSON lines (cli/dump.c)
+ *     sluice test -s SQL -i IN -o OUT  ksql-test-runner files (cli/test.c)
  *
- * Exit status: 0 when every statement succeeded, 1 when one failed, 2 for
- * a usage error. Option parsing only: statements run through the session
+ * A first argument naming a subcommand picks it from `commands` (Redis
+ * style: name, handler, synopsis); anything else is the shell. Exit status:
+ * 0 success, 1 a statement (or record, or comparison) failed, 2 a usage
+ * error. Option parsing only: statements run through the session
  * (engine/exec.h), the REPL lives in repl/.
  */
 #include <errno.h>
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli.h"
 #include "engine/exec.h"
 #include "repl/repl.h"
 
@@ -23,6 +30,7 @@ enum { EXIT_STATEMENT = 1, EXIT_USAGE = 2 };
 
 static const char usage_text[] =
     "usage: sluice [options]\n"
+    "       sluice COMMAND [args]       (sluice COMMAND --help for its options)\n"
     "\n"
     "Runs SQL statements in ksqlDB's dialect: interactively (the REPL) when\n"
     "neither -e nor -f is given, else the given statements in order.\n"
@@ -39,6 +47,55 @@ static const char usage_text[] =
     "  -V, --version            show the version and exit\n"
     "\n"
     "exit status: 0 all statements succeeded, 1 a statement failed, 2 usage error\n";
+
+static int help_main(int argc, char **argv);
+
+static const sl_cli_command commands[] = {
+    {"run", sl_cli_run, "FILE [--until-idle]",
+     "apply FILE, then run every persistent query until SIGTERM (or until idle)"},
+    {"load", sl_cli_load, "TOPIC FILE [--format jsonl|csv] [--key F] [--timestamp F]",
+     "append a file of records (JSON lines or CSV) to a topic, fast"},
+    {"dump", sl_cli_dump, "TOPIC [--from-beginning] [--limit N]",
+     "write a topic's records as JSON lines"},
+    {"test", sl_cli_test, "-s statements.sql -i input.json -o output.json",
+     "run statements on a fresh store, feed inputs, compare outputs (ksql-test-runner files)"},
+    {"help", help_main, "[COMMAND]", "this help, or a command's"},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static const sl_cli_command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+static void print_usage(FILE *f)
+{
+    fputs(usage_text, f);
+    fputs("\ncommands:\n", f);
+    for (int i = 0; i < NCOMMANDS; i++) {
+        char head[96];
+        snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
+        fprintf(f, "  %s\n      %s\n", head, commands[i].summary);
+    }
+}
+
+static int help_main(int argc, char **argv)
+{
+    if (argc > 1) {
+        const sl_cli_command *c = find_command(argv[1]);
+        if (!c || c->main == help_main) {
+            fprintf(stderr, "sluice: no command '%s'\n", argv[1]);
+            return EXIT_USAGE;
+        }
+        char *sub[] = {(char *)c->name, (char *)"--help", NULL};
+        return c->main(2, sub);
+    }
+    print_usage(stdout);
+    return 0;
+}
 
 typedef struct input {
     char kind;          /* 'e' or 'f' */
@@ -108,7 +165,7 @@ static char *default_history(void)
     return p;
 }
 
-int main(int argc, char **argv)
+static int shell_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"execute", required_argument, NULL, 'e'},
@@ -166,20 +223,24 @@ int main(int argc, char **argv)
             history = optarg;
             break;
         case 'h':
-            fputs(usage_text, stdout);
+            print_usage(stdout);
             goto done;
         case 'V':
             printf("sluice %s\n", SLUICE_VERSION);
             goto done;
         default:
-            fputs(usage_text, stderr);
+            print_usage(stderr);
             rc = EXIT_USAGE;
         }
     }
     if (rc == 0 && optind < argc) {
-        fprintf(stderr, "sluice: unexpected argument '%s' (statements go after -e)\n",
-                argv[optind]);
-        fputs(usage_text, stderr);
+        if (find_command(argv[optind]))
+            fprintf(stderr, "sluice: the command goes first: sluice %s [options]\n",
+                    argv[optind]);
+        else
+            fprintf(stderr, "sluice: unexpected argument '%s' (statements go after -e)\n",
+                    argv[optind]);
+        print_usage(stderr);
         rc = EXIT_USAGE;
     }
     if (rc != 0)
@@ -218,4 +279,16 @@ done:
     free(inputs);
     free(defines);
     return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1) {
+        const sl_cli_command *c = find_command(argv[1]);
+        if (c) {
+            optind = 1;     /* each subcommand runs its own getopt over argv + 1 */
+            return c->main(argc - 1, argv + 1);
+        }
+    }
+    return shell_main(argc, argv);
 }

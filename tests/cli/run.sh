@@ -1,6 +1,7 @@
 #!/bin/sh
 # End-to-end checks of the sluice command line, as a user runs it:
-# options, exit codes, error rendering, variables, output formats.
+# options, exit codes, error rendering, variables, output formats, and the
+# subcommands run, load, dump and test.
 # Usage: tests/cli/run.sh path/to/sluice
 set -u
 SLUICE=${1:?usage: run.sh path/to/sluice}
@@ -98,6 +99,132 @@ printf "SELECT LCASE('PIPED') AS p;\n" | "$SLUICE" >out.txt 2>err.txt
 rc=$?
 if [ "$rc" -eq 0 ]; then ok; else bad "stdin script exit $rc"; cat err.txt; fi
 expect_in out.txt "piped" "stdin statements run"
+
+
+# ---- subcommands ----
+expect_exit 0 "--help lists the commands" -- "$SLUICE" --help
+expect_in out.txt "run FILE" "--help names run"
+expect_in out.txt "load TOPIC FILE" "--help names load"
+expect_in out.txt "dump TOPIC" "--help names dump"
+expect_in out.txt "test -s" "--help names test"
+expect_exit 0 "help run" -- "$SLUICE" help run
+expect_in out.txt "--until-idle" "help run shows run's options"
+expect_exit 2 "help of no command" -- "$SLUICE" help nosuch
+expect_exit 2 "subcommand after an option" -- "$SLUICE" -d x run app.sql
+expect_in err.txt "the command goes first" "a misplaced subcommand is explained"
+expect_exit 2 "run with two files" -- "$SLUICE" run a.sql b.sql
+expect_exit 2 "load without a file" -- "$SLUICE" load topic
+expect_exit 2 "load with a bad format" -- "$SLUICE" load t x.txt --format xml
+
+# ---- load and dump ----
+D=$tmp/data1
+printf '{"id":"a","n":1,"ts":1000}\n{"ID":"b","n":2,"ts":2000}\n\n{"id":null,"n":3,"ts":3000}\n' > recs.jsonl
+expect_exit 0 "load JSON lines with key and timestamp" -- "$SLUICE" load -d "$D" people recs.jsonl --key id --timestamp ts
+expect_in out.txt "loaded 3 records into people" "load says how many"
+expect_in out.txt "records/s" "load prints the rate"
+expect_exit 0 "dump from the beginning" -- "$SLUICE" dump -d "$D" people --from-beginning
+expect_in out.txt '{"partition":0,"offset":0,"timestamp":1000,"key":"a","value":"{\"id\":\"a\",\"n\":1,\"ts\":1000}"}' "dump writes the first record exactly"
+expect_in out.txt '"offset":1,"timestamp":2000,"key":"b"' "the key field matches case-insensitively"
+expect_in out.txt '"offset":2,"timestamp":3000,"key":null' "a null key field gives a null key"
+expect_exit 0 "dump --limit" -- "$SLUICE" dump -d "$D" people --from-beginning --limit 2
+[ "$(wc -l < out.txt)" -eq 2 ] && ok || bad "dump --limit 2 wrote $(wc -l < out.txt) lines"
+expect_exit 1 "dump of a missing topic" -- "$SLUICE" dump -d "$D" nosuch --from-beginning
+# without --from-beginning dump waits for new records; SIGTERM ends it cleanly
+"$SLUICE" dump -d "$D" people >follow.out 2>follow.err &
+fpid=$!
+n=0   # its pid in the lock file: the signal handler is in place by then
+while [ $n -lt 300 ] && ! grep -q "pid $fpid" "$D/LOCK" 2>/dev/null; do sleep 0.1; n=$((n + 1)); done
+kill -TERM $fpid
+wait $fpid
+rc=$?
+[ "$rc" -eq 0 ] && ok || bad "dump (following) after SIGTERM exited $rc"
+[ ! -s follow.out ] && ok || bad "dump without --from-beginning printed old records"
+
+printf '{"id":"c","n":4}\n{"id":"d"\n' > bad.jsonl
+expect_exit 1 "a line without the timestamp field is skipped" -- "$SLUICE" load -d "$D" people bad.jsonl --key id --timestamp ts
+expect_in err.txt "line 1 skipped" "the skipped line is named"
+expect_in err.txt "line 2 skipped" "a malformed line with --key is named"
+expect_exit 1 "load into a topic with other partitions" -- "$SLUICE" load -d "$D" people recs.jsonl --partitions 3
+expect_in err.txt "exists with 1 partition" "the partition count is explained"
+
+printf 'id,name\n7,"Smith, J"\n8,"two\nlines"\n' > recs.csv
+expect_exit 0 "load CSV with a header and a BIGINT key" -- "$SLUICE" load -d "$D" csvt recs.csv --header --key id --key-type bigint --partitions 2
+expect_in out.txt "loaded 2 records into csvt (2 partitions)" "the header line is not loaded"
+expect_exit 0 "dump the CSV topic" -- "$SLUICE" dump -d "$D" csvt --from-beginning
+expect_in out.txt '"key":"AAAAAAAAAAc=","key_encoding":"base64","value":"7,\"Smith, J\""' "a binary key is base64, the value kept as written"
+expect_in out.txt '"value":"8,\"two\nlines\""' "a quoted newline stays inside one record"
+
+# ---- run ----
+D=$tmp/data2
+cat > app.sql <<'SQL'
+CREATE STREAM clicks (user_id VARCHAR KEY, url VARCHAR, n INT)
+  WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON', PARTITIONS=1);
+SET 'auto.offset.reset'='earliest';
+CREATE STREAM big_clicks AS SELECT user_id, url, n FROM clicks WHERE n > 1 EMIT CHANGES;
+SQL
+printf '{"user_id":"u1","url":"/a","n":1}\n{"user_id":"u2","url":"/b","n":2}\n{"user_id":"u1","url":"/c","n":3}\n' > clicks.jsonl
+expect_exit 0 "load before the first run" -- "$SLUICE" load -d "$D" clicks clicks.jsonl --key user_id
+expect_exit 0 "run --until-idle" -- "$SLUICE" run -d "$D" app.sql --until-idle
+expect_in err.txt "1 persistent query" "run says how many queries run"
+expect_in err.txt "3 read, 2 written, 1 filtered, 0 failed" "run prints the query's counts"
+expect_exit 0 "dump the query's output" -- "$SLUICE" dump -d "$D" BIG_CLICKS --from-beginning
+[ "$(wc -l < out.txt)" -eq 2 ] && ok || bad "BIG_CLICKS has $(wc -l < out.txt) records, wanted 2"
+expect_in out.txt '"key":"u2"' "the second click is there"
+expect_in out.txt '"key":"u1","value":"{\"URL\":\"/c\",\"N\":3}"' "the third click is there"
+expect_exit 0 "the same file again" -- "$SLUICE" run -d "$D" app.sql --until-idle
+expect_in err.txt "was applied to" "an applied file is not applied twice"
+expect_exit 0 "no duplicates after a second run" -- "$SLUICE" dump -d "$D" BIG_CLICKS --from-beginning
+[ "$(wc -l < out.txt)" -eq 2 ] && ok || bad "after a rerun BIG_CLICKS has $(wc -l < out.txt) records"
+printf 'CREATE STREAM nope (a INT) WITH (KAFKA_TOPIC=%s, VALUE_FORMAT=%s);\n' "'nope'" "'JSON'" > broken.sql
+expect_exit 1 "run with a failing statement" -- "$SLUICE" run -d "$D" broken.sql --until-idle
+
+# SIGTERM ends a worker with status 0; meanwhile the data directory is locked
+"$SLUICE" run -d "$D" >run.out 2>run.err &
+wpid=$!
+n=0
+while [ $n -lt 100 ] && ! grep -q "running until" run.err 2>/dev/null; do sleep 0.1; n=$((n + 1)); done
+expect_exit 1 "a second process on the same data directory" -- "$SLUICE" dump -d "$D" BIG_CLICKS --from-beginning
+expect_in err.txt "in use by process $wpid" "the lock error names the worker"
+kill -TERM $wpid
+wait $wpid
+rc=$?
+[ "$rc" -eq 0 ] && ok || { bad "run after SIGTERM exited $rc"; cat run.err; }
+
+# ---- test: a mismatch is reported and fails ----
+mkdir -p case
+cat > case/statements.sql <<'SQL'
+CREATE STREAM src (id VARCHAR KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM dst AS SELECT id, v * 10 AS v10 FROM src EMIT CHANGES;
+SQL
+cat > case/input.json <<'JSON'
+{"inputs": [{"topic": "src", "key": "a", "value": {"V": 1}, "timestamp": 5},
+            {"topic": "src", "key": "b", "value": {"V": 2}, "timestamp": 6}]}
+JSON
+cat > case/good.json <<'JSON'
+{"outputs": [{"topic": "DST", "key": "a", "value": {"V10": 10}, "timestamp": 5},
+             {"topic": "DST", "key": "b", "value": {"V10": 20}}]}
+JSON
+cat > case/wrong.json <<'JSON'
+{"outputs": [{"topic": "DST", "key": "a", "value": {"V10": 10}},
+             {"topic": "DST", "key": "b", "value": {"V10": 21}}]}
+JSON
+cat > case/order.json <<'JSON'
+{"outputs": [{"topic": "DST", "key": "a", "value": {"V10": 10}, "timestamp": 6},
+             {"topic": "DST", "key": "b", "value": {"V10": 20}}]}
+JSON
+expect_exit 0 "sluice test passes" -- "$SLUICE" test -s case/statements.sql -i case/input.json -o case/good.json
+expect_in out.txt "Test passed!" "a passing test says so"
+expect_exit 1 "sluice test fails on a wrong value" -- "$SLUICE" test -s case/statements.sql -i case/input.json -o case/wrong.json
+expect_in out.txt 'MISSING      {"topic":"DST","key":"b","value":{"V10":21}}' "the expected record is shown missing"
+expect_in out.txt 'UNEXPECTED   {"topic":"DST","key":"b","value":{"V10":20},"timestamp":6}' "the record written is shown"
+expect_not_in out.txt "Test passed!" "a failing test does not pass"
+expect_exit 1 "sluice test fails on a wrong timestamp" -- "$SLUICE" test -s case/statements.sql -i case/input.json -o case/order.json
+expect_exit 1 "sluice test with a failing statement" -- "$SLUICE" test -s broken.sql -o case/good.json
+expect_exit 1 "sluice test with malformed JSON" -- "$SLUICE" test -s case/statements.sql -i broken.sql -o case/good.json
+expect_exit 2 "sluice test without -o" -- "$SLUICE" test -s case/statements.sql
+mkdir -p tt
+TMPDIR=$tmp/tt "$SLUICE" test -s case/statements.sql -i case/input.json -o case/wrong.json >/dev/null 2>&1
+[ -z "$(ls tt)" ] && ok || bad "sluice test left its data directory behind: $(ls tt)"
 
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

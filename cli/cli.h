@@ -1,0 +1,68 @@
+/*
+ * cli.h: the subcommands of the `sluice` command and what they share.
+ *
+ * Does: declares one entry point per subcommand (main.c dispatches to them
+ * from a table, Redis style) and the small helpers they have in common:
+ * reading a whole file, resolving the data directory, parsing numbers,
+ * JSON-escaping record bytes, Kafka's big-endian primitive encodings.
+ * Does not: run statements (engine/exec.h), store records (log/log.h) or
+ * decode them by schema (formats/format.h).
+ *
+ * Ownership: helpers that return memory say so (malloc'd, caller frees).
+ * Exit codes: 0 success, 1 failure (a statement, a record, a mismatch),
+ * 2 usage error.
+ */
+#ifndef SL_CLI_H
+#define SL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "engine/buf.h"
+#include "engine/error.h"
+
+enum { SL_CLI_OK = 0, SL_CLI_FAIL = 1, SL_CLI_USAGE = 2 };
+
+typedef struct sl_cli_command {
+    const char *name;               /* argv[1] */
+    int (*main)(int argc, char **argv);     /* argv[0] is the subcommand's name */
+    const char *args;               /* synopsis after the name */
+    const char *summary;            /* one line for `sluice --help` */
+} sl_cli_command;
+
+/* The subcommands (cli/run.c, load.c, dump.c, test.c). */
+int sl_cli_run(int argc, char **argv);
+int sl_cli_load(int argc, char **argv);
+int sl_cli_dump(int argc, char **argv);
+int sl_cli_test(int argc, char **argv);
+
+/* Reads all of path ("-": stdin) into a malloc'd NUL-terminated buffer; NULL
+ * with err filled (SL_ERR_IO, naming the file). */
+char *sl_cli_read_file(const char *path, size_t *len, sl_error *err);
+
+/* The data directory: given, else $SLUICE_DATA_DIR, else ./sluice-data. */
+const char *sl_cli_data_dir(const char *given);
+
+/* A whole decimal number in [min, max]; false otherwise. */
+bool sl_cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* Appends bytes as a JSON string when they are text: valid UTF-8 without
+ * control characters other than tab, CR and LF; false (and nothing
+ * appended) when they are not. */
+bool sl_cli_json_bytes(sl_buf *out, const void *data, size_t len);
+/* Appends base64 (standard alphabet, padded) of data. */
+void sl_cli_base64(sl_buf *out, const void *data, size_t len);
+/* Decodes base64 into out; false when text is not base64. */
+bool sl_cli_unbase64(sl_buf *out, const char *text, size_t len);
+
+/* Kafka's serializers: big-endian INT (4 bytes), BIGINT (8), DOUBLE (8). */
+void sl_cli_put_be32(unsigned char *p, int32_t v);
+void sl_cli_put_be64(unsigned char *p, int64_t v);
+int64_t sl_cli_get_be64(const unsigned char *p);
+int32_t sl_cli_get_be32(const unsigned char *p);
+
+/* Set by the SIGINT / SIGTERM handler that sl_cli_catch_signals installs. */
+extern volatile int sl_cli_stop;
+void sl_cli_catch_signals(void);
+
+#endif
