@@ -2,8 +2,10 @@
  * arena.c: bump allocation in chunks (see arena.h for the ownership rule).
  *
  * Allocations are 16-byte aligned (values hold __int128). A request larger
- * than the chunk size gets a chunk of its own. Reset keeps the first chunk
- * and frees the rest, so a batch arena settles at its working size.
+ * than the chunk size gets a chunk of its own. Reset keeps the chunks of
+ * standard size for reuse (up to SPARE_MAX bytes of them) and frees the
+ * one-off large ones, so a batch arena settles at its working size and
+ * stops asking the system for fresh pages batch after batch.
  * Out of memory aborts: there is nothing sensible a record path can do.
  */
 #include "arena.h"
@@ -16,6 +18,7 @@
 
 #define ALIGN 16
 #define DEFAULT_CHUNK (16 * 1024)
+#define SPARE_MAX ((size_t)64 << 20)    /* standard chunks kept across resets */
 
 typedef struct chunk {
     struct chunk *next;
@@ -26,6 +29,7 @@ typedef struct chunk {
 
 struct sl_arena {
     chunk *head;        /* current chunk; older ones follow */
+    chunk *spare;       /* emptied standard-size chunks, reused before malloc */
     size_t chunk_size;
     size_t total;       /* bytes handed out since reset */
 };
@@ -54,6 +58,7 @@ sl_arena *sl_arena_new(size_t chunk_size)
         oom(sizeof *a);
     a->chunk_size = chunk_size ? chunk_size : DEFAULT_CHUNK;
     a->head = chunk_new(a->chunk_size);
+    a->spare = NULL;
     a->total = 0;
     return a;
 }
@@ -66,20 +71,38 @@ void sl_arena_free(sl_arena *a)
         next = c->next;
         free(c);
     }
+    for (chunk *c = a->spare, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(a);
 }
 
 void sl_arena_reset(sl_arena *a)
 {
-    chunk *c = a->head;
-    /* keep the oldest chunk (the one made with the arena) */
-    while (c->next) {
-        chunk *next = c->next;
-        free(c);
-        c = next;
+    size_t kept = 0;
+    for (chunk *c = a->spare; c; c = c->next)
+        kept += c->size;
+    chunk *keep = NULL;
+    for (chunk *c = a->head, *next; c; c = next) {
+        next = c->next;
+        c->used = 0;
+        if (c->size != a->chunk_size) {
+            free(c);            /* a one-off large chunk */
+        } else if (!keep) {
+            keep = c;           /* the next current chunk */
+        } else if (kept + c->size <= SPARE_MAX) {
+            c->next = a->spare;
+            a->spare = c;
+            kept += c->size;
+        } else {
+            free(c);
+        }
     }
-    c->used = 0;
-    a->head = c;
+    if (!keep)
+        keep = chunk_new(a->chunk_size);
+    keep->next = NULL;
+    a->head = keep;
     a->total = 0;
 }
 
@@ -93,7 +116,14 @@ void *sl_arena_alloc(sl_arena *a, size_t n)
     chunk *c = a->head;
     if (c->size - c->used < need) {
         size_t size = need > a->chunk_size ? need : a->chunk_size;
-        chunk *nc = chunk_new(size);
+        chunk *nc;
+        if (size == a->chunk_size && a->spare) {
+            nc = a->spare;
+            a->spare = nc->next;
+            nc->next = NULL;
+        } else {
+            nc = chunk_new(size);
+        }
         if (need > a->chunk_size && c->used < c->size / 2) {
             /* a big one-off: put it behind the current chunk so its free space stays usable */
             nc->next = c->next;
