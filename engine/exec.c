@@ -1301,6 +1301,7 @@ typedef struct tctx {
     rb *b;
     size_t *w;                  /* push query, table mode: column widths */
     int ncols;
+    const int *order;           /* i-th shown column -> output column (SELECT list order) */
     uint64_t rows;
     sl_buf line;
 } tctx;
@@ -1330,27 +1331,29 @@ static int on_row(void *ud, const sl_schema *schema, const sl_row *row)
     t->rows++;
     if (t->collect) {
         sl_value *cells = rb_row(t->b);
-        for (int i = 0; i < row->ncols && i < t->b->ncols; i++)
-            cells[i] = sl_value_copy(t->a, &row->cols[i]);
+        for (int i = 0; i < t->b->ncols; i++)
+            cells[i] = sl_value_copy(t->a, &row->cols[t->order[i]]);
         return 0;
     }
     sl_buf *l = &t->line;
     sl_buf_reset(l);
     if (t->s->output == SL_OUTPUT_JSON) {
         sl_buf_putc(l, '{');
-        for (int i = 0; i < row->ncols && i < schema->ncols; i++) {
+        for (int i = 0; i < t->ncols; i++) {
+            const sl_column *c = &schema->cols[t->order[i]];
             if (i)
                 sl_buf_putc(l, ',');
-            sl_buf_json_string(l, schema->cols[i].name, strlen(schema->cols[i].name));
+            sl_buf_json_string(l, c->name, strlen(c->name));
             sl_buf_putc(l, ':');
-            sl_value_render(l, &row->cols[i], schema->cols[i].type, SL_RENDER_JSON);
+            sl_value_render(l, &row->cols[t->order[i]], c->type, SL_RENDER_JSON);
         }
         sl_buf_puts(l, "}\n");
     } else {
         sl_buf cell = SL_BUF_INIT;
-        for (int i = 0; i < row->ncols && i < t->ncols; i++) {
+        for (int i = 0; i < t->ncols; i++) {
             sl_buf_reset(&cell);
-            sl_value_render(&cell, &row->cols[i], schema->cols[i].type, SL_RENDER_TEXT);
+            sl_value_render(&cell, &row->cols[t->order[i]], schema->cols[t->order[i]].type,
+                            SL_RENDER_TEXT);
             push_cell(l, sl_buf_cstr(&cell), t->w[i]);
         }
         sl_buf_fini(&cell);
@@ -1377,12 +1380,16 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     if (!plan)
         return -1;
     const sl_schema *o = sl_plan_output(plan);
-    int nc = o->ncols;
+    const int *porder;
+    int nc = sl_plan_select_order(plan, &porder);
+    /* the plan is freed by the runtime: keep our own copy of the order */
+    int *order = sl_arena_alloc(a, (size_t)(nc ? nc : 1) * sizeof *order);
+    memcpy(order, porder, (size_t)nc * sizeof *order);
     sl_rcol *cols = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *cols);
     for (int i = 0; i < nc; i++) {
-        cols[i].title = sl_arena_strdup(a, o->cols[i].name);
+        cols[i].title = sl_arena_strdup(a, o->cols[order[i]].name);
         cols[i].key = cols[i].title;
-        cols[i].type = sl_type_copy(a, o->cols[i].type);
+        cols[i].type = sl_type_copy(a, o->cols[order[i]].type);
     }
     rb b;
     rb_init(&b, a, cols, nc);
@@ -1393,6 +1400,7 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     t.collect = pull;
     t.b = &b;
     t.ncols = nc;
+    t.order = order;
     t.w = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *t.w);
     if (!pull && s->output == SL_OUTPUT_TABLE) {
         sl_buf *l = &t.line;

@@ -475,8 +475,14 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
                 o++;
             }
     p->nkey = o;
+    p->select_order = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
+    for (int k = 0, ko = 0; k < nkeys_wanted; k++)
+        for (int i = 0; i < nitems; i++)
+            if (items[i].key == k)
+                p->select_order[i] = ko++;
     for (int i = 0; i < nitems; i++)
         if (items[i].key < 0) {
+            p->select_order[i] = o;
             sl_column *c = &p->out.cols[o];
             c->name = dup(a, items[i].name);
             c->type = items[i].type;
@@ -502,6 +508,12 @@ void sl_plan_free(sl_plan *p)
 }
 
 const sl_schema *sl_plan_output(const sl_plan *p) { return &p->out; }
+
+int sl_plan_select_order(const sl_plan *p, const int **order)
+{
+    *order = p->select_order;
+    return p->out.ncols;
+}
 const sl_source *sl_plan_input(const sl_plan *p) { return &p->input; }
 const char *sl_plan_query_id(const sl_plan *p) { return p->query_id; }
 int sl_plan_limit(const sl_plan *p) { return p->limit; }

@@ -47,6 +47,10 @@ void sl_plan_free(sl_plan *p);                      /* accepts NULL */
 /* The columns the query produces: key columns first (as ksqlDB: the source's
  * key, or the PARTITION BY expressions), then the projected value columns. */
 const sl_schema *sl_plan_output(const sl_plan *p);
+/* The output columns in the order the SELECT list names them: (*order)[i] is
+ * the output column of the i-th item. Transient results are shown in this
+ * order, as ksqlDB shows them; returns the number of columns. */
+int sl_plan_select_order(const sl_plan *p, const int **order);
 /* The source the query reads. */
 const sl_source *sl_plan_input(const sl_plan *p);
 const char *sl_plan_query_id(const sl_plan *p);

@@ -35,6 +35,7 @@ struct sl_plan {
     int nkey;
     sl_cexpr **out_expr;        /* per output column */
     const char **out_text;      /* per output column: the expression as SQL */
+    int *select_order;          /* i-th SELECT item -> its output column */
     char missing_key[256];      /* non-empty: a key is not in the projection (persistent: error) */
     sl_span missing_span;
 

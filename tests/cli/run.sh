@@ -226,5 +226,16 @@ mkdir -p tt
 TMPDIR=$tmp/tt "$SLUICE" test -s case/statements.sql -i case/input.json -o case/wrong.json >/dev/null 2>&1
 [ -z "$(ls tt)" ] && ok || bad "sluice test left its data directory behind: $(ls tt)"
 
+# transient results keep the SELECT list's column order (persistent sinks put keys first)
+O="$tmp/order-data"
+cat > order.sql <<'SQL'
+CREATE STREAM o (id INT KEY, name VARCHAR) WITH (KAFKA_TOPIC='o', VALUE_FORMAT='JSON', PARTITIONS=1);
+INSERT INTO o (id, name) VALUES (7, 'seven');
+SELECT name, id FROM o;
+SQL
+expect_exit 0 "pull query in SELECT order" -- "$SLUICE" -d "$O" -f order.sql
+expect_in out.txt "| NAME  | ID |" "columns shown in the order the SELECT names them"
+expect_in out.txt "| seven | 7  |" "values follow the same order"
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
