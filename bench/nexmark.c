@@ -1,6 +1,6 @@
 /*
  * bench/nexmark.c: the Nexmark event generator (see bench/nexmark.h and
- * /work/shared/NEXMARK.md for the rules it follows).
+ * NEXMARK.md (shared design notes) for the rules it follows).
  *
  * What it does: makes event n from (seed, n) alone, with a small splitmix
  * generator seeded per event; renders events as JSON lines, ksqlDB INSERT

@@ -2,7 +2,7 @@
  * bench/nexmark.h: the Nexmark event generator used by the benchmarks.
  *
  * What it does: turns an event number n (0, 1, 2, ...) into one Nexmark
- * event (person, auction or bid) following /work/shared/NEXMARK.md, and
+ * event (person, auction or bid) following NEXMARK.md (shared design notes), and
  * renders it as one JSON line or one ksqlDB INSERT statement.
  *
  * Every event is a pure function of (config, n): the random draws of event
