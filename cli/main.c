@@ -39,6 +39,7 @@ static const char usage_text[] =
     "  -e, --execute SQL        run these statements (may be repeated)\n"
     "  -f, --file FILE          run the statements in FILE ('-' reads stdin; may be repeated)\n"
     "  -D, --define NAME=VALUE  define a variable for ${NAME} substitution (may be repeated)\n"
+    "      --continue           go on after a failed statement (the exit status is still 1)\n"
     "  -d, --data-dir DIR       where the embedded store keeps its data\n"
     "                           (default: $SLUICE_DATA_DIR, else ./sluice-data)\n"
     "  -o, --output FORMAT      table (default) or json: one JSON document per statement\n"
@@ -174,6 +175,7 @@ static int shell_main(int argc, char **argv)
         {"data-dir", required_argument, NULL, 'd'},
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
+        {"continue", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -222,6 +224,9 @@ static int shell_main(int argc, char **argv)
         case 'H':
             history = optarg;
             break;
+        case 'C':
+            opts.keep_going = true;
+            break;
         case 'h':
             print_usage(stdout);
             goto done;
@@ -262,12 +267,13 @@ static int shell_main(int argc, char **argv)
             rc = EXIT_USAGE;
         }
     }
-    for (int i = 0; i < ninputs && rc == 0; i++) {
-        if (inputs[i].kind == 'e')
-            rc = sl_session_execute(s, inputs[i].arg, strlen(inputs[i].arg), "<command line>")
-                     ? EXIT_STATEMENT : 0;
-        else
-            rc = run_file(s, inputs[i].arg);
+    for (int i = 0; i < ninputs && (rc == 0 || (opts.keep_going && rc == EXIT_STATEMENT)); i++) {
+        int r = inputs[i].kind == 'e'
+                    ? (sl_session_execute(s, inputs[i].arg, strlen(inputs[i].arg),
+                                          "<command line>") ? EXIT_STATEMENT : 0)
+                    : run_file(s, inputs[i].arg);
+        if (r)
+            rc = r;
     }
     if (rc == 0 && ninputs == 0) {
         char *hist = history ? NULL : default_history();

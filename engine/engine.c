@@ -10,7 +10,8 @@
  * session with journaling off; the persistent queries it recreates start
  * only when the replay is over (a query terminated later in the journal
  * never runs). Keeps the statement text of each persistent query for SHOW
- * QUERIES and EXPLAIN.
+ * QUERIES and EXPLAIN. A background thread enforces the topics' retention
+ * (RETENTION_MS, retention bytes) every SL_RETENTION_INTERVAL_MS.
  *
  * Does not: parse or execute statements itself (exec.c does, for the
  * replay too), plan or run queries (plan.c, runtime.c).
@@ -18,7 +19,9 @@
 #include "engine.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,7 +44,43 @@ struct sl_engine {
     int64_t replay_offset;      /* >= 0 while replaying that journal entry */
     qnote *notes;
     int nnotes, capnotes;
+    pthread_t retention;        /* enforces retention until `stopping` */
+    bool retention_started;
+    bool stopping;
+    int retention_ms;           /* the interval */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
 };
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *retention_main(void *arg)
+{
+    sl_engine *e = arg;
+    pthread_mutex_lock(&e->mu);
+    while (!e->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        int64_t ns = until.tv_nsec + (int64_t)(e->retention_ms % 1000) * 1000000;
+        until.tv_sec += e->retention_ms / 1000 + ns / 1000000000;
+        until.tv_nsec = ns % 1000000000;
+        pthread_cond_timedwait(&e->cv, &e->mu, &until);
+        if (e->stopping)
+            break;
+        pthread_mutex_unlock(&e->mu);
+        sl_error err;
+        if (sl_log_enforce_retention(e->log, now_ms(), &err) < 0)
+            fprintf(stderr, "sluice: retention: %s\n", err.msg);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
 
 static int log_topic_lookup(void *ud, const char *topic)
 {
@@ -191,9 +230,15 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
         return NULL;
     }
     e->replay_offset = -1;
+    e->retention_ms = opts && opts->retention_interval_ms > 0 ? opts->retention_interval_ms
+                                                             : SL_RETENTION_INTERVAL_MS;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
     e->dir = strdup(dir);
     e->log = sl_log_open_embedded(dir, err);
     if (!e->log) {
+        pthread_mutex_destroy(&e->mu);
+        pthread_cond_destroy(&e->cv);
         free(e->dir);
         free(e);
         return NULL;
@@ -214,6 +259,10 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
     if (!(opts && opts->no_replay) && replay(e, err) < 0)
         goto fail;
     start_pending(e);
+    if (pthread_create(&e->retention, NULL, retention_main, e) == 0)
+        e->retention_started = true;
+    else
+        fprintf(stderr, "sluice: could not start the retention thread: retention is not enforced\n");
     return e;
 fail:
     sl_engine_close(e);
@@ -224,6 +273,15 @@ void sl_engine_close(sl_engine *e)
 {
     if (!e)
         return;
+    if (e->retention_started) {
+        pthread_mutex_lock(&e->mu);
+        e->stopping = true;
+        pthread_cond_signal(&e->cv);
+        pthread_mutex_unlock(&e->mu);
+        pthread_join(e->retention, NULL);
+    }
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
     sl_runtime_free(e->rt);
     sl_log_close(e->log);
     sl_catalog_free(e->cat);

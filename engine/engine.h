@@ -24,11 +24,13 @@
 typedef struct sl_engine sl_engine;
 
 #define SL_JOURNAL_TOPIC "_sluice_journal"
+#define SL_RETENTION_INTERVAL_MS 30000  /* how often topics' retention is enforced */
 
 typedef struct sl_engine_opts {
     const char *data_dir;       /* NULL: $SLUICE_DATA_DIR, else ./sluice-data */
     int threads;                /* runtime workers; <= 0: default */
     bool no_replay;             /* open without replaying the journal (tests, repair) */
+    int retention_interval_ms;  /* how often retention is enforced; <= 0: SL_RETENTION_INTERVAL_MS */
 } sl_engine_opts;
 
 sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err);

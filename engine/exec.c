@@ -45,6 +45,7 @@
 #define MAX_SCRIPT_DEPTH 16
 
 struct sl_session {
+    bool keep_going;        /* go on after a failed statement (--continue) */
     sl_output output;
     FILE *out;
     FILE *err;
@@ -62,6 +63,7 @@ static sl_session *session_alloc(const sl_session_opts *opts, sl_error *err)
         return NULL;
     }
     s->output = opts ? opts->output : SL_OUTPUT_TABLE;
+    s->keep_going = opts && opts->keep_going;
     s->out = opts && opts->out ? opts->out : stdout;
     s->err = opts && opts->err ? opts->err : stderr;
     return s;
@@ -2345,7 +2347,9 @@ int sl_session_execute(sl_session *s, const char *text, size_t len, const char *
             sl_buf_fini(&out);
             sl_arena_free(a);
             status = 1;
-            break;
+            if (!s->keep_going)
+                break;
+            continue;   /* the parser resumes after the next ';' */
         }
         if (st->span.off != SL_NOPOS)
             next_off = (size_t)st->span.off + st->span.len + 1;
@@ -2372,7 +2376,7 @@ int sl_session_execute(sl_session *s, const char *text, size_t len, const char *
         }
         sl_buf_fini(&out);
         sl_arena_free(a);
-        if (status)
+        if (status && !s->keep_going)
             break;
     }
     sl_parser_free(p);

@@ -21,6 +21,7 @@ typedef struct sl_session_opts {
     sl_output output;
     FILE *out;                  /* results; NULL: stdout */
     FILE *err;                  /* errors; NULL: stderr */
+    bool keep_going;            /* run the statements after a failed one too (--continue) */
 } sl_session_opts;
 
 typedef struct sl_session sl_session;
@@ -43,8 +44,8 @@ const char *sl_session_variable(const sl_session *s, const char *name);
  * Runs every statement of text in order, writing each result to the
  * session's output and each error (rendered with line, column and caret,
  * `srcname` naming the input) to its error stream. Stops at the first
- * failed statement, as ksqlDB does for a script. Returns 0 when all
- * succeeded, 1 otherwise.
+ * failed statement, as ksqlDB does for a script, unless the session was
+ * opened with keep_going. Returns 0 when all succeeded, 1 otherwise.
  */
 int sl_session_execute(sl_session *s, const char *text, size_t len, const char *srcname);
 

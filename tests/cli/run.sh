@@ -226,6 +226,12 @@ mkdir -p tt
 TMPDIR=$tmp/tt "$SLUICE" test -s case/statements.sql -i case/input.json -o case/wrong.json >/dev/null 2>&1
 [ -z "$(ls tt)" ] && ok || bad "sluice test left its data directory behind: $(ls tt)"
 
+# --continue runs the statements after a failure, and still exits 1
+expect_exit 1 "--continue keeps going" -- "$SLUICE" --continue -d "$tmp/cont-data" -e "SELECT 1 AS a; SELECT nope(1); SELECT 1 +* 2; SELECT UCASE('after') AS c;"
+expect_in out.txt "AFTER" "the statement after two failures ran"
+expect_in err.txt "NOPE" "the first failure is reported"
+expect_in err.txt "mismatched input" "the second failure is reported"
+
 # transient results keep the SELECT list's column order (persistent sinks put keys first)
 O="$tmp/order-data"
 cat > order.sql <<'SQL'

@@ -290,3 +290,31 @@ Test(engine, paused_query_stays_paused)
     cr_expect_eq(st.state, SL_QUERY_RUNNING);
     sess_close(&t);
 }
+
+Test(engine, retention_is_enforced_in_the_background)
+{
+    sl_engine_opts eo = {.data_dir = g_dir, .retention_interval_ms = 50};
+    sl_error err;
+    sl_engine *e = sl_engine_open(&eo, &err);
+    cr_assert_not_null(e, "%s", err.msg);
+    sess t;
+    memset(&t, 0, sizeof t);
+    t.o = open_memstream(&t.ob, &t.ol);
+    t.e = open_memstream(&t.eb, &t.el);
+    sl_session_opts so = {.output = SL_OUTPUT_TABLE, .out = t.o, .err = t.e};
+    t.s = sl_session_open(e, &so, &err);
+    cr_assert_not_null(t.s, "%s", err.msg);
+    cr_assert_eq(sess_run(&t, "CREATE STREAM old (v INT) WITH (KAFKA_TOPIC='old', "
+                              "VALUE_FORMAT='JSON', PARTITIONS=1, RETENTION_MS=60000);"
+                              "INSERT INTO old (ROWTIME, v) VALUES (1000, 1);"
+                              "INSERT INTO old (ROWTIME, v) VALUES (2000, 2);"
+                              "INSERT INTO old (v) VALUES (3);"),
+                 0, "%s", t.eb);
+    /* the two records from 1970 are past the one-minute retention; the new one is not */
+    int64_t n = -1;
+    for (int i = 0; i < 200 && (n = topic_records(e, "old")) != 1; i++)
+        usleep(25 * 1000);
+    cr_expect_eq(n, 1, "records left after retention: %lld", (long long)n);
+    sess_close(&t);
+    sl_engine_close(e);
+}
