@@ -1163,6 +1163,8 @@ static const struct known_prop {
     {{"cache.max.bytes.buffering", "10485760", "bytes of state cache per query"}, PK_UINT, NULL},
     {{"commit.interval.ms", "2000", "how often queries commit state and offsets"}, PK_UINT,
      NULL},
+    {{"ksql.logging.processing.rows.include", "false",
+      "processing-log entries carry the failed record's bytes (base64)"}, PK_BOOL, NULL},
     {{"ksql.output.topic.name.prefix", "", "prefix of the topics CREATE ... AS SELECT makes"},
      PK_ANY, NULL},
     {{"ksql.persistence.default.format.key", "KAFKA", "key format when KEY_FORMAT is absent"},

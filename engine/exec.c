@@ -666,6 +666,12 @@ static sl_offset_reset session_reset(sl_session *s)
     return v && strcasecmp(v, "earliest") == 0 ? SL_RESET_EARLIEST : SL_RESET_LATEST;
 }
 
+static bool session_log_rows(sl_session *s)
+{
+    const char *v = sl_catalog_property(s->cat, "ksql.logging.processing.rows.include");
+    return v && strcasecmp(v, "true") == 0;
+}
+
 static const char *query_state_name(sl_query_state st)
 {
     switch (st) {
@@ -986,6 +992,7 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
     po.query_id = sl_arena_printf(a, "CSAS_%s_%lld", st->name.name,
                                   (long long)sl_engine_statement_offset(s->eng));
     po.reset = session_reset(s);
+    po.log_rows = session_log_rows(s);
     po.limit = -1;
     sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
     if (!plan)
@@ -1067,6 +1074,7 @@ static int do_insert_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_re
     po.query_id = sl_arena_printf(a, "INSERTQUERY_%lld",
                                   (long long)sl_engine_statement_offset(s->eng));
     po.reset = session_reset(s);
+    po.log_rows = session_log_rows(s);
     po.limit = -1;
     sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
     if (!plan)
@@ -1377,6 +1385,7 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     sl_plan_opts po = {0};
     po.query_id = sl_arena_printf(a, "transient_%s_%u", q->from.name.name, ++seq);
     po.reset = pull ? SL_RESET_EARLIEST : session_reset(s);
+    po.log_rows = session_log_rows(s);
     po.limit = q->limit >= 0 ? (int)(q->limit > 2147483647 ? 2147483647 : q->limit) : -1;
     sl_plan *plan = sl_plan_build(s->cat, q, &po, err);
     if (!plan)
@@ -2034,6 +2043,7 @@ static int do_explain(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
         sl_plan_opts po = {0};
         po.query_id = "EXPLAIN";
         po.reset = session_reset(s);
+        po.log_rows = session_log_rows(s);
         po.limit = x->query->limit >= 0 && x->query->limit < 2147483647 ? (int)x->query->limit
                                                                          : -1;
         sl_plan *plan = sl_plan_build(s->cat, x->query, &po, err);

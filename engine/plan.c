@@ -256,6 +256,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     p->query_id = dup(a, opts && opts->query_id ? opts->query_id : "TRANSIENT");
     p->reset = opts ? opts->reset : SL_RESET_LATEST;
     p->limit = opts && opts->limit >= 0 ? opts->limit : (q->limit >= 0 ? (int)q->limit : -1);
+    p->log_rows = opts && opts->log_rows;
     const char *qual = q->from.alias.name ? q->from.alias.name : q->from.name.name;
     copy_source(a, &p->input, src, qual);
     const sl_schema *in = &p->input.schema;

@@ -34,6 +34,8 @@ typedef struct sl_plan_opts {
     const char *query_id;       /* e.g. "CSAS_CLICKS_JSON_3"; copied */
     sl_offset_reset reset;      /* where a query with no committed position starts */
     int limit;                  /* -1 unless the statement says LIMIT n (transient queries) */
+    bool log_rows;              /* processing-log entries carry the failed record's bytes
+                                   (ksql.logging.processing.rows.include) */
 } sl_plan_opts;
 
 /*

@@ -36,6 +36,7 @@ struct sl_plan {
     sl_cexpr **out_expr;        /* per output column */
     const char **out_text;      /* per output column: the expression as SQL */
     int *select_order;          /* i-th SELECT item -> its output column */
+    bool log_rows;              /* sl_plan_opts.log_rows */
     char missing_key[256];      /* non-empty: a key is not in the projection (persistent: error) */
     sl_span missing_span;
 

@@ -143,7 +143,8 @@ static void on_fail(void *ud, sl_batch *b, const sl_record *rec, sl_fail_kind ki
         return;
     if (!r->txn)
         r->txn = sl_log_txn_begin(r->rt->log);
-    pl_entry(&r->pl, r->query_id, r->topic, rec, kind, message, r->rt->opts.log_include_rows);
+    pl_entry(&r->pl, r->query_id, r->topic, rec, kind, message,
+             r->rt->opts.log_include_rows || r->plan->log_rows);
     sl_record out = {0};
     out.key_len = -1;
     out.value = r->pl.data;

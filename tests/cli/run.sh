@@ -232,6 +232,17 @@ expect_in out.txt "AFTER" "the statement after two failures ran"
 expect_in err.txt "NOPE" "the first failure is reported"
 expect_in err.txt "mismatched input" "the second failure is reported"
 
+# processing-log entries carry the failed record's bytes only when asked
+P="$tmp/plog-data"
+expect_exit 0 "a query that logs failed rows" -- "$SLUICE" -d "$P" -e "SET 'auto.offset.reset'='earliest'; SET 'ksql.logging.processing.rows.include'='true'; CREATE STREAM pin (v INT) WITH (KAFKA_TOPIC='pin', VALUE_FORMAT='JSON', PARTITIONS=1); CREATE STREAM pout AS SELECT v FROM pin;"
+printf '{"v": "abc"}\n{"v": 5}\n' > plog.jsonl
+expect_exit 0 "load a bad and a good record" -- "$SLUICE" load -d "$P" pin plog.jsonl
+expect_exit 0 "run until idle" -- "$SLUICE" run -d "$P" --until-idle
+expect_exit 0 "read the processing log" -- "$SLUICE" -d "$P" -e "SELECT ERROR_KIND, RECORD FROM KSQL_PROCESSING_LOG;"
+expect_in out.txt "eyJ2IjogImFiYyJ9" "the failed record's bytes, base64"
+expect_exit 0 "the good record came through" -- "$SLUICE" -d "$P" -e "SELECT v FROM pout;"
+expect_in out.txt "| 5 " "the good record is in the output"
+
 # transient results keep the SELECT list's column order (persistent sinks put keys first)
 O="$tmp/order-data"
 cat > order.sql <<'SQL'

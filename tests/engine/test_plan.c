@@ -58,7 +58,7 @@ static void orders(void)
 static sl_plan *plan_of(const char *text)
 {
     sl_stmt *st = parse(text);
-    sl_plan_opts o = {"Q_1", SL_RESET_EARLIEST, -1};
+    sl_plan_opts o = {.query_id = "Q_1", .reset = SL_RESET_EARLIEST, .limit = -1};
     return sl_plan_build(cat, st->query, &o, &err);
 }
 
@@ -242,7 +242,7 @@ Test(plan, bind_sink_checks_schema)
     ddl("CREATE STREAM badname (id INT KEY, who STRING, amount INT) WITH "
         "(KAFKA_TOPIC='badname', PARTITIONS=2, VALUE_FORMAT='JSON');");
     sl_stmt *st = parse("INSERT INTO good SELECT id, name, amount FROM orders;");
-    sl_plan_opts o = {"INSERTQUERY_1", SL_RESET_LATEST, -1};
+    sl_plan_opts o = {.query_id = "INSERTQUERY_1", .reset = SL_RESET_LATEST, .limit = -1};
     sl_plan *p = sl_plan_build(cat, st->query, &o, &err);
     cr_assert_not_null(p, "%s", err.msg);
     sl_span sp = {12, 4};

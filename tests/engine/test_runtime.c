@@ -108,7 +108,7 @@ static const sl_source *stream(const char *text)
 static sl_plan *plan(const char *sql, const char *id, sl_offset_reset reset)
 {
     sl_stmt *st = parse(sql);
-    sl_plan_opts o = {id, reset, -1};
+    sl_plan_opts o = {.query_id = id, .reset = reset, .limit = -1};
     sl_plan *p = sl_plan_build(cat, st->query, &o, &err);
     cr_assert_not_null(p, "%s", err.msg);
     if (st->kind == SL_S_CREATE_AS || st->kind == SL_S_INSERT_SELECT) {
@@ -565,7 +565,7 @@ Test(runtime, push_query_limit_and_cancel)
     rt = runtime(1, 100, false);
     rows r = {0};
     sl_stmt *st = parse("SELECT name FROM orders EMIT CHANGES LIMIT 4;");
-    sl_plan_opts o = {"TRANSIENT_1", SL_RESET_EARLIEST, -1};
+    sl_plan_opts o = {.query_id = "TRANSIENT_1", .reset = SL_RESET_EARLIEST, .limit = -1};
     sl_plan *p = sl_plan_build(cat, st->query, &o, &err);
     cr_assert_not_null(p, "%s", err.msg);
     cr_assert_eq(sl_runtime_run_transient(rt, p, false, collect, &r, NULL, NULL, &err), 0,
@@ -629,7 +629,7 @@ Test(runtime, kill_9_mid_stream_then_exactly_once)
         sl_runtime_opts o = {2, 50, false};
         sl_runtime *crt = sl_runtime_new(lg, &o, &err);
         sl_stmt *st = parse(sql);
-        sl_plan_opts po = {"CSAS_EVEN_1", SL_RESET_EARLIEST, -1};
+        sl_plan_opts po = {.query_id = "CSAS_EVEN_1", .reset = SL_RESET_EARLIEST, .limit = -1};
         sl_plan *p = sl_plan_build(cat, st->query, &po, &err);
         if (!crt || !p || sl_plan_bind_sink(p, sl_catalog_find_source(cat, "EVEN"), st->span, &err))
             _exit(3);
