@@ -1336,6 +1336,23 @@ static void out_json_string(fmt_out *o, const char *s, size_t n)
     fmt_out_byte(o, '"');
     size_t run = 0;
     for (size_t i = 0; i < n; i++) {
+#ifdef __SSE2__
+        /* skip 16 bytes at a time while none needs escaping ('"', '\\', < 0x20) */
+        while (n - i >= 16) {
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+            __m128i b = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+            __m128i c = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+            if (m) {
+                i += (size_t)__builtin_ctz(m);
+                break;
+            }
+            i += 16;
+        }
+        if (i >= n)
+            break;
+#endif
         uint8_t c = (uint8_t)s[i];
         if (!ESC_CLASS[c])
             continue;

@@ -650,3 +650,25 @@ Test(json, random_edits_never_crash)
     sl_decoder_free(d);
     sl_decoder_free(d2);
 }
+
+Test(json, strings_escape_at_every_position_of_long_values)
+{
+    /* the encoder skips 16 bytes at a time: put each special character at
+     * every position of strings up to 40 bytes and check the exact text */
+    static const struct { char c; const char *esc; } specials[] = {
+        {'"', "\\\""}, {'\\', "\\\\"}, {'\n', "\\n"}, {'\x01', "\\u0001"}, {'\x1f', "\\u001f"},
+    };
+    sl_column col = {.name = "S", .type = &SL_TYPE_STRING};
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int len = 1; len <= 40; len++)
+            for (int pos = 0; pos < len; pos++) {
+                char s[41];
+                memset(s, 'a', (size_t)len);
+                s[pos] = specials[k].c;
+                sl_value v = sl_string_ref(s, (uint32_t)len);
+                char want[128];
+                snprintf(want, sizeof want, "{\"S\":\"%.*s%s%.*s\"}", pos, s, specials[k].esc,
+                         len - pos - 1, s + pos + 1);
+                cr_assert_str_eq(enc(&JSONV, &col, 1, &v), want, "len %d pos %d", len, pos);
+            }
+}
