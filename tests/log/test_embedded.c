@@ -2,7 +2,9 @@
  * test_embedded.c: the embedded log as its users see it: topics, round trips
  * of records, offsets across reopen, positions, transactions (commit, abort,
  * a process dying mid-transaction), the data-directory lock, retention,
- * concurrency, waiting, and corrupt data.
+ * concurrency, waiting, corrupt data, record batches (reads that start,
+ * stop or span them; retention freeing them whole) and the data-directory
+ * format version.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -14,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "log/embedded_internal.h"
 #include "log/log.h"
@@ -774,36 +778,109 @@ Test(embedded, wait_wakes_on_commit_and_times_out)
 
 /* ---------------------------------------------------------------- corrupt data */
 
+/* Opens the database of `dir` directly (as a tool or a stray process
+ * could), with the log's two column families. */
+typedef struct raw_db {
+    rocksdb_t *db;
+    rocksdb_options_t *o;
+    rocksdb_column_family_handle_t *h[2];   /* default (metadata), records */
+} raw_db;
+
+static void raw_open(raw_db *r, bool create)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/db", dir);
+    r->o = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(r->o, create);
+    rocksdb_options_set_create_missing_column_families(r->o, create);
+    const char *names[] = {"default", "records"};
+    const rocksdb_options_t *cfo[] = {r->o, r->o};
+    char *errp = NULL;
+    r->db = rocksdb_open_column_families(r->o, path, 2, names, cfo, r->h, &errp);
+    cr_assert_null(errp, "%s", errp);
+}
+
+static void raw_close(raw_db *r)
+{
+    rocksdb_column_family_handle_destroy(r->h[0]);
+    rocksdb_column_family_handle_destroy(r->h[1]);
+    rocksdb_close(r->db);
+    rocksdb_options_destroy(r->o);
+}
+
+static void raw_put(raw_db *r, int cf, const void *k, size_t kl, const void *v, size_t vl)
+{
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    char *errp = NULL;
+    rocksdb_put_cf(r->db, wo, r->h[cf], k, kl, v, vl, &errp);
+    cr_assert_null(errp, "%s", errp);
+    rocksdb_writeoptions_destroy(wo);
+}
+
+/* The base offsets of the batches stored for topic id 1, partition p. */
+static int raw_batches(raw_db *r, int32_t p, int64_t *bases, int max)
+{
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(r->db, ro, r->h[1]);
+    const unsigned char lo[8] = {0, 0, 0, 1, 0, 0, 0, (unsigned char)p};
+    int n = 0;
+    for (rocksdb_iter_seek(it, (const char *)lo, 8); rocksdb_iter_valid(it) && n < max;
+         rocksdb_iter_next(it)) {
+        size_t kl;
+        const unsigned char *k = (const unsigned char *)rocksdb_iter_key(it, &kl);
+        if (kl != 16 || memcmp(k, lo, 8))
+            break;
+        int64_t b = 0;
+        for (int i = 8; i < 16; i++)
+            b = b << 8 | k[i];
+        bases[n++] = b;
+    }
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    return n;
+}
+
+static void put_be64_at(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* Recomputes a batch's checksum (log/embedded.c: XXH3-64 of the records
+ * after the 37-byte header, seeded with that of the first 29 bytes). */
+static void reseal(unsigned char *v, size_t vl)
+{
+    put_be64_at(v + 29, XXH3_64bits_withSeed(v + 37, vl - 37, XXH3_64bits(v, 29)));
+}
+
 Test(embedded, corrupt_record_is_an_error)
 {
     sl_log *log = open_log();
     create(log, "t", 1, 1000, -1);
-    append_n(log, "t", 0, 0, 3, 0);
+    append_n(log, "t", 0, 0, 3, 0);     /* one batch: "v0" "v1" "v2" at ts 0, 1, 2 */
     sl_log_close(log);
 
-    /* overwrite offsets 1 and 2 (topic id 1) behind the log's back */
-    char path[128];
-    snprintf(path, sizeof path, "%s/db", dir);
-    rocksdb_options_t *o = rocksdb_options_create();
-    const char *names[] = {"default", "records"};
-    const rocksdb_options_t *cfo[] = {o, o};
-    rocksdb_column_family_handle_t *h[2];
+    /* behind the log's back: record 1's value length and record 2's length
+     * overrun the batch, checksum made to match */
+    raw_db r;
+    raw_open(&r, false);
+    const unsigned char key[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     char *errp = NULL;
-    rocksdb_t *db = rocksdb_open_column_families(o, path, 2, names, cfo, h, &errp);
-    cr_assert_null(errp, "%s", errp);
-    const unsigned char key[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-    const char garbage[] = {1, 2, (char)0xff, (char)0xff, (char)0xff};
-    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
-    rocksdb_put_cf(db, wo, h[1], (const char *)key, 16, garbage, sizeof garbage, &errp);
-    cr_assert_null(errp);
-    const unsigned char key2[16] = {0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
-    rocksdb_put_cf(db, wo, h[1], (const char *)key2, 16, "", 0, &errp);
-    cr_assert_null(errp);
-    rocksdb_writeoptions_destroy(wo);
-    rocksdb_column_family_handle_destroy(h[0]);
-    rocksdb_column_family_handle_destroy(h[1]);
-    rocksdb_close(db);
-    rocksdb_options_destroy(o);
+    size_t vl;
+    char *got = rocksdb_get_cf(r.db, ro, r.h[1], (const char *)key, 16, &vl, &errp);
+    rocksdb_readoptions_destroy(ro);
+    cr_assert_not_null(got, "the batch at offset 0: %s", errp ? errp : "missing");
+    unsigned char *v = malloc(vl);
+    memcpy(v, got, vl);
+    rocksdb_free(got);
+    unsigned char *v1 = memmem(v, vl, "v1", 2), *v2 = memmem(v, vl, "v2", 2);
+    cr_assert(v1 && v2 && v1[-1] == 3);
+    v1[-1] = 0x7f;                      /* value length of record 1 */
+    v2[-5] = 0x7f;                      /* length of record 2 */
+    reseal(v, vl);
+    raw_put(&r, 1, key, 16, v, vl);
+    raw_close(&r);
 
     log = open_log();
     sl_record out[4];
@@ -813,10 +890,412 @@ Test(embedded, corrupt_record_is_an_error)
     cr_expect(strstr(err.msg, "offset 1"), "%s", err.msg);
     cr_assert_eq(sl_log_read(log, "t", 0, 0, 1, arena, out, &n, &err), 0, "offset 0 is fine");
     cr_expect_eq(n, 1);
+    cr_expect(bytes_eq(out[0].value, out[0].value_len, "v0"));
     /* retention reads only timestamps: offset 1's is readable, offset 2 has none */
-    cr_expect_eq(sl_log_enforce_retention(log, INT64_MAX, &err), -1);
+    cr_expect_eq(sl_log_enforce_retention(log, 1002, &err), -1);
     cr_expect(strstr(err.msg, "offset 2"), "%s", err.msg);
+    cr_expect_eq(sl_log_start_offset(log, "t", 0, &err), 0, "a failed retention moves nothing");
     sl_log_close(log);
+
+    /* a changed byte the checksum does not cover any more */
+    raw_open(&r, false);
+    unsigned char *v0 = memmem(v, vl, "v0", 2);
+    v0[1] = '9';
+    raw_put(&r, 1, key, 16, v, vl);
+    raw_close(&r);
+    free(v);
+    log = open_log();
+    cr_expect_eq(sl_log_read(log, "t", 0, 0, 1, arena, out, &n, &err), -1);
+    cr_expect(strstr(err.msg, "corrupt record batch"), "%s", err.msg);
+    cr_expect(strstr(err.msg, "partition 0, batch at offset 0"), "%s", err.msg);
+    cr_expect_eq(n, 0);
+    sl_log_close(log);
+}
+
+/* ---------------------------------------------------------------- batches */
+
+/* Reads partition p of t from `from` (or from its start offset, if that is
+ * later) in reads of `max`, checking that the records are those of
+ * append_n (value "v<offset - shift>", with check_ts timestamp 1000 +
+ * offset - shift) up to `end`; returns how many were read. */
+static int read_check_ts(sl_log *log, const char *t, int32_t p, int64_t from, int max, int shift,
+                         int64_t end, bool check_ts)
+{
+    sl_record *out = sl_arena_alloc(arena, (size_t)max * sizeof *out);
+    int total = 0;
+    int64_t start = sl_log_start_offset(log, t, p, &err);
+    int64_t next = from < start ? start : from;
+    for (;;) {
+        int n;
+        cr_assert_eq(sl_log_read(log, t, p, next, max, arena, out, &n, &err), 0, "%s", err.msg);
+        cr_assert_leq(n, max);
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "v%d", (int)(next + i - shift));
+            cr_assert_eq(out[i].offset, next + i, "from %lld max %d: record %d",
+                         (long long)from, max, i);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v),
+                      "from %lld max %d: offset %lld is not %s", (long long)from, max,
+                      (long long)out[i].offset, v);
+            cr_assert(bytes_eq(out[i].key, out[i].key_len, "k"));
+            if (check_ts)
+                cr_assert_eq(out[i].timestamp, 1000 + next + i - shift);
+            cr_assert_eq(out[i].partition, p);
+        }
+        total += n;
+        next += n;
+    }
+    cr_assert_eq(next, end, "from %lld max %d stopped at %lld", (long long)from, max,
+                 (long long)next);
+    return total;
+}
+
+static int read_check(sl_log *log, const char *t, int32_t p, int64_t from, int max, int shift,
+                      int64_t end)
+{
+    return read_check_ts(log, t, p, from, max, shift, end, true);
+}
+
+Test(embedded, reads_start_mid_batch_span_batches_and_stop_mid_batch)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, -1, -1);
+    append_n(log, "t", 0, 0, 10, 1000);         /* batches [0,10) [10,15) [15,22) */
+    append_n(log, "t", 0, 10, 5, 1000);
+    append_n(log, "t", 0, 15, 7, 1000);
+    for (int64_t from = 0; from <= 22; from++)
+        for (int max = 1; max <= 25; max++) {
+            sl_arena_reset(arena);
+            cr_assert_eq(read_check(log, "t", 0, from, max, 0, 22), 22 - from);
+        }
+    /* one read spanning all three batches */
+    sl_record out[30];
+    int n;
+    cr_assert_eq(sl_log_read(log, "t", 0, 3, 30, arena, out, &n, &err), 0);
+    cr_expect_eq(n, 19);
+    cr_expect_eq(out[0].offset, 3);
+    cr_expect_eq(out[18].offset, 21);
+    /* the arena copies outlive the next read */
+    sl_record again[2];
+    cr_assert_eq(sl_log_read(log, "t", 0, 0, 2, arena, again, &n, &err), 0);
+    cr_expect(bytes_eq(out[7].value, out[7].value_len, "v10"));
+    sl_log_close(log);
+}
+
+/* A reader that takes a few records at a time while batches are appended
+ * and retention moves the start under it: every record once, in order. */
+Test(embedded, tailing_reader_in_small_steps)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, 50, -1);
+    sl_record out[5];
+    int64_t next = 0;
+    int appended = 0;
+    for (int round = 0; round < 80; round++) {
+        if (round % 3 == 0 && round < 40) {
+            append_n(log, "t", 0, appended, 10, 1000);      /* ts 1000 + offset */
+            appended += 10;
+        }
+        int n;
+        cr_assert_eq(sl_log_read(log, "t", 0, next, 1 + round % 5, arena, out, &n, &err), 0,
+                     "%s", err.msg);
+        for (int i = 0; i < n; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "v%lld", (long long)(next + i));
+            cr_assert_eq(out[i].offset, next + i, "round %d", round);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v), "round %d", round);
+        }
+        next += n;
+    }
+    cr_assert_eq(next, appended, "read %lld of %d", (long long)next, appended);
+
+    /* the reader stopped inside a batch; retention moves the start past it */
+    int n;
+    cr_assert_eq(sl_log_read(log, "t", 0, 0, 3, arena, out, &n, &err), 0);
+    cr_assert_eq(n, 3);
+    cr_expect_eq(sl_log_enforce_retention(log, 1000 + 5 + 50 + 1, &err), 6);
+    cr_assert_eq(sl_log_read(log, "t", 0, 3, 2, arena, out, &n, &err), 0);
+    cr_assert_eq(n, 2);
+    cr_expect_eq(out[0].offset, 6, "below the start reads from the start");
+    cr_expect(bytes_eq(out[1].value, out[1].value_len, "v7"));
+    sl_log_close(log);
+}
+
+Test(embedded, timestamps_within_a_batch_in_any_order)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, -1, -1);
+    const int64_t ts[] = {1700000000000LL, 0, INT64_MAX, 5, 1700000000000LL - 1, 0, INT64_MAX};
+    const int nts = (int)(sizeof ts / sizeof ts[0]);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < nts; i++) {
+        sl_record r = str_rec("k", "v", ts[i]);
+        cr_assert_eq(sl_log_txn_append(t, "t", 0, &r, NULL, NULL, &err), 0);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0);
+    sl_record out[8];
+    int n;
+    cr_assert_eq(sl_log_read(log, "t", 0, 0, 8, arena, out, &n, &err), 0);
+    cr_assert_eq(n, nts);
+    for (int i = 0; i < nts; i++)
+        cr_expect_eq(out[i].timestamp, ts[i], "record %d", i);
+    /* time retention goes by each record: 0 and 5 expire, 1700000000000 stops */
+    create(log, "r", 1, 1000, -1);
+    t = sl_log_txn_begin(log);
+    for (int i = 0; i < 4; i++) {
+        sl_record r = str_rec("k", "v", (int64_t[]){0, 5, 1700000000000LL, 0}[i]);
+        cr_assert_eq(sl_log_txn_append(t, "r", 0, &r, NULL, NULL, &err), 0);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0);
+    cr_expect_eq(sl_log_enforce_retention(log, 1000000, &err), 2);
+    cr_expect_eq(sl_log_start_offset(log, "r", 0, &err), 2);
+    sl_log_close(log);
+}
+
+Test(embedded, transaction_over_several_partitions)
+{
+    sl_log *log = open_log();
+    create(log, "t", 3, -1, -1);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < 300; i++) {
+        char v[32];
+        snprintf(v, sizeof v, "v%d", i / 3);
+        sl_record r = str_rec("k", v, 1000 + i / 3);
+        int64_t off;
+        cr_assert_eq(sl_log_txn_append(t, "t", i % 3, &r, NULL, &off, &err), 0);
+        cr_assert_eq(off, i / 3);
+    }
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "t", 1, 50, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    for (int p = 0; p < 3; p++) {
+        cr_expect_eq(sl_log_end_offset(log, "t", p, &err), 100);
+        for (int max = 7; max <= 100; max += 31)
+            cr_expect_eq(read_check(log, "t", p, 0, max, 0, 100), 100);
+    }
+    cr_expect_eq(sl_log_position(log, "q", "t", 1), 50);
+    sl_log_close(log);
+}
+
+/* Two open transactions taking turns on one partition: each one's offsets
+ * are not contiguous, so each writes several batches. */
+Test(embedded, interleaved_transactions_on_one_partition)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, -1, -1);
+    sl_log_txn *a = sl_log_txn_begin(log), *b = sl_log_txn_begin(log), *c = sl_log_txn_begin(log);
+    for (int i = 0; i < 12; i++) {
+        sl_log_txn *t = i % 3 == 0 ? a : i % 3 == 1 ? b : c;
+        char v[32];
+        snprintf(v, sizeof v, "v%d", i);
+        sl_record r = str_rec("k", v, 1000 + i);
+        int64_t off;
+        cr_assert_eq(sl_log_txn_append(t, "t", 0, &r, NULL, &off, &err), 0);
+        cr_assert_eq(off, i);
+    }
+    cr_assert_eq(sl_log_txn_commit(c, &err), 0);
+    sl_log_txn_abort(b);                    /* leaves gaps at 1, 4, 7, 10 */
+    cr_expect_eq(sl_log_end_offset(log, "t", 0, &err), 0, "a is open below");
+    cr_assert_eq(sl_log_txn_commit(a, &err), 0);
+    cr_expect_eq(sl_log_end_offset(log, "t", 0, &err), 12);
+    for (int64_t from = 0; from < 12; from++)
+        for (int max = 1; max <= 9; max++) {
+            sl_record out[9];
+            int n, want = 0;
+            for (int64_t o = from; o < 12 && want < max; o++)
+                want += o % 3 != 1;
+            cr_assert_eq(sl_log_read(log, "t", 0, from, max, arena, out, &n, &err), 0);
+            cr_assert_eq(n, want, "from %lld max %d", (long long)from, max);
+            for (int i = 0; i < n; i++) {
+                char v[32];
+                snprintf(v, sizeof v, "v%lld", (long long)out[i].offset);
+                cr_assert_neq(out[i].offset % 3, 1, "an aborted record came back");
+                cr_assert(bytes_eq(out[i].value, out[i].value_len, v));
+                cr_assert(i == 0 || out[i].offset > out[i - 1].offset);
+            }
+        }
+    sl_log_close(log);
+}
+
+/* Transactions larger than a batch are split (by count and by bytes); a
+ * record larger than a batch gets one of its own. */
+Test(embedded, large_transactions_and_very_large_records)
+{
+    sl_log *log = open_log();
+    create(log, "many", 1, -1, -1);
+    append_n(log, "many", 0, 0, 10000, 1000);   /* more records than a batch holds */
+    cr_expect_eq(read_check(log, "many", 0, 0, 1000, 0, 10000), 10000);
+    sl_arena_reset(arena);
+    cr_expect_eq(read_check(log, "many", 0, 4095, 3, 0, 10000), 10000 - 4095);
+    sl_arena_reset(arena);
+
+    create(log, "big", 1, -1, -1);
+    size_t sizes[] = {300, 1 << 20, 5, 3 << 20, 200000, 200000, 0, 70000};
+    int nrec = (int)(sizeof sizes / sizeof sizes[0]);
+    char *vals[8];
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < nrec; i++) {
+        vals[i] = malloc(sizes[i] + 1);
+        for (size_t j = 0; j < sizes[i]; j++)
+            vals[i][j] = (char)('a' + (j * 7 + (size_t)i) % 26);
+        sl_log_header h = {"n", 1, vals[i], (int32_t)(sizes[i] < 1000 ? sizes[i] : 1000)};
+        sl_record r = {.key = "k", .key_len = 1, .value = vals[i], .value_len = (int32_t)sizes[i],
+                       .timestamp = 1000 + i, .headers = &h, .n_headers = 1};
+        cr_assert_eq(sl_log_txn_append(t, "big", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+    log = open_log();
+    for (int from = 0; from < nrec; from++) {
+        sl_record out[8];
+        int n;
+        sl_arena_reset(arena);
+        cr_assert_eq(sl_log_read(log, "big", 0, from, 8, arena, out, &n, &err), 0, "%s", err.msg);
+        cr_assert_eq(n, nrec - from);
+        for (int i = 0; i < n; i++) {
+            int k = from + i;
+            cr_assert_eq(out[i].value_len, (int32_t)sizes[k], "record %d", k);
+            cr_assert(sizes[k] == 0 || memcmp(out[i].value, vals[k], sizes[k]) == 0,
+                      "record %d", k);
+            cr_assert_eq(out[i].n_headers, 1);
+            cr_assert_eq(out[i].headers[0].value_len, (int32_t)(sizes[k] < 1000 ? sizes[k] : 1000));
+            cr_assert_eq(out[i].timestamp, 1000 + k);
+        }
+    }
+    for (int i = 0; i < nrec; i++)
+        free(vals[i]);
+    sl_log_close(log);
+}
+
+Test(embedded, reopen_and_read_across_old_and_new_batches)
+{
+    sl_log *log = open_log();
+    create(log, "t", 2, -1, -1);
+    append_n(log, "t", 1, 0, 8, 1000);
+    append_n(log, "t", 1, 8, 8, 1000);
+    sl_log_close(log);
+    log = open_log();
+    cr_expect_eq(read_check(log, "t", 1, 5, 4, 0, 16), 11);
+    append_n(log, "t", 1, 16, 8, 1000);         /* continues at offset 16 */
+    sl_log_close(log);
+    log = open_log();
+    sl_arena_reset(arena);
+    cr_expect_eq(read_check(log, "t", 1, 13, 5, 0, 24), 11);
+    cr_expect_eq(sl_log_end_offset(log, "t", 0, &err), 0);
+    sl_log_close(log);
+}
+
+/* Expired records leave readers' view one by one; their storage goes a
+ * batch at a time, once every record of the batch has expired. */
+Test(embedded, retention_frees_whole_batches)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, 100, -1);
+    append_n(log, "t", 0, 0, 4, 1000);          /* ts 1000..1003 */
+    append_n(log, "t", 0, 4, 4, 1006);          /* ts 1010..1013 */
+    append_n(log, "t", 0, 8, 4, 1012);          /* ts 1020..1023 */
+    sl_topic_info info;
+    cr_assert_eq(sl_log_describe_topic(log, "t", arena, &info, &err), 0);
+    int64_t bytes0 = info.partitions[0].bytes;
+
+    cr_expect_eq(sl_log_enforce_retention(log, 1112, &err), 6, "%s", err.msg);
+    cr_expect_eq(sl_log_start_offset(log, "t", 0, &err), 6);
+    cr_assert_eq(sl_log_describe_topic(log, "t", arena, &info, &err), 0);
+    int64_t each = (bytes0 - 2) / 12;           /* "v10" and "v11" are a byte longer */
+    cr_expect_eq(info.partitions[0].bytes, bytes0 - 6 * each, "6 of 12 records went");
+    cr_expect_eq(read_check_ts(log, "t", 0, 0, 3, 0, 12, false), 6);
+    sl_log_close(log);
+
+    raw_db r;
+    int64_t bases[8];
+    raw_open(&r, false);
+    int nb = raw_batches(&r, 0, bases, 8);
+    raw_close(&r);
+    cr_assert_eq(nb, 2, "the first batch is gone, the second (half expired) stays");
+    cr_expect_eq(bases[0], 4);
+    cr_expect_eq(bases[1], 8);
+
+    log = open_log();
+    cr_expect_eq(sl_log_start_offset(log, "t", 0, &err), 6);
+    sl_arena_reset(arena);
+    cr_expect_eq(read_check_ts(log, "t", 0, 5, 4, 0, 12, false), 6, "below the start reads from it");
+    cr_expect_eq(sl_log_enforce_retention(log, 1113, &err), 1, "ts 1012 only");
+    cr_expect_eq(sl_log_start_offset(log, "t", 0, &err), 7);
+    sl_log_close(log);
+    raw_open(&r, false);
+    nb = raw_batches(&r, 0, bases, 8);
+    raw_close(&r);
+    cr_expect_eq(nb, 2, "offset 7 keeps its batch");
+
+    log = open_log();
+    cr_expect_eq(sl_log_enforce_retention(log, 1114, &err), 1);
+    cr_expect_eq(sl_log_start_offset(log, "t", 0, &err), 8);
+    cr_expect_eq(sl_log_end_offset(log, "t", 0, &err), 12);
+    sl_log_close(log);
+    raw_open(&r, false);
+    nb = raw_batches(&r, 0, bases, 8);
+    raw_close(&r);
+    cr_assert_eq(nb, 1);
+    cr_expect_eq(bases[0], 8);
+}
+
+Test(embedded, retention_by_size_across_batches)
+{
+    sl_log *log = open_log();
+    create(log, "one", 1, -1, -1);
+    append_n(log, "one", 0, 0, 1, 0);
+    sl_topic_info info;
+    cr_assert_eq(sl_log_describe_topic(log, "one", arena, &info, &err), 0);
+    int64_t one = info.partitions[0].bytes;
+    create(log, "t", 1, -1, 5 * one);
+    for (int i = 0; i < 4; i++)
+        append_n(log, "t", 0, i * 3, 3, 0);     /* batches of 3: v0..v9 alike, v10 v11 longer */
+    /* 10 records of `one` bytes and 2 of one + 1: 8 must go to fit in 5 */
+    cr_expect_eq(sl_log_enforce_retention(log, 0, &err), 8, "%s", err.msg);
+    int64_t start = sl_log_start_offset(log, "t", 0, &err);
+    cr_expect_eq(start, 8);
+    cr_assert_eq(sl_log_describe_topic(log, "t", arena, &info, &err), 0);
+    cr_expect_eq(info.partitions[0].bytes, 4 * one + 2);
+    cr_expect_eq(read_check_ts(log, "t", 0, 0, 2, 0, 12, false), 12 - start);
+    sl_log_close(log);
+}
+
+/* ---------------------------------------------------------------- format */
+
+Test(embedded, data_directory_of_an_older_format_is_refused)
+{
+    /* format 1: a topic and one record under its own key, no version */
+    raw_db r;
+    raw_open(&r, true);
+    unsigned char tv[26] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    raw_put(&r, 0, "tclicks", 7, tv, sizeof tv);
+    const unsigned char key[16] = {0, 0, 0, 1};
+    raw_put(&r, 1, key, 16, "\x01\x02\x00\x00\x00", 5);
+    raw_close(&r);
+
+    for (int i = 0; i < 2; i++) {
+        cr_expect_null(sl_log_open_embedded(dir, &err));
+        cr_expect(strstr(err.msg, "data directory written by an older sluice: "), "%s", err.msg);
+        cr_expect(strstr(err.msg, dir), "%s", err.msg);
+        cr_expect_null(strstr(err.msg, "in use"), "a failed open releases the lock: %s",
+                       err.msg);
+    }
+}
+
+Test(embedded, data_directory_of_a_newer_format_is_refused)
+{
+    sl_log *log = open_log();
+    create(log, "t", 1, -1, -1);
+    sl_log_close(log);
+    raw_db r;
+    raw_open(&r, false);
+    const unsigned char v[4] = {0, 0, 0, 99};
+    raw_put(&r, 0, "v", 1, v, 4);
+    raw_close(&r);
+    cr_expect_null(sl_log_open_embedded(dir, &err));
+    cr_expect(strstr(err.msg, "written by a newer sluice"), "%s", err.msg);
+    cr_expect(strstr(err.msg, "format 99"), "%s", err.msg);
 }
 
 Test(embedded, fsync_per_commit)
