@@ -210,6 +210,8 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
         sl_op_format_opts(p->input.value_format, p->input.value_delimiter,
                           p->input.wrap_single_value, false, &spec.value_opts, err))
         goto fail;
+    /* the records are read into the batch arena, which the decoded values never outlive */
+    spec.key_opts.borrow_input = spec.value_opts.borrow_input = true;
     if (add_op(r, sl_op_source_new(&spec, err), err))
         goto fail;
     if (p->where && add_op(r, sl_op_filter_new(p->where), err))

@@ -84,6 +84,9 @@ typedef struct sl_format_opts {
     char delimiter;         /* DELIMITED; 0 means ',' */
     sl_wrap wrap_single_value;
     bool is_key;            /* the codec is for the record key (ksqlDB's key rules) */
+    bool borrow_input;      /* decoding: strings without escapes may point into the input
+                               bytes instead of a copy (the input must outlive the values;
+                               the runtime's records live in the batch arena) */
 } sl_format_opts;
 
 /* "JSON", "DELIMITED", "KAFKA", "NONE", case-insensitive. -1 with err

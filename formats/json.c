@@ -60,6 +60,7 @@ typedef struct pseg {
 typedef struct jdec {
     jnode root;                 /* a STRUCT of the columns */
     bool unwrapped;
+    bool borrow;                /* sl_format_opts.borrow_input */
     const char *what;           /* "JSON key" / "JSON value" */
     sl_value *stk;              /* scratch for array items and map entries */
     size_t stkn, stkcap;
@@ -456,6 +457,15 @@ static int parse_string(jp *j, const char **str, uint32_t *n)
         return -1;
     if ((uint64_t)(e - b) > UINT32_MAX)
         return jerr(j, b, "string longer than 4 GiB");
+    if (!(fl & S_ESC) && j->d && j->d->borrow) {
+        /* nothing to unescape: the value points into the input (not NUL-terminated) */
+        if ((fl & S_HIGH) && !sl_utf8_valid((const char *)b, (size_t)(e - b)))
+            return jerr(j, j->p, "invalid UTF-8 in the string that starts here");
+        *str = (const char *)b;
+        *n = (uint32_t)(e - b);
+        j->p = e + 1;
+        return 0;
+    }
     uint8_t *o = sl_arena_alloc(j->a, (size_t)(e - b) + 1);
     int64_t len;
     if (fl & S_ESC) {
@@ -1301,6 +1311,7 @@ int sl_json_decoder_init(sl_decoder *base, sl_error *err)
 {
     jdec *d = sl_arena_zalloc(base->arena, sizeof *d);
     d->unwrapped = sl_format_unwrapped(&base->opts, base->ncols);
+    d->borrow = base->opts.borrow_input;
     d->what = base->opts.is_key ? "JSON key" : "JSON value";
     jnode *r = &d->root;
     r->kind = SL_STRUCT;
