@@ -74,6 +74,11 @@ struct sl_batch {
 /* Reports the failure of row i (counts it, calls b->fail); the calling
  * operator then drops the row. */
 void sl_batch_fail(sl_batch *b, int i, sl_fail_kind kind, const char *message);
+/* Evaluates exprs[from, to) of every row into row->out[from, to); a row whose
+ * evaluation fails is reported (EVALUATION, naming `what` and the column's
+ * position) and dropped. Shared by project and rekey. */
+void sl_batch_eval_columns(sl_batch *b, sl_cexpr *const *exprs, int from, int to,
+                           const char *what);
 /* The same for a record that never became a row (decode errors). */
 void sl_batch_fail_record(sl_batch *b, const sl_record *rec, sl_fail_kind kind,
                           const char *message);

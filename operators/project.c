@@ -22,29 +22,8 @@ typedef struct project_op {
 static int project_push(sl_operator *op, sl_batch *b, sl_error *err)
 {
     project_op *p = (project_op *)op;
-    sl_evalctx cx = {0};
-    cx.arena = b->arena;
-    cx.slots = b->slots;
-    cx.nslots = b->nslots;
-    int w = 0;
-    for (int i = 0; i < b->n; i++) {
-        sl_brow *r = &b->rows[i];
-        cx.row = &r->in;
-        int c = p->first;
-        for (; c < p->nout; c++)
-            if (sl_cexpr_eval(p->exprs[c], &cx, &r->out[c]))
-                break;
-        if (c < p->nout) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "error evaluating output column %d: %s", c + 1,
-                     cx.err.msg);
-            sl_batch_fail(b, i, SL_FAIL_EVALUATION, msg);
-            continue;
-        }
-        b->rows[w++] = *r;
-    }
-    b->n = w;
     (void)err;
+    sl_batch_eval_columns(b, p->exprs, p->first, p->nout, "output column");
     return 0;
 }
 

@@ -24,29 +24,8 @@ typedef struct rekey_op {
 static int rekey_push(sl_operator *op, sl_batch *b, sl_error *err)
 {
     rekey_op *k = (rekey_op *)op;
-    sl_evalctx cx = {0};
-    cx.arena = b->arena;
-    cx.slots = b->slots;
-    cx.nslots = b->nslots;
-    int w = 0;
-    for (int i = 0; i < b->n; i++) {
-        sl_brow *r = &b->rows[i];
-        cx.row = &r->in;
-        int c = 0;
-        for (; c < k->nkeys; c++)
-            if (sl_cexpr_eval(k->keys[c], &cx, &r->out[c]))
-                break;
-        if (c < k->nkeys) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "error evaluating PARTITION BY expression %d: %s", c + 1,
-                     cx.err.msg);
-            sl_batch_fail(b, i, SL_FAIL_EVALUATION, msg);
-            continue;
-        }
-        b->rows[w++] = *r;
-    }
-    b->n = w;
     (void)err;
+    sl_batch_eval_columns(b, k->keys, 0, k->nkeys, "PARTITION BY expression");
     return 0;
 }
 
