@@ -216,19 +216,6 @@ typedef struct qshape {
     bool constant;              /* no FROM */
 } qshape;
 
-/* The output name of an unaliased select item, as ksqlDB names it. */
-static const char *item_name(sl_arena *a, const sl_select_item *it, int index)
-{
-    if (it->alias.name)
-        return it->alias.name;
-    const sl_expr *e = it->expr;
-    if (e && e->kind == SL_E_COLUMN && e->name.name)
-        return e->name.name;
-    if (e && e->kind == SL_E_DEREF && e->name.name)
-        return e->name.name;
-    return sl_arena_printf(a, "KSQL_COL_%d", index);
-}
-
 static int add_out(qshape *q, sl_arena *a, int *cap, const char *name, const sl_type *t,
                    sl_cexpr *ce, sl_span span, sl_error *err)
 {
@@ -474,7 +461,7 @@ static int check_query(sl_session *s, const sl_select *q, sl_arena *a, compiled 
             sl_cexpr *ce = compile(ex, &isc, a, cl, err);
             if (!ce)
                 return -1;
-            if (add_out(out, a, &cap, item_name(a, it, i), sl_cexpr_type(ce), ce, it->span,
+            if (add_out(out, a, &cap, sl_plan_item_name(a, it, i), sl_cexpr_type(ce), ce, it->span,
                         err) < 0)
                 return -1;
             continue;

@@ -181,7 +181,7 @@ typedef struct item {
     int key;                    /* output key index it provides, -1: a value column */
 } item;
 
-static const char *item_name(sl_arena *a, const sl_select_item *it, int index)
+const char *sl_plan_item_name(sl_arena *a, const sl_select_item *it, int index)
 {
     if (it->alias.name)
         return it->alias.name;
@@ -343,7 +343,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
         }
         item *it = &items[nitems++];
         memset(it, 0, sizeof *it);
-        it->name = item_name(a, si, i);
+        it->name = sl_plan_item_name(a, si, i);
         it->span = si->span;
         it->expr = si->expr;
         it->key = -1;

@@ -46,6 +46,10 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
                        sl_error *err);
 void sl_plan_free(sl_plan *p);                      /* accepts NULL */
 
+/* The output name of a select item as ksqlDB names it: the alias, a plain
+ * column's name, a struct field's name, else KSQL_COL_<index>. */
+const char *sl_plan_item_name(sl_arena *a, const sl_select_item *it, int index);
+
 /* The columns the query produces: key columns first (as ksqlDB: the source's
  * key, or the PARTITION BY expressions), then the projected value columns. */
 const sl_schema *sl_plan_output(const sl_plan *p);
