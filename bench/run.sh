@@ -135,9 +135,8 @@ load_sluice() {
     LOAD_LINE=$("$SLUICE" load -d "$STORE/template" bid "$DATA" --partitions 1) || {
         log "sluice load failed"; return 1; }
     log "$LOAD_LINE"
-    # Open the store once with nothing to run: RocksDB recovers the load's
-    # write-ahead log into table files here, so the timed runs below measure
-    # the queries, not that recovery (about 3 us per loaded record).
+    # Open the store once with nothing to run, so that nothing left to
+    # recover (the log flushes its memtables at close) is ever timed below.
     "$SLUICE" run -d "$STORE/template" --until-idle --quiet
 }
 

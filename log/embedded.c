@@ -1109,7 +1109,26 @@ sl_log *sl_log_open_embedded(const char *dir, sl_error *err)
 
 static void emb_close(sl_log *log)
 {
-    emb_free((emb *)log);
+    emb *e = (emb *)log;
+    /* Flush the memtables, so the next open reads table files instead of
+     * replaying the write-ahead log (about 3 us a record after a bulk load). */
+    if (e->db) {
+        rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+        rocksdb_flushoptions_set_wait(fo, 1);
+        rocksdb_column_family_handle_t *cfs[] = {e->cf_rec, e->cf_meta};
+        for (size_t i = 0; i < sizeof cfs / sizeof cfs[0]; i++) {
+            char *errp = NULL;
+            if (cfs[i])
+                rocksdb_flush_cf(e->db, fo, cfs[i], &errp);
+            if (errp) {
+                /* nothing is lost: the write-ahead log still holds it */
+                fprintf(stderr, "sluice: flushing the log at close: %s\n", errp);
+                rocksdb_free(errp);
+            }
+        }
+        rocksdb_flushoptions_destroy(fo);
+    }
+    emb_free(e);
 }
 
 /* ------------------------------------------------------------------ */
