@@ -1180,6 +1180,25 @@ static const struct known_prop {
     {{NULL, NULL, NULL}, PK_ANY, NULL},
 };
 
+/* Properties accepted for ksqlDB compatibility that this build does not act on yet. */
+static const struct { const char *name, *why; } NOT_YET[] = {
+    {"bootstrap.servers", "sluice runs on the embedded log only; Kafka is not wired in yet"},
+    {"cache.max.bytes.buffering", "stateless queries keep no state cache"},
+    {"commit.interval.ms", "each batch commits as soon as it is processed"},
+    {"ksql.query.pull.table.scan.enabled", "pull queries over tables are not supported yet"},
+    {"ksql.service.id", "workers sharing a service id need the Kafka backend"},
+    {"num.stream.threads", "queries share the engine's worker threads"},
+    {"processing.guarantee", "the embedded log is always exactly-once"},
+};
+
+const char *sl_catalog_property_not_yet(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof NOT_YET / sizeof NOT_YET[0]; i++)
+        if (strcmp(NOT_YET[i].name, name) == 0)
+            return NOT_YET[i].why;
+    return NULL;
+}
+
 const sl_property_info *sl_catalog_known_properties(void)
 {
     static sl_property_info infos[sizeof KNOWN / sizeof KNOWN[0]];

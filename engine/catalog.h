@@ -130,6 +130,8 @@ typedef struct sl_property_info {
 
 /* The properties sluice knows, with their defaults. NULL-name terminated. */
 const sl_property_info *sl_catalog_known_properties(void);
+/* Why a known property does nothing in this build yet, or NULL when it is honoured. */
+const char *sl_catalog_property_not_yet(const char *name);
 /* Validates and sets; span locates the value for errors. */
 int sl_catalog_set_property(sl_catalog *c, const char *name, const char *value, sl_span span,
                             sl_error *err);

@@ -1939,6 +1939,10 @@ static int do_set(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, s
                                           "to '%s'.", k, old, now)
                      : sl_arena_printf(a, "Successfully changed local property '%s' to '%s'.",
                                        k, now);
+    const char *why = sl_catalog_property_not_yet(k);
+    if (why)    /* say so rather than pretend: the value is kept, nothing acts on it */
+        r->message = sl_arena_printf(a, "%s Note: '%s' has no effect yet: %s.",
+                                     r->message, k, why);
     return 0;
 }
 

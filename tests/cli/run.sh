@@ -243,6 +243,11 @@ expect_in out.txt "eyJ2IjogImFiYyJ9" "the failed record's bytes, base64"
 expect_exit 0 "the good record came through" -- "$SLUICE" -d "$P" -e "SELECT v FROM pout;"
 expect_in out.txt "| 5 " "the good record is in the output"
 
+# a property that nothing acts on yet says so instead of pretending
+expect_exit 0 "SET of a property with no effect yet" -- "$SLUICE" -d "" -e "SET 'num.stream.threads'='8'; SET 'auto.offset.reset'='earliest';"
+expect_in out.txt "'num.stream.threads' has no effect yet" "the note names the property"
+expect_not_in out.txt "'auto.offset.reset' has no effect" "an honoured property has no note"
+
 # transient results keep the SELECT list's column order (persistent sinks put keys first)
 O="$tmp/order-data"
 cat > order.sql <<'SQL'
