@@ -1610,7 +1610,7 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                                   "readQueries", queries_on(s, a, src->name, false, NULL), 0};
             f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
                                   "writeQueries", queries_on(s, a, src->name, true, NULL), 0};
-            uint64_t in = 0, failed = 0, out = 0;
+            uint64_t in = 0, failed = 0, skipped = 0, out = 0;
             sl_runtime *rt = sl_engine_runtime(s->eng);
             for (int i = 0; i < sl_runtime_query_count(rt); i++) {
                 sl_query *q = sl_runtime_query_at(rt, i);
@@ -1621,6 +1621,7 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                 if (qi && strcmp(qi->name, src->name) == 0) {
                     in += qs.records_in;
                     failed += qs.records_failed;
+                    skipped += qs.records_skipped;
                 }
                 if (qo && strcmp(qo->name, src->name) == 0)
                     out += qs.records_out;
@@ -1628,9 +1629,11 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
             f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
                                   sl_arena_printf(a, "consumer-total-messages: %llu, "
                                                      "consumer-failed-messages: %llu, "
+                                                     "consumer-skipped-tombstones: %llu, "
                                                      "producer-total-messages: %llu",
                                                   (unsigned long long)in,
                                                   (unsigned long long)failed,
+                                                  (unsigned long long)skipped,
                                                   (unsigned long long)out), 0};
         }
     }

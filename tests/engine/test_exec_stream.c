@@ -279,6 +279,13 @@ Test(exec_stream, bad_record_goes_to_processing_log)
     sl_error err;
     sl_log_txn *tx = sl_log_txn_begin(sl_engine_log(g_engine));
     cr_assert_eq(sl_log_txn_append(tx, "pv", 0, &rec, NULL, NULL, &err), 0, "%s", err.msg);
+    /* and a tombstone (null value): skipped on a stream, but counted */
+    sl_record tomb = {0};
+    tomb.key = "zed";
+    tomb.key_len = 3;
+    tomb.value_len = -1;
+    tomb.timestamp = -1;
+    cr_assert_eq(sl_log_txn_append(tx, "pv", 0, &tomb, NULL, NULL, &err), 0, "%s", err.msg);
     cr_assert_eq(sl_log_txn_commit(tx, &err), 0, "%s", err.msg);
     OK("INSERT INTO pageviews (user_id, page, ms) VALUES ('frank', 'end', 50);");
     idle();
@@ -290,6 +297,7 @@ Test(exec_stream, bad_record_goes_to_processing_log)
     expect_in(T.ob, "| pv ");
     OK("DESCRIBE pageviews EXTENDED;");
     expect_in(T.ob, "consumer-failed-messages: 1");
+    expect_in(T.ob, "consumer-skipped-tombstones: 1");
     OK("SHOW QUERIES EXTENDED;");
     expect_in(T.ob, "Records Failed");
     engine_down();
