@@ -170,6 +170,10 @@ int sl_log_txn_set_position(sl_log_txn *t, const char *group, const char *topic,
  */
 int sl_log_txn_put_raw(sl_log_txn *t, const char *space, const void *key, size_t key_len,
                        const void *val, size_t val_len, sl_error *err);
+/* Deletes every key in [lo, hi) of keyspace `space` with the transaction
+ * (hi NULL: every key starting with lo). Dropping a query's state. */
+int sl_log_txn_delete_range_raw(sl_log_txn *t, const char *space, const void *lo, size_t lo_len,
+                                const void *hi, size_t hi_len, sl_error *err);
 /*
  * Writes everything appended and set in this transaction atomically (all
  * or nothing), then makes the new records visible and wakes sl_log_wait.
@@ -212,6 +216,30 @@ int sl_log_wait_since(sl_log *log, uint64_t seq, int timeout_ms);
 /* Blocks until the next commit (from now) or the timeout; 1 or 0 as above. */
 int sl_log_wait(sl_log *log, int timeout_ms);
 
+/* ---- raw keyspaces (state stores) ---- */
+
+/*
+ * The committed value of key in keyspace `space` (written by
+ * sl_log_txn_put_raw): 1 with *val / *val_len copied into a, 0 when absent
+ * (also when the keyspace does not exist yet), -1 with err.
+ */
+int sl_log_get_raw(sl_log *log, const char *space, const void *key, size_t key_len,
+                   sl_arena *a, const void **val, size_t *val_len, sl_error *err);
+
+typedef struct sl_log_iter sl_log_iter;
+/*
+ * Iterates the committed keys of `space` in [lo, hi) in byte order (hi
+ * NULL: every key that starts with lo), over a consistent snapshot taken
+ * now. NULL with err on failure; an absent keyspace iterates nothing.
+ */
+sl_log_iter *sl_log_scan_raw(sl_log *log, const char *space, const void *lo, size_t lo_len,
+                             const void *hi, size_t hi_len, sl_error *err);
+/* 1 with the next entry (pointers valid until the next call or the free),
+ * 0 at the end, -1 with err. */
+int sl_log_iter_next(sl_log_iter *it, const void **key, size_t *key_len, const void **val,
+                     size_t *val_len, sl_error *err);
+void sl_log_iter_free(sl_log_iter *it);        /* accepts NULL */
+
 /* ---- retention ---- */
 
 /*
@@ -243,6 +271,13 @@ struct sl_log_ops {
                             int32_t partition, int64_t next_offset, sl_error *err);
     int (*txn_put_raw)(sl_log_txn *t, const char *space, const void *key, size_t key_len,
                        const void *val, size_t val_len, sl_error *err);   /* may be NULL */
+    int (*txn_delete_range_raw)(sl_log_txn *t, const char *space, const void *lo,
+                                size_t lo_len, const void *hi, size_t hi_len,
+                                sl_error *err);                     /* may be NULL */
+    int (*get_raw)(sl_log *log, const char *space, const void *key, size_t key_len,
+                   sl_arena *a, const void **val, size_t *val_len, sl_error *err); /* may be NULL */
+    sl_log_iter *(*scan_raw)(sl_log *log, const char *space, const void *lo, size_t lo_len,
+                             const void *hi, size_t hi_len, sl_error *err);   /* may be NULL */
     int (*txn_commit)(sl_log_txn *t, sl_error *err);
     void (*txn_abort)(sl_log_txn *t);
     int (*read)(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,

@@ -29,6 +29,7 @@
 #include "engine/error.h"
 #include "engine/expr.h"
 #include "engine/schema.h"
+#include "engine/window.h"
 #include "formats/format.h"
 #include "log/log.h"
 
@@ -45,6 +46,7 @@ typedef struct sl_brow {
     sl_row in;                  /* the decoded input row: input schema order, pseudocolumns */
     sl_value *out;              /* the output row: output schema order (project / rekey fill it) */
     const sl_record *rec;       /* the record it came from */
+    bool tombstone;             /* tables: the key's row is deleted (null value written) */
 } sl_brow;
 
 typedef struct sl_batch sl_batch;
@@ -149,6 +151,16 @@ sl_operator *sl_op_sink_log_new(const char *topic, const sl_column *cols, int nk
                           const sl_format_opts *key_opts, const sl_format_opts *value_opts,
                           sl_error *err);
 void sl_op_sink_set_txn(sl_operator *sink, sl_log_txn *txn);
+/*
+ * For sinks that write a TABLE: keys of windowed rows (row->in.windowed)
+ * are written as ksqlDB writes windowed keys (window.h, kind wkind); with
+ * mat_space non-NULL every record written is also put (its value bytes) or
+ * deleted (a tombstone) under mat_prefix + key bytes in that raw keyspace,
+ * in the same transaction: the materialization pull queries read. A row
+ * with tombstone set is written with a null value.
+ */
+void sl_op_sink_set_table(sl_operator *sink, sl_window_kind wkind, const char *mat_space,
+                          const char *mat_prefix, size_t mat_prefix_len);
 
 /* Calls cb per row (schema = the output schema) until limit rows (-1: no
  * limit) or cb returns nonzero; then sets b->stop. */

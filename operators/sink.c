@@ -7,7 +7,9 @@
  * topic in the task's open transaction: partition -1 (the log places it by
  * the key bytes with murmur2; null keys round-robin), timestamp = the row's
  * event time. All-NULL keys and a KAFKA-format NULL value become null
- * record keys / values. A row that fails to encode is reported
+ * record keys / values. Table sinks (sl_op_sink_set_table): windowed keys
+ * as ksqlDB writes them, tombstone rows as null values, and each record's
+ * value also put in (or deleted from) the table's materialization. A row that fails to encode is reported
  * (SERIALIZATION) and dropped.
  * Does (callback sink): hands rows to a callback, up to a LIMIT.
  *
@@ -30,7 +32,23 @@ typedef struct log_sink {
     sl_encoder *kenc, *venc;
     sl_buf kbuf, vbuf;
     sl_log_txn *txn;
+    sl_window_kind wkind;       /* SL_WIN_NONE: keys as they are */
+    sl_buf wkbuf;               /* windowed key */
+    char *mat_space;            /* NULL: not materialized */
+    sl_buf matkey;              /* mat prefix, then the key bytes */
+    size_t mat_prefix_len;
 } log_sink;
+
+/* Writes the materialized row of out's key (value, or a delete). */
+static int materialize(log_sink *s, const sl_record *out, sl_error *err)
+{
+    s->matkey.len = s->mat_prefix_len;
+    if (out->key_len > 0)
+        sl_buf_append(&s->matkey, out->key, (size_t)out->key_len);
+    return sl_log_txn_put_raw(s->txn, s->mat_space, s->matkey.data, s->matkey.len,
+                              out->value_len >= 0 ? (out->value ? out->value : "") : NULL,
+                              out->value_len >= 0 ? (size_t)out->value_len : 0, err);
+}
 
 static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
 {
@@ -58,8 +76,16 @@ static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
             out.key = s->kbuf.data ? s->kbuf.data : "";
             out.key_len = (int32_t)s->kbuf.len;
         }
-        bool null_value = s->vkind == SL_FMT_KAFKA && s->nout - s->nkey == 1 &&
-                          r->out[s->nkey].kind == SL_NULL;
+        if (r->in.windowed && s->wkind != SL_WIN_NONE) {
+            sl_buf_reset(&s->wkbuf);
+            sl_windowed_key_encode(&s->wkbuf, s->wkind, out.key_len > 0 ? out.key : "",
+                                   out.key_len > 0 ? (size_t)out.key_len : 0,
+                                   r->in.window_start, r->in.window_end);
+            out.key = s->wkbuf.data;
+            out.key_len = (int32_t)s->wkbuf.len;
+        }
+        bool null_value = r->tombstone || (s->vkind == SL_FMT_KAFKA && s->nout - s->nkey == 1 &&
+                                           r->out[s->nkey].kind == SL_NULL);
         if (s->venc && !null_value) {
             sl_buf_reset(&s->vbuf);
             if (sl_encode(s->venc, r->out + s->nkey, &s->vbuf, &e)) {
@@ -71,6 +97,8 @@ static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
             out.value_len = (int32_t)s->vbuf.len;
         }
         if (sl_log_txn_append(s->txn, s->topic, -1, &out, NULL, NULL, err))
+            return -1;
+        if (s->mat_space && materialize(s, &out, err))
             return -1;
         b->emitted++;
     }
@@ -84,6 +112,9 @@ static void log_close(sl_operator *op)
     sl_encoder_free(s->venc);
     sl_buf_fini(&s->kbuf);
     sl_buf_fini(&s->vbuf);
+    sl_buf_fini(&s->wkbuf);
+    sl_buf_fini(&s->matkey);
+    free(s->mat_space);
     free(s->topic);
     free(s);
 }
@@ -106,6 +137,9 @@ sl_operator *sl_op_sink_log_new(const char *topic, const sl_column *cols, int nk
     s->vkind = value_opts->kind;
     sl_buf_init(&s->kbuf);
     sl_buf_init(&s->vbuf);
+    sl_buf_init(&s->wkbuf);
+    sl_buf_init(&s->matkey);
+    s->wkind = SL_WIN_NONE;
     if (nkey > 0 && key_opts->kind != SL_FMT_NONE &&
         !(s->kenc = sl_encoder_new(key_opts, cols, nkey, err)))
         goto fail;
@@ -120,6 +154,19 @@ fail:
 void sl_op_sink_set_txn(sl_operator *sink, sl_log_txn *txn)
 {
     ((log_sink *)sink)->txn = txn;
+}
+
+void sl_op_sink_set_table(sl_operator *sink, sl_window_kind wkind, const char *mat_space,
+                          const char *mat_prefix, size_t mat_prefix_len)
+{
+    log_sink *s = (log_sink *)sink;
+    s->wkind = wkind;
+    free(s->mat_space);
+    s->mat_space = mat_space ? strdup(mat_space) : NULL;
+    sl_buf_reset(&s->matkey);
+    if (mat_prefix_len)
+        sl_buf_append(&s->matkey, mat_prefix, mat_prefix_len);
+    s->mat_prefix_len = mat_prefix_len;
 }
 
 /* ---- to a callback ---- */
