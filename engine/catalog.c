@@ -438,27 +438,33 @@ static int want_delimiter(const pval *p, const char **out, sl_error *err)
 }
 
 /* "10 SECONDS", "1 HOUR" ... */
-static bool valid_window_size(const char *s)
+/* A WINDOW_SIZE value ("10 SECONDS") in milliseconds, or -1 when invalid. */
+static int64_t window_size_ms(const char *s)
 {
     const char *p = s;
     while (*p == ' ')
         p++;
     if (!isdigit((unsigned char)*p))
-        return false;
-    while (isdigit((unsigned char)*p))
-        p++;
+        return -1;
+    int64_t n = 0;
+    while (isdigit((unsigned char)*p)) {
+        if (n > INT64_MAX / 10 - 10)
+            return -1;
+        n = n * 10 + (*p++ - '0');
+    }
     if (*p != ' ')
-        return false;
+        return -1;
     while (*p == ' ')
         p++;
-    static const char *const units[] = {
-        "MILLISECOND", "MILLISECONDS", "SECOND", "SECONDS", "MINUTE", "MINUTES",
-        "HOUR", "HOURS", "DAY", "DAYS", NULL,
+    static const struct { const char *name; int64_t ms; } units[] = {
+        {"MILLISECOND", 1}, {"MILLISECONDS", 1}, {"SECOND", 1000}, {"SECONDS", 1000},
+        {"MINUTE", 60000}, {"MINUTES", 60000}, {"HOUR", 3600000}, {"HOURS", 3600000},
+        {"DAY", 86400000}, {"DAYS", 86400000},
     };
-    for (int i = 0; units[i]; i++)
-        if (ieq(p, units[i]))
-            return true;
-    return false;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (ieq(p, units[i].name))
+            return n > INT64_MAX / units[i].ms ? -1 : n * units[i].ms;
+    return -1;
 }
 
 /* The checks common to sources and sinks: formats and value kinds. */
@@ -906,7 +912,7 @@ int sl_catalog_create_source(sl_catalog *c, const sl_stmt *st, sl_create_result 
         sl_error_set(err, SL_ERR_ANALYSIS, ws->span, "'WINDOW_SIZE' needs 'WINDOW_TYPE'");
         goto fail;
     }
-    if (ws && !valid_window_size(ws->text)) {
+    if (ws && (s->window_size_ms = window_size_ms(ws->text)) <= 0) {
         sl_error_set(err, SL_ERR_ANALYSIS, ws->vspan,
                      "invalid WINDOW_SIZE '%s': expected a number and a unit, e.g. '10 "
                      "SECONDS'", ws->text);

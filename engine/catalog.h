@@ -52,6 +52,7 @@ typedef struct sl_source {
     const char *value_delimiter;/* DELIMITED: the one delimiter character as text */
     int wrap_single_value;      /* -1 unset, 0 false, 1 true */
     const char *window_type;    /* WINDOW_TYPE or NULL */
+    int64_t window_size_ms;     /* WINDOW_SIZE of TUMBLING / HOPPING, else 0 */
     const char *statement;      /* the CREATE text */
     const sl_catalog_prop *props;   /* every WITH property, as written */
     int nprops;

@@ -73,6 +73,7 @@ static void copy_source(sl_arena *a, sl_source *dst, const sl_source *src, const
     dst->value_delimiter = dup(a, src->value_delimiter);
     dst->wrap_single_value = src->wrap_single_value;
     dst->window_type = dup(a, src->window_type);
+    dst->window_size_ms = src->window_size_ms;
     dst->statement = dup(a, src->statement);
     int n = src->schema.ncols;
     dst->schema.ncols = n;

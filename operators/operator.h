@@ -61,6 +61,7 @@ struct sl_batch {
     sl_brow *rows;              /* live rows, after each operator */
     int n;
     int nout;                   /* output columns (for project / rekey) */
+    int nkey;                   /* of which keys: the only ones evaluated for tombstone rows */
     sl_fail_cb fail;
     void *fail_ud;
     sl_value *slots;            /* lambda slots for evaluation */

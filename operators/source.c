@@ -28,45 +28,6 @@ const char *sl_fail_kind_name(sl_fail_kind k)
     }
 }
 
-void sl_batch_fail_record(sl_batch *b, const sl_record *rec, sl_fail_kind kind,
-                          const char *message)
-{
-    b->failed++;
-    if (b->fail)
-        b->fail(b->fail_ud, b, rec, kind, message);
-}
-
-void sl_batch_fail(sl_batch *b, int i, sl_fail_kind kind, const char *message)
-{
-    sl_batch_fail_record(b, b->rows[i].rec, kind, message);
-}
-
-void sl_batch_eval_columns(sl_batch *b, sl_cexpr *const *exprs, int from, int to,
-                           const char *what)
-{
-    sl_evalctx cx = {0};
-    cx.arena = b->arena;
-    cx.slots = b->slots;
-    cx.nslots = b->nslots;
-    int w = 0;
-    for (int i = 0; i < b->n; i++) {
-        sl_brow *r = &b->rows[i];
-        cx.row = &r->in;
-        int c = from;
-        for (; c < to; c++)
-            if (sl_cexpr_eval(exprs[c], &cx, &r->out[c]))
-                break;
-        if (c < to) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "error evaluating %s %d: %s", what, c + 1, cx.err.msg);
-            sl_batch_fail(b, i, SL_FAIL_EVALUATION, msg);
-            continue;
-        }
-        b->rows[w++] = *r;
-    }
-    b->n = w;
-}
-
 int sl_op_format_opts(const char *format, const char *delimiter, int wrap, bool is_key,
                       sl_format_opts *out, sl_error *err)
 {
@@ -229,6 +190,7 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
         row->in.window_start = row->in.window_end = 0;
         row->out = sl_arena_zalloc(a, (size_t)nout * sizeof *row->out);
         row->rec = rec;
+        row->tombstone = rec->value_len < 0 && !s->spec.skip_null_values;
     }
     (void)err;
     return 0;
