@@ -30,10 +30,10 @@
  * and a name is uvarint(len) then the bytes. A reader seeks to the batch
  * holding its offset (SeekForPrev on that offset's key), verifies its
  * checksum and steps over the records before it by their lengths. When a
- * read stops inside a batch, the batch is kept for that partition's next
- * read (struct rcache: at most READ_CACHE_BATCH_MAX per batch and
- * READ_CACHE_TOTAL in all), so a reader taking a few records at a time
- * neither seeks nor re-verifies. Column family "default" holds the
+ * read stops inside a batch, the rest of the batch (the records not read
+ * yet) is kept for that partition's next read (struct rcache: at most
+ * READ_CACHE_BATCH_MAX per batch and READ_CACHE_TOTAL in all), so a reader
+ * taking a few records at a time neither seeks nor re-verifies. Column family "default" holds the
  * metadata, keyed by a tag byte:
  *     "v"                           be32 data-directory format (2)
  *     "t" name                      topic: u8 version, be32 id, be32 partitions,
@@ -66,12 +66,14 @@
  * RocksDB snapshot without locks.
  */
 #include "log/log.h"
+#include "log/crc32c.h"
 #include "log/embedded_internal.h"
 #include "log/partitioner.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +158,7 @@ typedef struct emb {
     rocksdb_t *db;
     rocksdb_options_t *opts;        /* the database, metadata and keyspaces */
     rocksdb_options_t *rec_opts;    /* column family "records" */
+    rocksdb_options_t *space_opts;  /* keyspaces of state stores (embedded_raw.c) */
     rocksdb_block_based_table_options_t *bbto, *rec_bbto;
     rocksdb_cache_t *cache, *rec_cache;
     rocksdb_writeoptions_t *wopts;
@@ -197,6 +200,7 @@ typedef struct touch {
 
 typedef struct etxn {
     sl_log_txn base;
+    topic *last;            /* the topic of the last append (a sink appends to one) */
     rocksdb_writebatch_t *wb;
     touch *touched;
     int n_touched, cap_touched;
@@ -786,6 +790,8 @@ static void emb_free(emb *e)
         rocksdb_options_destroy(e->opts);
     if (e->rec_opts)
         rocksdb_options_destroy(e->rec_opts);
+    if (e->space_opts)
+        rocksdb_options_destroy(e->space_opts);
     if (e->bbto)
         rocksdb_block_based_options_destroy(e->bbto);
     if (e->rec_bbto)
@@ -955,9 +961,30 @@ static int check_format(emb *e, sl_error *err)
     return errp ? rocks_error(err, errp, "opening the embedded log") : 0;
 }
 
+/*
+ * RocksDB allocates its memtables in blocks of several MiB, and a value
+ * buffer per blob read; glibc serves allocations that large with fresh
+ * mmaps and unmaps them when freed, so every page of every memtable is
+ * faulted in and zeroed again (about an eighth of a writing query's CPU).
+ * Serving them from the heap, and keeping up to MALLOC_KEEP_BYTES of freed
+ * memory there, lets the next memtable reuse the pages of the last one.
+ * Process-wide, once, at the first open.
+ */
+#define MALLOC_MMAP_BYTES (32 << 20)
+#define MALLOC_KEEP_BYTES (160 << 20)
+
+static void tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, MALLOC_MMAP_BYTES);
+    mallopt(M_TRIM_THRESHOLD, MALLOC_KEEP_BYTES);
+}
+
 sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o,
                                   sl_error *err)
 {
+    static pthread_once_t malloc_once = PTHREAD_ONCE_INIT;
+    pthread_once(&malloc_once, tune_malloc);
+    (void)sl_crc32c_hardware();     /* picks RocksDB's CRC32C before RocksDB runs */
     if (!dir || !*dir) {
         sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "no data directory given");
         return NULL;
@@ -995,6 +1022,9 @@ sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o
     rocksdb_options_increase_parallelism(e->opts, 2);
     /* concurrent committers overlap their WAL writes and memtable inserts */
     rocksdb_options_set_enable_pipelined_write(e->opts, 1);
+    /* files are read through mmap: a blob read then copies a batch once
+     * (into the value RocksDB hands out), not twice (kernel, then value) */
+    rocksdb_options_set_allow_mmap_reads(e->opts, 1);
     /* metadata and state stores: a block cache of their own, LZ4 */
     e->cache = rocksdb_cache_create_lru(BLOCK_CACHE_BYTES);
     e->bbto = rocksdb_block_based_options_create();
@@ -1036,6 +1066,7 @@ sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o
     rocksdb_options_set_enable_blob_gc(e->rec_opts, 1);
     rocksdb_options_set_blob_gc_age_cutoff(e->rec_opts, 0.25);
     rocksdb_options_set_blob_gc_force_threshold(e->rec_opts, 0.8);
+    e->space_opts = sl_log_embedded_space_options(e->opts, e->cache);
     e->wopts = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(e->wopts, o && o->sync);
     e->ropts = rocksdb_readoptions_create();
@@ -1068,7 +1099,8 @@ sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o
     const rocksdb_options_t **cfo = xrealloc(NULL, nn * sizeof *cfo);
     rocksdb_column_family_handle_t **h = xrealloc(NULL, nn * sizeof *h);
     for (size_t i = 0; i < nn; i++)
-        cfo[i] = strcmp(names[i], "records") ? e->opts : e->rec_opts;
+        cfo[i] = !strcmp(names[i], "records") ? e->rec_opts
+                 : !strcmp(names[i], "default") ? e->opts : e->space_opts;
     e->db = rocksdb_open_column_families(e->opts, path, (int)nn, (const char *const *)names,
                                          cfo, h, &errp);
     if (errp) {
@@ -1311,7 +1343,8 @@ static rocksdb_column_family_handle_t *get_space(emb *e, const char *name, sl_er
             return cf;
         }
     char *errp = NULL;
-    rocksdb_column_family_handle_t *cf = rocksdb_create_column_family(e->db, e->opts, name, &errp);
+    rocksdb_column_family_handle_t *cf = rocksdb_create_column_family(e->db, e->space_opts, name,
+                                                                     &errp);
     if (errp) {
         pthread_mutex_unlock(&e->mu);
         rocks_error(err, errp, "creating keyspace");
@@ -1345,6 +1378,20 @@ rocksdb_column_family_handle_t *sl_log_embedded_cf(sl_log *log, const char *spac
 rocksdb_writebatch_t *sl_log_embedded_txn_batch(sl_log_txn *t)
 {
     return t && t->log->ops == &embedded_ops ? ((etxn *)t)->wb : NULL;
+}
+
+rocksdb_column_family_handle_t *sl_log_embedded_cf_find(sl_log *log, const char *space)
+{
+    if (!log || log->ops != &embedded_ops || !space)
+        return NULL;
+    emb *e = (emb *)log;
+    rocksdb_column_family_handle_t *cf = NULL;
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < e->n_spaces && !cf; i++)
+        if (!strcmp(e->spaces[i].name, space))
+            cf = e->spaces[i].cf;
+    pthread_mutex_unlock(&e->mu);
+    return cf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1417,7 +1464,9 @@ static int emb_txn_append(sl_log_txn *base, const char *name, int32_t partition,
                             "log's limit of %zu", body0, RECORD_MAX_BYTES);
 
     pthread_mutex_lock(&e->mu);
-    topic *t = name ? find_topic(e, name) : NULL;
+    topic *t = x->last;
+    if (!t || t->dropped || !name || strcmp(t->name, name))
+        t = x->last = name ? find_topic(e, name) : NULL;
     if (!t) {
         pthread_mutex_unlock(&e->mu);
         return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "topic %s does not exist",
@@ -1758,25 +1807,29 @@ static void put_back(emb *e, part *pt, rcache *c)
     free(c);
 }
 
-/* Keeps batch b in pt's read cache, the next read resuming at off
- * (position pos); reuses c (which may hold b already, or be NULL). */
+/* Keeps the rest of batch b, from offset off (position pos) on, in pt's
+ * read cache for the next read; reuses c (which may hold b already, or be
+ * NULL). Only the records not yet read are copied: the cached batch starts
+ * at off (record deltas stay relative to b's first timestamp). */
 static void keep_batch(emb *e, part *pt, rcache *c, const batch *b, int64_t off, size_t pos)
 {
     if (!c || c->recs != b->recs) {
-        if (b->len > READ_CACHE_BATCH_MAX) {
+        size_t rest = b->len - pos;
+        if (rest > READ_CACHE_BATCH_MAX) {
             free(c);
             return;
         }
-        if (!c || c->cap < b->len) {
+        if (!c || c->cap < rest) {
             free(c);
-            c = xrealloc(NULL, sizeof *c + b->len);
-            c->cap = b->len;
+            c = xrealloc(NULL, sizeof *c + rest);
+            c->cap = rest;
         }
-        memcpy(c->recs, b->recs, b->len);
-        c->base = b->base;
-        c->count = b->count;
+        memcpy(c->recs, b->recs + pos, rest);
+        c->base = off;
+        c->count = (int32_t)(b->base + b->count - off);
         c->base_ts = b->base_ts;
-        c->len = b->len;
+        c->len = rest;
+        pos = 0;
     }
     c->next_off = off;
     c->next_pos = pos;
@@ -2093,6 +2146,9 @@ static const sl_log_ops embedded_ops = {
     .txn_append = emb_txn_append,
     .txn_set_position = emb_txn_set_position,
     .txn_put_raw = emb_txn_put_raw,
+    .txn_delete_range_raw = sl_log_embedded_txn_delete_range_raw, /* embedded_raw.c */
+    .get_raw = sl_log_embedded_get_raw,
+    .scan_raw = sl_log_embedded_scan_raw,
     .txn_commit = emb_txn_commit,
     .txn_abort = emb_txn_abort,
     .read = emb_read,

@@ -297,5 +297,11 @@ struct sl_log {
 struct sl_log_txn {
     sl_log *log;
 };
+/* Every backend's raw-keyspace iterator (scan_raw) starts with this. */
+struct sl_log_iter {
+    int (*next)(sl_log_iter *it, const void **key, size_t *key_len, const void **val,
+                size_t *val_len, sl_error *err);
+    void (*free)(sl_log_iter *it);
+};
 
 #endif
