@@ -559,7 +559,10 @@ static int mul_decimal(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 {
     BINARY_OPERANDS(x, y)
     sl_int128 r;
-    if (__builtin_mul_overflow(x.u.dec, y.u.dec, &r) || !sl_decimal_fits(r, 38))
+    bool small = x.u.dec == (int64_t)x.u.dec && y.u.dec == (int64_t)y.u.dec;
+    if (small)      /* one 64 x 64 -> 128 bit multiply, which cannot overflow */
+        r = (sl_int128)(int64_t)x.u.dec * (int64_t)y.u.dec;
+    if ((!small && __builtin_mul_overflow(x.u.dec, y.u.dec, &r)) || !sl_decimal_fits(r, 38))
         return row_err(cx, n, "decimal overflow: the result does not fit DECIMAL(%d, %d)",
                        n->type->precision, n->type->scale);
     return dec_result(n, cx, r, x.scale + y.scale, out);

@@ -339,15 +339,46 @@ void sl_encoder_free(sl_encoder *e)
 
 /* ---- output helpers ---- */
 
+/* Appends through sl_buf_append (which at least doubles the buffer when it
+ * must grow), then writes in place again. */
+void fmt_out_grow(fmt_out *o, const void *p, size_t n)
+{
+    fmt_out_flush(o);
+    sl_buf_append(o->buf, p, n);
+    o->p = o->buf->data + o->buf->len;
+    o->lim = o->buf->data + o->buf->cap - 1;
+}
+
+static const char DIGITS2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* Writes the decimal digits of u so that they end just before `end`;
+ * returns how many (at least one). Two digits per division. */
+static int u64_digits(char *end, uint64_t u)
+{
+    char *p = end;
+    while (u >= 100) {
+        unsigned r = (unsigned)(u % 100);
+        u /= 100;
+        p -= 2;
+        memcpy(p, DIGITS2 + 2 * r, 2);
+    }
+    if (u >= 10) {
+        p -= 2;
+        memcpy(p, DIGITS2 + 2 * u, 2);
+    } else {
+        *--p = (char)('0' + u);
+    }
+    return (int)(end - p);
+}
+
 void fmt_out_i64(fmt_out *o, int64_t v)
 {
     char tmp[24];
-    int n = 0;
     uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[sizeof tmp - 1 - n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    int n = u64_digits(tmp + sizeof tmp, u);
     if (v < 0)
         tmp[sizeof tmp - 1 - n++] = '-';
     fmt_out_bytes(o, tmp + sizeof tmp - n, (size_t)n);
@@ -392,22 +423,39 @@ void fmt_out_double(fmt_out *o, double d)
 
 void fmt_out_decimal(fmt_out *o, sl_int128 unscaled, int scale)
 {
-    char tmp[48];
-    int n = 0;
+    char dig[48];                   /* the digits of |unscaled|, at the end */
     bool neg = unscaled < 0;
     unsigned __int128 u = neg ? (unsigned __int128)0 - (unsigned __int128)unscaled
                               : (unsigned __int128)unscaled;
-    int digits = 0;
-    do {
-        if (scale > 0 && digits == scale)
-            tmp[sizeof tmp - 1 - n++] = '.';
-        tmp[sizeof tmp - 1 - n++] = (char)('0' + (int)(u % 10));
-        u /= 10;
-        digits++;
-    } while (u || digits <= scale);
+    char *end = dig + sizeof dig;
+    int nd;
+    if (u <= UINT64_MAX) {
+        nd = u64_digits(end, (uint64_t)u);
+    } else {
+        /* |unscaled| < 2^127: the part above 19 digits fits 64 bits */
+        const uint64_t e19 = 10000000000000000000ull;
+        uint64_t lo = (uint64_t)(u % e19), hi = (uint64_t)(u / e19);
+        int nl = u64_digits(end, lo);
+        memset(end - 19, '0', (size_t)(19 - nl));
+        nd = 19 + u64_digits(end - 19, hi);
+    }
+    if (scale > 0 && nd <= scale) {     /* leading zeros: 0.00ddd */
+        memset(end - scale - 1, '0', (size_t)(scale + 1 - nd));
+        nd = scale + 1;
+    }
+    char out[52];
+    int n = 0;
     if (neg)
-        tmp[sizeof tmp - 1 - n++] = '-';
-    fmt_out_bytes(o, tmp + sizeof tmp - n, (size_t)n);
+        out[n++] = '-';
+    int nint = scale > 0 ? nd - scale : nd;
+    memcpy(out + n, end - nd, (size_t)nint);
+    n += nint;
+    if (scale > 0) {
+        out[n++] = '.';
+        memcpy(out + n, end - scale, (size_t)scale);
+        n += scale;
+    }
+    fmt_out_bytes(o, out, (size_t)n);
 }
 
 /* ---- base64 ---- */

@@ -3,8 +3,8 @@
  * interface (the rest of sluice uses format.h).
  *
  * Holds the common head of decoders and encoders (each codec hangs its own
- * state off `impl`), a small output writer that batches bytes before they
- * reach an sl_buf, base64, and the Java-compatible number parsers used by
+ * state off `impl`), a small output writer that writes straight into an
+ * sl_buf's memory, base64, and the Java-compatible number parsers used by
  * both JSON (for strings that hold numbers) and DELIMITED.
  */
 #ifndef SL_FORMAT_INTERNAL_H
@@ -45,39 +45,71 @@ int sl_delimited_encoder_init(sl_encoder *e, sl_error *err);
 int sl_kafka_decoder_init(sl_decoder *d, sl_error *err);
 int sl_kafka_encoder_init(sl_encoder *e, sl_error *err);
 
-/* ---- output writer: bytes gather in `tmp`, then go to the sl_buf ---- */
+/* ---- output writer: bytes go straight into the sl_buf's memory ----
+ * Between fmt_out_init and fmt_out_flush the writer owns the buffer: its
+ * len (and NUL) are brought up to date by fmt_out_flush, which every encoder
+ * calls before it returns or looks at the buffer. */
 
 typedef struct fmt_out {
     sl_buf *buf;
-    size_t n;
-    char tmp[1024];
+    char *p, *lim;              /* the next byte; the end of the room (one kept for the NUL) */
 } fmt_out;
 
-static inline void fmt_out_init(fmt_out *o, sl_buf *b) { o->buf = b; o->n = 0; }
+void fmt_out_grow(fmt_out *o, const void *p, size_t n);     /* slow path of the two below */
+
+static inline void fmt_out_init(fmt_out *o, sl_buf *b)
+{
+    o->buf = b;
+    o->p = o->lim = NULL;
+    if (b->data && b->cap > b->len + 1) {
+        o->p = b->data + b->len;
+        o->lim = b->data + b->cap - 1;
+    }
+}
 static inline void fmt_out_flush(fmt_out *o)
 {
-    if (o->n) {
-        sl_buf_append(o->buf, o->tmp, o->n);
-        o->n = 0;
+    if (o->p) {
+        o->buf->len = (size_t)(o->p - o->buf->data);
+        *o->p = '\0';
     }
 }
 static inline void fmt_out_byte(fmt_out *o, char c)
 {
-    if (o->n == sizeof o->tmp)
-        fmt_out_flush(o);
-    o->tmp[o->n++] = c;
+    if (o->p == o->lim)
+        fmt_out_grow(o, &c, 1);
+    else
+        *o->p++ = c;
 }
 static inline void fmt_out_bytes(fmt_out *o, const void *p, size_t n)
 {
-    if (n > sizeof o->tmp - o->n) {
-        fmt_out_flush(o);
-        if (n > sizeof o->tmp) {
-            sl_buf_append(o->buf, p, n);
-            return;
-        }
+    if (n == 0)
+        return;
+    if ((size_t)(o->lim - o->p) < n) {
+        fmt_out_grow(o, p, n);
+        return;
     }
-    memcpy(o->tmp + o->n, p, n);
-    o->n += n;
+    const char *s = p;
+    char *d = o->p;
+    if (n > 16) {
+        memcpy(d, s, n);
+    } else if (n >= 8) {        /* short pieces (numbers, names): no call */
+        uint64_t a, b;
+        memcpy(&a, s, 8);
+        memcpy(&b, s + n - 8, 8);
+        memcpy(d, &a, 8);
+        memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + n - 4, 4);
+        memcpy(d, &a, 4);
+        memcpy(d + n - 4, &b, 4);
+    } else {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+    o->p += n;
 }
 static inline void fmt_out_str(fmt_out *o, const char *s) { fmt_out_bytes(o, s, strlen(s)); }
 

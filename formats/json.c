@@ -6,21 +6,26 @@
  * types are compiled into a tree of nodes; every STRUCT level (and the row
  * itself) gets an open-addressing table of its wanted fields, hashed on the
  * upper-cased name, so a field name is hashed while it is scanned and
- * looked up in one probe or two. Values of unknown and unwanted fields are
+ * looked up in one probe or two; and each level remembers, per position,
+ * the exact text of the name it last saw there (see jpred), so records of
+ * one shape skip even that. Values of unknown and unwanted fields are
  * skipped by a validating scanner that builds nothing (strings are scanned
- * 16 bytes at a time with SSE2). Only wanted columns are materialized, into
- * the batch arena: numbers exactly from their text (DECIMAL from the digits,
- * DOUBLE by the exact fast path or strtod), strings unescaped (\uXXXX and
- * surrogate pairs) and checked to be UTF-8. Nesting is limited to
- * JSON_MAX_DEPTH; the input is never read past its length.
+ * 16 bytes at a time with SSE2, digits 8 at a time) but still checks
+ * them, UTF-8 included. Only wanted columns are materialized, into the
+ * batch arena: numbers exactly from their text (integers of up to 18
+ * digits in one pass, DECIMAL from the digits, DOUBLE by the exact fast path
+ * or strtod), strings unescaped (\uXXXX and surrogate pairs) and checked to
+ * be UTF-8. Nesting is limited to JSON_MAX_DEPTH; the input is never read
+ * past its length.
  * The encoder writes compact JSON: column names as declared, DECIMAL exact,
  * DOUBLE as Java prints it (NaN and infinities as strings, as Jackson),
  * TIMESTAMP / DATE / TIME as numbers, BYTES as base64.
  *
- * Does not: validate UTF-8 inside values that are skipped, upper-case
- * non-ASCII letters when matching names (Java's toUpperCase would), keep
- * Jackson's re-rendering of numbers when a number becomes a STRING (the
- * number's own text is kept), or read JSON_SR's schema-registry prefix.
+ * Does not: check that \u escapes in skipped strings pair their
+ * surrogates, upper-case non-ASCII letters when matching names (Java's
+ * toUpperCase would), keep Jackson's re-rendering of numbers when a number
+ * becomes a STRING (the number's own text is kept), or read JSON_SR's
+ * schema-registry prefix.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -49,7 +54,27 @@ struct jnode {
     uint32_t *hashes;           /* per field: hash of the upper-cased name */
     int32_t *slots;             /* open addressing: field index or -1; NULL: nothing wanted */
     uint32_t mask;
+    struct jpred *pred;         /* STRUCT: PRED_MAX predictions, written while decoding */
 };
+
+/*
+ * Field-name prediction. Records of a stream nearly always spell their
+ * fields the same way in the same order, so each object level remembers,
+ * per position, the exact bytes `"name":` it last saw there and what the
+ * name resolved to. When the input at that position starts with the same
+ * bytes, the name needs no scanning, hashing or lookup: the bytes were
+ * checked (quotes, no escapes, no control characters, UTF-8) when they were
+ * remembered, and a name's lookup depends on nothing but its bytes.
+ */
+#define PRED_MAX 32
+#define PRED_BYTES 40
+
+typedef struct jpred {
+    uint8_t len;                /* of text; 0: nothing remembered */
+    bool exact;                 /* the name equals the field's name exactly */
+    int32_t f;                  /* the field, -1: none (the value is skipped) */
+    uint8_t text[PRED_BYTES];   /* `"name":` */
+} jpred;
 
 typedef struct pseg {
     const char *name;           /* NULL: an array index */
@@ -152,6 +177,7 @@ static void build_node(sl_arena *a, jnode *n, const char *name, const sl_type *t
         for (int i = 0; i < t->nfields; i++)
             build_node(a, &n->fields[i], t->fields[i].name, t->fields[i].type);
         build_table(a, n, NULL);
+        n->pred = sl_arena_zalloc(a, sizeof *n->pred * PRED_MAX);
         break;
     default:
         break;
@@ -262,9 +288,51 @@ static int type_error(jp *j, const jnode *n)
 
 static inline void ws(jp *j)
 {
+    if (j->p < j->end && *j->p > ' ')
+        return;                 /* compact JSON: the usual case */
     while (j->p < j->end && *j->p <= ' ' &&
            (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
         j->p++;
+}
+
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* How many of the 8 bytes in x (the first in the low byte) are ASCII digits
+ * before the first that is not. A carry out of a byte can only disturb the
+ * bytes after one that is not a digit, which do not count. */
+static inline int ndigits8(uint64_t x)
+{
+    uint64_t t = ((x & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+                 (((x + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull);
+    return t ? __builtin_ctzll(t) >> 3 : 8;
+}
+
+/* The value of 8 ASCII digits in x (the first, most significant, in the low
+ * byte); zero bytes count as leading zeros. */
+static inline uint64_t swar8(uint64_t x)
+{
+    x = (x & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+    x = (x & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+    return (x & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32;
+}
+
+/* Steps over ASCII digits from p (not past end). */
+static inline const uint8_t *skip_digits(const uint8_t *p, const uint8_t *end)
+{
+    while (end - p >= 8) {
+        int k = ndigits8(load8(p));
+        p += k;
+        if (k < 8)
+            return p;
+    }
+    while (p < end && (unsigned)(*p - '0') < 10u)
+        p++;
+    return p;
 }
 
 static int depth_error(jp *j)
@@ -301,6 +369,27 @@ static const uint8_t *scan_string(jp *j, const uint8_t *s, unsigned *flags)
             if (hi)
                 fl |= S_HIGH;
             s += 16;
+        }
+        if (s < end && end - j->start >= 16) {
+            /* fewer than 16 bytes left: the last 16 of the input, without
+             * the bytes before s */
+            unsigned skip = (unsigned)(16 - (end - s));
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+            __m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+            __m128i b = _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'));
+            __m128i c = _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8(0x1F)), _mm_set1_epi8(0x1F));
+            unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c)) >> skip;
+            unsigned hi = (unsigned)_mm_movemask_epi8(x) >> skip;
+            if (m) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                if (hi & ((1u << k) - 1))
+                    fl |= S_HIGH;
+                s += k;
+                goto stop;
+            }
+            if (hi)
+                fl |= S_HIGH;
+            s = end;
         }
 #endif
         while (s < end && *s != '"' && *s != '\\' && *s >= 0x20) {
@@ -514,8 +603,7 @@ static int scan_number(jp *j, jnum *n)
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
+        p = skip_digits(p + 1, end);
     } else {
         return jerr(j, p, "invalid number: a digit is expected");
     }
@@ -526,8 +614,7 @@ static int scan_number(jp *j, jnum *n)
     if (p < end && *p == '.') {
         p++;
         n->fp = (const char *)p;
-        while (p < end && *p >= '0' && *p <= '9')
-            p++;
+        p = skip_digits(p, end);
         n->nfrac = (int)(p - (const uint8_t *)n->fp);
         if (n->nfrac == 0)
             return p >= end ? truncated(j) : jerr(j, p, "invalid number: a digit is expected "
@@ -555,6 +642,48 @@ static int scan_number(jp *j, jnum *n)
     n->e = p;
     j->p = p;
     return 0;
+}
+
+/*
+ * The common case of a number, in one pass: an optional '-', then 1 to 18
+ * digits without a leading zero, followed by something that cannot continue
+ * a number. True with the value (j->p after it); false, with j->p where it
+ * was, for anything else (which scan_number then reads or rejects).
+ */
+static inline bool fast_int(jp *j, int64_t *out)
+{
+    static const uint64_t P10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                    100000000};
+    const uint8_t *p = j->p, *end = j->end;
+    bool neg = p < end && *p == '-';
+    p += neg;
+    const uint8_t *d0 = p;
+    uint64_t v = 0;
+    int nd = 0;
+    while (end - p >= 8 && nd < 16) {        /* 8 digits at a time */
+        uint64_t x = load8(p);
+        int k = ndigits8(x);
+        if (k == 0)
+            break;
+        v = v * P10[k] + swar8(k == 8 ? x : x << (8 * (8 - k)));
+        p += k;
+        nd += k;
+        if (k < 8)
+            goto done;
+    }
+    while (p < end && (unsigned)(*p - '0') < 10u && nd < 18) {
+        v = v * 10 + (uint64_t)(*p - '0');
+        p++;
+        nd++;
+    }
+done:
+    if (nd == 0 || (nd > 1 && *d0 == '0'))
+        return false;
+    if (p < end && ((unsigned)(*p - '0') < 10u || *p == '.' || *p == 'e' || *p == 'E'))
+        return false;
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    j->p = p;
+    return true;
 }
 
 static int num_to_i64(jp *j, const jnum *n, const jnode *node, int64_t min, int64_t max,
@@ -669,6 +798,10 @@ static int skip_string(jp *j, abuf *cp)
         return -1;
     if ((fl & S_ESC) && check_escapes(j, j->p + 1, e) < 0)
         return -1;
+    /* escapes are ASCII text, so checking the raw bytes finds every invalid
+     * UTF-8 sequence the string holds */
+    if ((fl & S_HIGH) && !sl_utf8_valid((const char *)j->p + 1, (size_t)(e - j->p - 1)))
+        return jerr(j, j->p, "invalid UTF-8 in the string that starts here");
     if (cp)
         ab_put(cp, j->p, (size_t)(e + 1 - j->p));
     j->p = e + 1;
@@ -861,8 +994,9 @@ static inline void path_push(jdec *d, const char *name, uint32_t nlen, uint32_t 
 static inline void path_pop(jdec *d) { d->plen--; }
 
 /* Reads a field name at j->p (a quote): *k / *kn point at the name (into the
- * input when it has no escapes, else into the arena), *h its hash. */
-static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h)
+ * input when it has no escapes, else into the arena), *h its hash; *plain
+ * when it had no escapes (its bytes in the input are the name). */
+static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h, bool *plain)
 {
     const uint8_t *s = j->p + 1;
     unsigned fl;
@@ -870,11 +1004,12 @@ static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h)
     if (!e)
         return -1;
     if (!(fl & S_ESC) && (uint64_t)(e - s) <= UINT32_MAX) {
-        /* no escapes: the name is used in place; UTF-8 is not checked here,
-         * since a name that is not valid UTF-8 matches no column */
+        if ((fl & S_HIGH) && !sl_utf8_valid((const char *)s, (size_t)(e - s)))
+            return jerr(j, j->p, "invalid UTF-8 in the string that starts here");
         *k = s;
         *kn = (uint32_t)(e - s);
         *h = key_hash(s, *kn);
+        *plain = true;
         j->p = e + 1;
         return 0;
     }
@@ -885,7 +1020,23 @@ static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h)
     *k = (const uint8_t *)str;
     *kn = n;
     *h = key_hash((const uint8_t *)str, n);
+    *plain = false;
     return 0;
+}
+
+/* Whether the input at p (up to end) starts with the remembered text. */
+static inline bool pred_match(const uint8_t *p, const uint8_t *end, const jpred *pr)
+{
+    size_t n = pr->len;
+    if ((size_t)(end - p) < n)
+        return false;
+    if (n < 8)
+        return memcmp(p, pr->text, n) == 0;
+    size_t i = 0;
+    for (; i + 8 < n; i += 8)
+        if (load8(p + i) != load8(pr->text + i))
+            return false;
+    return load8(p + n - 8) == load8(pr->text + n - 8);
 }
 
 /* An object into the fields of node n (fields[i] for n->fields[i]). */
@@ -902,25 +1053,41 @@ static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
         j->p++;
         return 0;
     }
-    for (;;) {
+    for (int pos = 0;; pos++) {
         ws(j);
         if (j->p >= j->end)
             return truncated(j);
         if (*j->p != '"')
             return jerr(j, j->p, "expected a field name in quotes");
-        const uint8_t *k = NULL;
-        uint32_t kn = 0, h = 0;
-        if (field_name(j, &k, &kn, &h) < 0)
-            return -1;
+        jpred *pr = n->pred && pos < PRED_MAX ? &n->pred[pos] : NULL;
+        bool exact = false;
+        int f;
+        if (pr && pr->len && pred_match(j->p, j->end, pr)) {
+            j->p += pr->len;
+            f = pr->f;
+            exact = pr->exact;
+        } else {
+            const uint8_t *q0 = j->p, *k = NULL;
+            uint32_t kn = 0, h = 0;
+            bool plain = false;
+            if (field_name(j, &k, &kn, &h, &plain) < 0)
+                return -1;
+            bool tight = j->p < j->end && *j->p == ':';
+            ws(j);
+            if (j->p >= j->end)
+                return truncated(j);
+            if (*j->p != ':')
+                return jerr(j, j->p, "expected ':' after a field name");
+            j->p++;
+            f = lookup(n, k, kn, h, &exact);
+            if (pr && plain && tight && (size_t)(j->p - q0) <= PRED_BYTES) {
+                pr->len = (uint8_t)(j->p - q0);
+                memcpy(pr->text, q0, pr->len);
+                pr->f = f;
+                pr->exact = exact;
+            }
+        }
         ws(j);
-        if (j->p >= j->end)
-            return truncated(j);
-        if (*j->p != ':')
-            return jerr(j, j->p, "expected ':' after a field name");
-        j->p++;
-        ws(j);
-        bool exact;
-        int f = lookup(n, k, kn, h, &exact);
         bool had_exact = f >= 0 && (exact_big ? exact_big[f] : (exact_small >> f) & 1);
         if (f >= 0 && (exact || !had_exact)) {
             path_push(d, n->fields[f].name, n->fields[f].nlen, 0);
@@ -1111,6 +1278,16 @@ static int string_content(jp *j, const char **s, uint32_t *n)
     return parse_string(j, s, n);
 }
 
+/* Clears *v and gives it kind k, in place: building an sl_value in a
+ * temporary and copying it makes the CPU reload bytes it has just stored
+ * in pieces, which stalls (store forwarding) on the hottest path. */
+static inline sl_value *set_kind(sl_value *v, sl_kind k)
+{
+    memset(v, 0, sizeof *v);
+    v->kind = (uint8_t)k;
+    return v;
+}
+
 static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
 {
     if (j->p >= j->end)
@@ -1149,7 +1326,14 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
     case SL_TIME: {
         bool wide = n->kind == SL_BIGINT || n->kind == SL_TIMESTAMP;
         int64_t lo = wide ? INT64_MIN : INT32_MIN, hi = wide ? INT64_MAX : INT32_MAX;
-        if (c == '-' || (c >= '0' && c <= '9')) {
+        bool fast = fast_int(j, &i64);
+        if (fast && (i64 < lo || i64 > hi)) {
+            j->p = at;          /* out of range: the general path says so */
+            fast = false;
+        }
+        if (fast) {
+            /* a plain integer of up to 18 digits, read in one pass */
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
             if (scan_number(j, &num) < 0 || num_to_i64(j, &num, n, lo, hi, &i64) < 0)
                 return -1;
         } else if (c == '"') {
@@ -1162,15 +1346,15 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
             return type_error(j, n);
         }
         switch ((sl_kind)n->kind) {
-        case SL_INT: *out = sl_int((int32_t)i64); break;
-        case SL_BIGINT: *out = sl_bigint(i64); break;
-        case SL_TIMESTAMP: *out = sl_timestamp(i64); break;
-        case SL_DATE: *out = sl_date((int32_t)i64); break;
+        case SL_INT: set_kind(out, SL_INT)->u.i32 = (int32_t)i64; break;
+        case SL_BIGINT: set_kind(out, SL_BIGINT)->u.i64 = i64; break;
+        case SL_TIMESTAMP: set_kind(out, SL_TIMESTAMP)->u.i64 = i64; break;
+        case SL_DATE: set_kind(out, SL_DATE)->u.i32 = (int32_t)i64; break;
         default:
             if (i64 < 0 || i64 >= 86400000)
                 return jerr(j, at, "TIME values must be milliseconds of the day, from 0 to "
                                    "86399999 (got %lld)", (long long)i64);
-            *out = sl_time((int32_t)i64);
+            set_kind(out, SL_TIME)->u.i32 = (int32_t)i64;
             break;
         }
         return 0;
@@ -1189,7 +1373,7 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
         } else {
             return type_error(j, n);
         }
-        *out = sl_double(dv);
+        set_kind(out, SL_DOUBLE)->u.d = dv;
         return 0;
     }
     case SL_DECIMAL: {
@@ -1211,14 +1395,17 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
         } else {
             return type_error(j, n);
         }
-        *out = sl_decimal(u, n->precision, n->scale);
+        set_kind(out, SL_DECIMAL)->u.dec = u;
+        out->precision = n->precision;
+        out->scale = n->scale;
         return 0;
     }
     case SL_STRING:
         if (c == '"') {
             if (parse_string(j, &s, &sn) < 0)
                 return -1;
-            *out = sl_string_ref(s, sn);
+            set_kind(out, SL_STRING)->u.s.ptr = s;
+            out->u.s.len = sn;
             return 0;
         } else {
             abuf b = {j->a, NULL, 0, 0};
@@ -1270,8 +1457,7 @@ static int json_decode(sl_decoder *base, const uint8_t *data, size_t len, sl_are
     jp j = {data, data + len, data, a, d, err};
     d->plen = 0;
     d->stkn = 0;
-    for (int i = 0; i < base->ncols; i++)
-        out[i] = sl_null();
+    memset(out, 0, sizeof *out * (size_t)base->ncols);     /* all NULL (SL_NULL is 0) */
     if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
         j.p += 3;
     ws(&j);
@@ -1322,6 +1508,7 @@ int sl_json_decoder_init(sl_decoder *base, sl_error *err)
     for (int i = 0; i < base->ncols; i++)
         build_node(base->arena, &r->fields[i], base->cols[i].name, base->cols[i].type);
     build_table(base->arena, r, base->wanted);
+    r->pred = sl_arena_zalloc(base->arena, sizeof *r->pred * PRED_MAX);
     base->impl = d;
     base->decode = json_decode;
     base->destroy = json_dec_destroy;

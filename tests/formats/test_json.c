@@ -6,7 +6,9 @@
  * format checks and names of format.c.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt_test.h"
@@ -671,4 +673,277 @@ Test(json, strings_escape_at_every_position_of_long_values)
                          len - pos - 1, s + pos + 1);
                 cr_assert_str_eq(enc(&JSONV, &col, 1, &v), want, "len %d pos %d", len, pos);
             }
+}
+
+/* ---- one decoder over many records (field-name predictions) ---- */
+
+/* Decodes rec with the decoder d (kept across calls, as the runtime does). */
+static const char *with(sl_decoder *d, int n, const char *rec, size_t len)
+{
+    static char out[4096];
+    sl_value v[16];
+    if (decode_exact(d, rec, len, A, v, &err) < 0)
+        snprintf(out, sizeof out, "ERR: %s", err.msg);
+    else
+        snprintf(out, sizeof out, "%s", show_row(v, n));
+    return out;
+}
+
+#define WITH(d, n, lit) with(d, n, lit, strlen(lit))
+
+Test(json, one_decoder_follows_records_whose_names_change)
+{
+    sl_column cols[] = {col("AUCTION", &SL_TYPE_BIGINT), col("BIDDER", &SL_TYPE_BIGINT),
+                        col("PRICE", &SL_TYPE_BIGINT), col("EXTRA", &SL_TYPE_STRING)};
+    bool want[] = {true, false, true, false};
+    sl_decoder *d = sl_decoder_new(&JSONV, cols, 4, want, &err);
+    cr_assert(d, "%s", err.msg);
+    const char *base = "{\"auction\":1001,\"bidder\":7,\"price\":250,\"extra\":\"abc\"}";
+    for (int i = 0; i < 3; i++)
+        cr_expect_str_eq(WITH(d, 4, base), "l:1001 | null | l:250 | null");
+    /* the same positions, other values, spellings, order and spacing */
+    cr_expect_str_eq(WITH(d, 4, "{\"auction\":5,\"bidder\":7,\"price\":6,\"extra\":\"\"}"),
+                     "l:5 | null | l:6 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"AUCTION\":5,\"Bidder\":1,\"pRice\":3,\"extra\":\"x\"}"),
+                     "l:5 | null | l:3 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"price\":9,\"auction\":8}"), "l:8 | null | l:9 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"auctionX\":1,\"auction_\":2,\"price\":3}"),
+                     "null | null | l:3 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"auctio\":1,\"bidder\":2,\"price\":3}"),
+                     "null | null | l:3 | null");
+    cr_expect_str_eq(WITH(d, 4, "{ \"auction\" : 4 ,\"bidder\":7,\"price\" :2}"),
+                     "l:4 | null | l:2 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"\\u0061uction\":6,\"bidder\":7,\"price\":2}"),
+                     "l:6 | null | l:2 | null");
+    /* a later duplicate still wins, an exact spelling over another one */
+    cr_expect_str_eq(WITH(d, 4, "{\"auction\":1,\"auction\":2,\"price\":3}"),
+                     "l:2 | null | l:3 | null");
+    cr_expect_str_eq(WITH(d, 4, "{\"AUCTION\":1,\"auction\":2,\"price\":3}"),
+                     "l:1 | null | l:3 | null");
+    cr_expect_str_eq(WITH(d, 4, base), "l:1001 | null | l:250 | null");
+    sl_decoder_free(d);
+}
+
+Test(json, skipped_values_are_still_checked)
+{
+    sl_column cols[] = {col("AUCTION", &SL_TYPE_BIGINT), col("BIDDER", &SL_TYPE_BIGINT),
+                        col("PRICE", &SL_TYPE_BIGINT), col("EXTRA", &SL_TYPE_STRING)};
+    bool want[] = {true, false, true, false};
+    static const struct { const char *rec, *msg; } cases[] = {
+        /* truncated inside a skipped field, at every kind of value */
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":\"ab", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":[1,", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":{\"a\":", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":tr", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":\"ab\\", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extr", "ends inside a JSON value"},
+        {"{\"auction\":1,\"bidder\":-", "ends inside a JSON value"},
+        /* invalid UTF-8 in a skipped string, in a field name, in an unknown field */
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":\"a\xff\"}", "invalid UTF-8"},
+        {"{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":\"\xc3\x28 and more text\"}",
+         "invalid UTF-8"},
+        {"{\"auction\":1,\"b\xc3(\":2,\"price\":2}", "invalid UTF-8"},
+        {"{\"auction\":1,\"x\":[\"ok\",{\"k\":\"\xed\xa0\x80\"}],\"price\":2}", "invalid UTF-8"},
+        {"{\"auction\":1,\"x\":{\"\xf8\":1},\"price\":2}", "invalid UTF-8"},
+        /* unbalanced brackets in a skipped value */
+        {"{\"auction\":1,\"extra\":[1,{\"a\":2]},\"price\":2}", "expected ',' or '}'"},
+        {"{\"auction\":1,\"extra\":{\"a\":[1}},\"price\":2}", "expected ',' or ']'"},
+        {"{\"auction\":1,\"extra\":[[1],\"price\":2}", "expected ',' or ']'"},
+        {"{\"auction\":1,\"extra\":]}", "unexpected character"},
+        /* other bad text in skipped values */
+        {"{\"auction\":1,\"bidder\":07,\"price\":2}", "expected ',' or '}'"},
+        {"{\"auction\":1,\"bidder\":1.,\"price\":2}", "digit is expected"},
+        {"{\"auction\":1,\"extra\":\"a\x01\",\"price\":2}", "control character"},
+        {"{\"auction\":1,\"extra\":\"\\q\",\"price\":2}", "invalid escape"},
+    };
+    for (int warm = 0; warm < 2; warm++) {
+        sl_decoder *d = sl_decoder_new(&JSONV, cols, 4, want, &err);
+        cr_assert(d, "%s", err.msg);
+        const char *good = "{\"auction\":1,\"bidder\":7,\"price\":2,\"extra\":\"abc\"}";
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            if (warm)       /* the names of the good record are predicted */
+                cr_assert_str_eq(WITH(d, 4, good), "l:1 | null | l:2 | null");
+            const char *got = WITH(d, 4, cases[i].rec);
+            cr_expect(strncmp(got, "ERR: JSON value", 15) == 0 && strstr(got, cases[i].msg),
+                      "warm %d case %zu %s: want '%s', got %s", warm, i, cases[i].rec,
+                      cases[i].msg, got);
+        }
+        cr_expect_str_eq(WITH(d, 4, good), "l:1 | null | l:2 | null");
+        sl_decoder_free(d);
+    }
+}
+
+Test(json, every_truncation_is_an_error_with_names_predicted)
+{
+    sl_column cols[] = {col("AUCTION", &SL_TYPE_BIGINT), col("BIDDER", &SL_TYPE_BIGINT),
+                        col("PRICE", &SL_TYPE_BIGINT), col("CHANNEL", &SL_TYPE_STRING),
+                        col("URL", &SL_TYPE_STRING), col("DATETIME", &SL_TYPE_BIGINT),
+                        col("EXTRA", &SL_TYPE_STRING)};
+    const char *rec = "{\"auction\":1001,\"bidder\":1000,\"price\":7135,\"channel\":\"Google\","
+                      "\"url\":\"https://www.google.com/search\",\"dateTime\":1436918400000,"
+                      "\"extra\":\"uddgxqxfnkqaskn tabkyyudtd bxmnwfs\"}";
+    size_t len = strlen(rec);
+    bool q2[] = {true, false, true, false, false, false, false};
+    for (int pass = 0; pass < 2; pass++) {
+        sl_decoder *d = sl_decoder_new(&JSONV, cols, 7, pass ? q2 : NULL, &err);
+        cr_assert(d, "%s", err.msg);
+        const char *whole = with(d, 7, rec, len);
+        cr_assert(strncmp(whole, "l:1001 | ", 9) == 0, "%s", whole);
+        for (size_t n = 0; n < len; n++) {
+            const char *got = with(d, 7, rec, n);
+            cr_expect(strncmp(got, "ERR: ", 5) == 0, "prefix of %zu bytes decoded: %s", n, got);
+        }
+        sl_decoder_free(d);
+    }
+}
+
+Test(json, integers_of_every_length)
+{
+    /* 1 to 20 digits, signed, as the whole input (no byte after the number)
+     * and inside an object; the text is the oracle */
+    sl_format_opts unwrapped = {.kind = SL_FMT_JSON, .wrap_single_value = SL_WRAP_FALSE};
+    sl_column big[] = {col("V", &SL_TYPE_BIGINT)};
+    sl_column small[] = {col("V", &SL_TYPE_INT)};
+    char text[64], rec[80];
+    for (int digits = 1; digits <= 20; digits++)
+        for (int neg = 0; neg < 2; neg++) {
+            int k = 0;
+            if (neg)
+                text[k++] = '-';
+            for (int i = 0; i < digits; i++)
+                text[k++] = (char)('1' + (i * 7 + digits) % 9);
+            text[k] = '\0';
+            errno = 0;
+            long long want = strtoll(text, NULL, 10);
+            bool fits = errno == 0;
+            char shown[40];
+            snprintf(shown, sizeof shown, "l:%lld", want);
+            snprintf(rec, sizeof rec, "{\"v\":%s}", text);
+            const char *got[2] = {ROW(&unwrapped, big, NULL, text), NULL};
+            char first[128];
+            snprintf(first, sizeof first, "%s", got[0]);
+            got[1] = ROW(&JSONV, big, NULL, rec);
+            for (int g = 0; g < 2; g++) {
+                const char *s = g ? got[1] : first;
+                if (fits)
+                    cr_expect_str_eq(s, shown, "%s", text);
+                else
+                    cr_expect(strstr(s, "out of range for BIGINT"), "%s: %s", text, s);
+            }
+            const char *i32 = ROW(&unwrapped, small, NULL, text);
+            if (want >= INT32_MIN && want <= INT32_MAX && fits) {
+                snprintf(shown, sizeof shown, "i:%lld", want);
+                cr_expect_str_eq(i32, shown, "%s", text);
+            } else {
+                cr_expect(strstr(i32, "out of range for INTEGER"), "%s: %s", text, i32);
+            }
+        }
+    static const struct { const char *rec, *want; } cases[] = {
+        {"{\"v\":0}", "l:0"},
+        {"{\"v\":-0}", "l:0"},
+        {"{\"v\":007}", "ERR:expected ',' or '}'"},
+        {"{\"v\":-007}", "ERR:expected ',' or '}'"},
+        {"{\"v\":12345678e1}", "l:123456780"},
+        {"{\"v\":12345678.9}", "l:12345678"},
+        {"{\"v\":123456781234567812}", "l:123456781234567812"},
+        {"{\"v\":9223372036854775807}", "l:9223372036854775807"},
+        {"{\"v\":-9223372036854775808}", "l:-9223372036854775808"},
+        {"{\"v\":9223372036854775808}", "ERR:out of range for BIGINT"},
+        {"{\"v\":-}", "ERR:a digit is expected"},
+        {"{\"v\":-a}", "ERR:a digit is expected"},
+        {"{\"v\":12345678x}", "ERR:expected ',' or '}'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = ROW(&JSONV, big, NULL, cases[i].rec);
+        if (strncmp(cases[i].want, "ERR:", 4) == 0)
+            cr_expect(strstr(got, cases[i].want + 4), "%s: want %s, got %s", cases[i].rec,
+                      cases[i].want + 4, got);
+        else
+            cr_expect_str_eq(got, cases[i].want, "%s", cases[i].rec);
+    }
+}
+
+Test(json, strings_are_checked_to_their_last_byte)
+{
+    /* the decoder scans strings 16 bytes at a time, and the last bytes of a
+     * record through a load that ends at its end: put each special byte at
+     * every position of strings that end 0 to 40 bytes before the record's
+     * end, wanted and skipped */
+    static const struct { const char *ins, *want; } specials[] = {
+        {"\\\"", "\""}, {"\\\\", "\\"}, {"\\n", "\n"}, {"\xc3\xa9", "\xc3\xa9"},
+        {"\x01", "ERR:control character"}, {"\xff", "ERR:invalid UTF-8"},
+        {"\xc3", "ERR:invalid UTF-8"}, {"\\u00e9", "\xc3\xa9"},
+    };
+    sl_column cols[] = {col("S", &SL_TYPE_STRING), col("T", &SL_TYPE_INT)};
+    bool only_t[] = {false, true};
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int len = 1; len <= 24; len++)
+            for (int pos = 0; pos < len; pos++)
+                for (int tail = 0; tail <= 2; tail++) {
+                    char s[64], rec[160], want[80];
+                    memset(s, 'a', (size_t)len);
+                    s[len] = '\0';
+                    snprintf(rec, sizeof rec, "{\"s\":\"%.*s%s%s\"%s}", pos, s, specials[k].ins,
+                             s + pos + 1, tail == 0 ? "" : tail == 1 ? ",\"t\":1"
+                                                                     : ",\"t\":123456789012");
+                    bool is_err = strncmp(specials[k].want, "ERR:", 4) == 0;
+                    for (int skip = 0; skip < 2; skip++) {
+                        const char *got = row(&JSONV, cols, 2, skip ? only_t : NULL, rec,
+                                              strlen(rec));
+                        if (is_err) {
+                            cr_assert(strstr(got, specials[k].want + 4), "%s -> %s", rec, got);
+                            continue;
+                        }
+                        if (tail == 2) {
+                            cr_assert(strstr(got, "out of range for INTEGER"), "%s -> %s", rec,
+                                      got);
+                            continue;
+                        }
+                        snprintf(want, sizeof want, "%s%.*s%s%s' | %s",
+                                 skip ? "null" : "s'", pos, s, specials[k].want, s + pos + 1,
+                                 tail ? "i:1" : "null");
+                        if (skip)
+                            snprintf(want, sizeof want, "null | %s", tail ? "i:1" : "null");
+                        cr_assert_str_eq(got, want, "%s", rec);
+                    }
+                }
+}
+
+/* ---- numbers written by the encoders ---- */
+
+Test(json, numbers_are_written_exactly)
+{
+    sl_column cols[] = {col("L", &SL_TYPE_BIGINT), col("D", dec(38, 10)), col("E", dec(5, 0))};
+    static const int64_t ints[] = {0, 1, -1, 9, 10, 99, 100, -100, 12345678, 1436918400000,
+                                   INT64_MAX, INT64_MIN, 1000000000000000000LL};
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        sl_value v[3] = {sl_bigint(ints[i]), sl_null(), sl_null()};
+        char want[96];
+        snprintf(want, sizeof want, "{\"L\":%lld,\"D\":null,\"E\":null}", (long long)ints[i]);
+        cr_expect_str_eq(enc(&JSONV, cols, 3, v), want);
+    }
+    /* decimals against the engine's own formatter, over every magnitude */
+    uint64_t s = 12345;
+    for (int i = 0; i < 3000; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        uint64_t hi = s;
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        unsigned __int128 p10 = 1, x = (unsigned __int128)hi << 64 | s;
+        for (int d = 1 + (int)(hi % 38); d > 0; d--)
+            p10 *= 10;
+        sl_int128 u = (sl_int128)(x % p10);
+        if (s & 1)
+            u = -u;
+        if (i < 40)
+            u = (i & 1 ? -1 : 1) * (sl_int128)(i / 2);
+        sl_value v[3] = {sl_null(), sl_decimal(u, 38, 10), sl_decimal(u % 100000, 5, 0)};
+        sl_buf a = SL_BUF_INIT, b = SL_BUF_INIT;
+        sl_decimal_format(&a, u, 10);
+        sl_decimal_format(&b, u % 100000, 0);
+        char want[160];
+        snprintf(want, sizeof want, "{\"L\":null,\"D\":%s,\"E\":%s}", a.data, b.data);
+        cr_assert_str_eq(enc(&JSONV, cols, 3, v), want, "case %d", i);
+        sl_buf_fini(&a);
+        sl_buf_fini(&b);
+    }
 }
