@@ -1189,9 +1189,8 @@ static const struct known_prop {
 /* Properties accepted for ksqlDB compatibility that this build does not act on yet. */
 static const struct { const char *name, *why; } NOT_YET[] = {
     {"bootstrap.servers", "sluice runs on the embedded log only; Kafka is not wired in yet"},
-    {"cache.max.bytes.buffering", "stateless queries keep no state cache"},
     {"commit.interval.ms", "each batch commits as soon as it is processed"},
-    {"ksql.query.pull.table.scan.enabled", "pull queries over tables are not supported yet"},
+    {"ksql.query.pull.table.scan.enabled", "pull queries may always scan a table"},
     {"ksql.service.id", "workers sharing a service id need the Kafka backend"},
     {"num.stream.threads", "queries share the engine's worker threads"},
     {"processing.guarantee", "the embedded log is always exactly-once"},

@@ -17,6 +17,7 @@
  * replay too), plan or run queries (plan.c, runtime.c).
  */
 #include "engine.h"
+#include "../state/store.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -415,6 +416,21 @@ int sl_engine_start_query(sl_engine *e, sl_plan *plan, const char *statement, sl
     return rc;
 }
 
+/* Deletes the state a terminated query kept (its stores and stream time). */
+static int drop_state(sl_engine *e, const char *query_id, sl_error *err)
+{
+    sl_log_txn *t = sl_log_txn_begin(e->log);
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s/", query_id);
+    size_t mlen = strlen(query_id) + 1;     /* the id and its 0 byte */
+    if (sl_store_drop(t, prefix, err) ||
+        sl_log_txn_delete_range_raw(t, "state_meta", query_id, mlen, NULL, 0, err)) {
+        sl_log_txn_abort(t);
+        return -1;
+    }
+    return sl_log_txn_commit(t, err);
+}
+
 int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action act,
                             sl_error *err)
 {
@@ -429,8 +445,11 @@ int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action 
     int rc = act == SL_QA_TERMINATE ? sl_runtime_stop(e->rt, query_id, err)
              : act == SL_QA_PAUSE   ? sl_runtime_pause(e->rt, query_id, err)
                                     : sl_runtime_resume(e->rt, query_id, err);
-    if (rc == 0 && act == SL_QA_TERMINATE && (n = find_note(e, query_id)))
-        drop_note(e, n);
+    if (rc == 0 && act == SL_QA_TERMINATE) {
+        if ((n = find_note(e, query_id)))
+            drop_note(e, n);
+        rc = drop_state(e, query_id, err);
+    }
     return rc;
 }
 

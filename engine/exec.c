@@ -659,6 +659,18 @@ static bool session_log_rows(sl_session *s)
     return v && strcasecmp(v, "true") == 0;
 }
 
+/* The record cache of aggregations: cache.max.bytes.buffering (ksqlDB's
+ * ksql.streams. name too) of 0 turns it off, so every update is emitted. */
+static void session_cache(sl_session *s, sl_plan_opts *po)
+{
+    const char *v = sl_catalog_property(s->cat, "cache.max.bytes.buffering");
+    if (!v)
+        v = sl_catalog_property(s->cat, "ksql.streams.cache.max.bytes.buffering");
+    po->cache_off = v && strtoll(v, NULL, 10) == 0 && v[strspn(v, " ")] == '0';
+    const char *sc = sl_catalog_property(s->cat, "sluice.state.cache.bytes");
+    po->state_cache_bytes = sc ? strtoll(sc, NULL, 10) : 0;
+}
+
 static const char *query_state_name(sl_query_state st)
 {
     switch (st) {
@@ -671,6 +683,8 @@ static const char *query_state_name(sl_query_state st)
 }
 
 /* ---- DDL ---- */
+
+static bool is_materialized(const sl_source *src);
 
 static int do_create_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                             sl_error *err)
@@ -717,9 +731,21 @@ static int do_drop_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_resu
                                     o->is_table ? "table" : "stream", o->name);
         }
     }
+    bool materialized = src && src->is_table && is_materialized(src);
     bool dropped;
     if (sl_catalog_drop_source(s->cat, st, &dropped, err) < 0)
         return -1;
+    if (dropped && s->eng && materialized && !sl_engine_replaying(s->eng)) {
+        /* the rows kept for pull queries go with the table */
+        sl_log_txn *t = sl_log_txn_begin(sl_engine_log(s->eng));
+        if (sl_log_txn_delete_range_raw(t, SL_MATERIALIZED_SPACE, topic, strlen(topic) + 1,
+                                        NULL, 0, err) < 0) {
+            sl_log_txn_abort(t);
+            return -1;
+        }
+        if (sl_log_txn_commit(t, err) < 0)
+            return -1;
+    }
     if (dropped && s->eng) {
         /* on replay the topic was deleted long ago: one there now is newer */
         if (st->delete_topic && !sl_engine_replaying(s->eng) &&
@@ -809,7 +835,8 @@ static char *sink_ddl(sl_session *s, const sl_stmt *st, const sl_plan *plan)
     const sl_schema *o = sl_plan_output(plan);
     const sl_source *in = sl_plan_input(plan);
     sl_buf b = SL_BUF_INIT;
-    sl_buf_puts(&b, "CREATE STREAM ");
+    bool table = sl_plan_produces_table(plan);
+    sl_buf_puts(&b, table ? "CREATE TABLE " : "CREATE STREAM ");
     sql_ident(&b, st->name.name);
     sl_buf_puts(&b, " (");
     int nkeys = 0;
@@ -820,7 +847,7 @@ static char *sink_ddl(sl_session *s, const sl_stmt *st, const sl_plan *plan)
         sl_buf_putc(&b, ' ');
         sl_type_format(&b, o->cols[i].type);
         if (o->cols[i].kind == SL_COLK_KEY) {
-            sl_buf_puts(&b, " KEY");
+            sl_buf_puts(&b, table ? " PRIMARY KEY" : " KEY");
             nkeys++;
         }
     }
@@ -873,6 +900,13 @@ static char *sink_ddl(sl_session *s, const sl_stmt *st, const sl_plan *plan)
             }
         }
     }
+    int64_t wsize = 0;
+    sl_window_kind wk = sl_plan_window(plan, &wsize);
+    if (wk == SL_WIN_SESSION)
+        sl_buf_printf(&b, "%sWINDOW_TYPE='SESSION'", sep);
+    else if (wk != SL_WIN_NONE)
+        sl_buf_printf(&b, "%sWINDOW_TYPE='%s', WINDOW_SIZE='%lld MILLISECONDS'", sep,
+                      wk == SL_WIN_HOPPING ? "HOPPING" : "TUMBLING", (long long)wsize);
     sl_buf_puts(&b, ");");
     return b.data;
 }
@@ -907,7 +941,7 @@ static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_p
     }
     const sl_source *sink = sl_catalog_find_source(s->cat, st->name.name);
     if (!sink || (!sl_engine_replaying(s->eng) && ensure_topic(s, sink, made_topic, err) < 0)) {
-        undo_create(s, st->name.name, false, st->name.span);
+        undo_create(s, st->name.name, st->is_table, st->name.span);
         err->span = st->name.span;
         return NULL;
     }
@@ -964,23 +998,21 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
                                      old->is_table ? "table" : "stream", old->name);
         return 0;
     }
-    if (st->is_table)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, head_span(st, 6),
-                            "CREATE TABLE AS SELECT is checked but not executed yet: tables "
-                            "arrive with aggregations");
     if (old)
         return sl_error_set(err, SL_ERR_UNSUPPORTED, st->name.span,
                             "CREATE OR REPLACE STREAM ... AS SELECT over the existing stream "
                             "'%s' is not supported yet: TERMINATE its query and DROP it first",
                             old->name);
-    if (need_engine(s, st, "CREATE STREAM AS SELECT", err) < 0)
+    if (need_engine(s, st, st->is_table ? "CREATE TABLE AS SELECT" : "CREATE STREAM AS SELECT",
+                    err) < 0)
         return -1;
     sl_plan_opts po = {0};
-    po.query_id = sl_arena_printf(a, "CSAS_%s_%lld", st->name.name,
+    po.query_id = sl_arena_printf(a, "%s_%s_%lld", st->is_table ? "CTAS" : "CSAS", st->name.name,
                                   (long long)sl_engine_statement_offset(s->eng));
     po.reset = session_reset(s);
     po.log_rows = session_log_rows(s);
     po.limit = -1;
+    session_cache(s, &po);
     sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
     if (!plan)
         return -1;
@@ -996,7 +1028,7 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
     } else if (start_query(s, st, plan, a, r, err) == 0) {
         return 0;
     }
-    undo_create(s, st->name.name, false, st->name.span);
+    undo_create(s, st->name.name, st->is_table, st->name.span);
     if (made_topic) {
         sl_error e2;
         sl_log_delete_topic(sl_engine_log(s->eng), topic, &e2);
@@ -1361,6 +1393,119 @@ static int on_row(void *ud, const sl_schema *schema, const sl_row *row)
     return 0;
 }
 
+/* Whether a persistent query (running or not) created `src`: its rows are
+ * then materialized by the query's sink. */
+static bool is_materialized(const sl_source *src)
+{
+    return src->statement && strcasestr(src->statement, " AS SELECT") != NULL;
+}
+
+static int cmp_rec_key(const void *x, const void *y)
+{
+    const sl_record *a = x, *b = y;
+    int32_t la = a->key_len < 0 ? -1 : a->key_len, lb = b->key_len < 0 ? -1 : b->key_len;
+    int32_t m = la < lb ? la : lb;
+    int c = m > 0 ? memcmp(a->key, b->key, (size_t)m) : 0;
+    if (c)
+        return c;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    return a->partition != b->partition ? (a->partition < b->partition ? -1 : 1)
+           : a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
+/*
+ * The current rows of table src, as records: from its materialization when
+ * a query writes it, else the latest record of each key of its topic (a
+ * null value deletes the key), read up to the end offsets of now.
+ */
+static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_record **out, int *n,
+                      sl_error *err)
+{
+    sl_log *log = sl_engine_log(s->eng);
+    int cap = 64, cnt = 0;
+    sl_record *recs = sl_arena_zalloc(a, (size_t)cap * sizeof *recs);
+    if (is_materialized(src)) {
+        size_t plen = strlen(src->kafka_topic) + 1;
+        sl_log_iter *it = sl_log_scan_raw(log, SL_MATERIALIZED_SPACE, src->kafka_topic, plen,
+                                          NULL, 0, err);
+        if (!it)
+            return -1;
+        const void *k, *v;
+        size_t kl, vl;
+        int rc;
+        while ((rc = sl_log_iter_next(it, &k, &kl, &v, &vl, err)) == 1) {
+            if (vl < 8 || kl < plen)
+                continue;
+            if (cnt == cap) {
+                recs = sl_arena_realloc(a, recs, (size_t)cap * sizeof *recs,
+                                        (size_t)cap * 2 * sizeof *recs);
+                cap *= 2;
+            }
+            sl_record *r = &recs[cnt++];
+            memset(r, 0, sizeof *r);
+            const unsigned char *tv = v;
+            uint64_t ts = 0;
+            for (int i = 0; i < 8; i++)
+                ts = ts << 8 | tv[i];
+            char *kc = sl_arena_alloc(a, kl - plen + 1);
+            memcpy(kc, (const char *)k + plen, kl - plen);
+            char *vc = sl_arena_alloc(a, vl - 8 + 1);
+            memcpy(vc, (const char *)v + 8, vl - 8);
+            r->key = kc;
+            r->key_len = (int32_t)(kl - plen);
+            r->value = vc;
+            r->value_len = (int32_t)(vl - 8);
+            r->timestamp = (int64_t)ts;
+            r->offset = -1;
+        }
+        sl_log_iter_free(it);
+        if (rc < 0)
+            return -1;
+        *out = recs;
+        *n = cnt;
+        return 0;
+    }
+    sl_topic_info info;
+    if (sl_log_describe_topic(log, src->kafka_topic, a, &info, err))
+        return -1;
+    for (int p = 0; p < info.config.partitions; p++) {
+        int64_t next = info.partitions[p].start_offset, end = info.partitions[p].end_offset;
+        while (next < end) {
+            if (cnt + 1000 > cap) {
+                int ncap = cap * 2 > cnt + 1000 ? cap * 2 : cnt + 1000;
+                recs = sl_arena_realloc(a, recs, (size_t)cap * sizeof *recs,
+                                        (size_t)ncap * sizeof *recs);
+                cap = ncap;
+            }
+            int got = 0;
+            if (sl_log_read(log, src->kafka_topic, p, next, 1000, a, recs + cnt, &got, err))
+                return -1;
+            if (got == 0)
+                break;
+            while (got > 0 && recs[cnt + got - 1].offset >= end)
+                got--;
+            if (got == 0)
+                break;
+            next = recs[cnt + got - 1].offset + 1;
+            cnt += got;
+        }
+    }
+    /* the latest record of each key */
+    qsort(recs, (size_t)cnt, sizeof *recs, cmp_rec_key);
+    int w = 0;
+    for (int i = 0; i < cnt; i++) {
+        bool last = i + 1 == cnt || recs[i + 1].key_len != recs[i].key_len ||
+                    (recs[i].key_len > 0 &&
+                     memcmp(recs[i + 1].key, recs[i].key, (size_t)recs[i].key_len) != 0);
+        if (last && recs[i].value_len >= 0 && recs[i].key_len >= 0)
+            recs[w++] = recs[i];
+    }
+    *out = recs;
+    *n = w;
+    return 0;
+}
+
 static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                       sl_error *err)
 {
@@ -1374,6 +1519,12 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     po.reset = pull ? SL_RESET_EARLIEST : session_reset(s);
     po.log_rows = session_log_rows(s);
     po.limit = q->limit >= 0 ? (int)(q->limit > 2147483647 ? 2147483647 : q->limit) : -1;
+    session_cache(s, &po);
+    const sl_source *from = sl_catalog_find_source(s->cat, q->from.name.name);
+    if (pull && q->group_by.n > 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->group_by.items[0]->span,
+                            "a pull query cannot aggregate: add EMIT CHANGES for a push query, "
+                            "or CREATE TABLE ... AS SELECT and query the table");
     sl_plan *plan = sl_plan_build(s->cat, q, &po, err);
     if (!plan)
         return -1;
@@ -1417,8 +1568,20 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     struct sigaction old;
     cancel_begin(&old);
     uint64_t failed = 0;
-    int rc = sl_runtime_run_transient(sl_engine_runtime(s->eng), plan, pull, on_row, &t,
+    int rc;
+    if (pull && from && from->is_table) {
+        sl_record *recs = NULL;
+        int nrecs = 0;
+        rc = table_rows(s, from, a, &recs, &nrecs, err);
+        if (rc == 0)
+            rc = sl_runtime_run_records(sl_engine_runtime(s->eng), plan, recs, nrecs, on_row, &t,
+                                        &failed, err);
+        else
+            sl_plan_free(plan);
+    } else {
+        rc = sl_runtime_run_transient(sl_engine_runtime(s->eng), plan, pull, on_row, &t,
                                       &g_cancel, &failed, err);
+    }
     bool cancelled = g_cancel != 0;
     cancel_end(&old);
     const char *failnote =
@@ -1610,7 +1773,8 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                                   "readQueries", queries_on(s, a, src->name, false, NULL), 0};
             f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
                                   "writeQueries", queries_on(s, a, src->name, true, NULL), 0};
-            uint64_t in = 0, failed = 0, skipped = 0, out = 0;
+            uint64_t in = 0, failed = 0, skipped = 0, out = 0, late = 0, keys = 0, bytes = 0;
+            bool stateful = false;
             sl_runtime *rt = sl_engine_runtime(s->eng);
             for (int i = 0; i < sl_runtime_query_count(rt); i++) {
                 sl_query *q = sl_runtime_query_at(rt, i);
@@ -1623,18 +1787,33 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                     failed += qs.records_failed;
                     skipped += qs.records_skipped;
                 }
-                if (qo && strcmp(qo->name, src->name) == 0)
+                if (qi && strcmp(qi->name, src->name) == 0)
+                    late += qs.records_late;
+                if (qo && strcmp(qo->name, src->name) == 0) {
                     out += qs.records_out;
+                    if (sl_plan_produces_table(p) && qs.stream_time != INT64_MIN) {
+                        stateful = true;
+                        keys += qs.state_keys;
+                        bytes += qs.state_bytes;
+                    }
+                }
             }
             f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
                                   sl_arena_printf(a, "consumer-total-messages: %llu, "
                                                      "consumer-failed-messages: %llu, "
                                                      "consumer-skipped-tombstones: %llu, "
+                                                     "consumer-late-records-dropped: %llu, "
                                                      "producer-total-messages: %llu",
                                                   (unsigned long long)in,
                                                   (unsigned long long)failed,
                                                   (unsigned long long)skipped,
+                                                  (unsigned long long)late,
                                                   (unsigned long long)out), 0};
+            if (stateful)
+                f[nf++] = (sl_rfield){"State", "state",
+                                      sl_arena_printf(a, "%llu groups or windows cached, %llu "
+                                                         "bytes", (unsigned long long)keys,
+                                                      (unsigned long long)bytes), 0};
         }
     }
     static const sl_rcol cols[] = {

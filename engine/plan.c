@@ -119,33 +119,40 @@ static int refuse_unsupported(const sl_select *q, const sl_registry *reg, sl_err
     if (q->joins.n > 0)
         return sl_error_set(err, SL_ERR_UNSUPPORTED, q->joins.items[0]->span,
                             "JOIN is not supported yet: joins come in a later issue");
-    if (q->window.kind != SL_WIN_NONE)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, q->window.span,
-                            "WINDOW is not supported yet: windows come with issue 4");
-    if (q->group_by.n > 0)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, q->group_by.items[0]->span,
-                            "GROUP BY is not supported yet: aggregations come with issue 4");
-    if (q->having)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, q->having->span,
-                            "HAVING is not supported yet: aggregations come with issue 4");
-    if (q->emit == SL_EMIT_FINAL)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, q->span,
-                            "EMIT FINAL is not supported yet: it comes with windowed "
-                            "aggregations in issue 4");
+    if (q->window.kind != SL_WIN_NONE && q->group_by.n == 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->window.span,
+                            "WINDOW needs a GROUP BY clause");
+    if (q->having && q->group_by.n == 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->having->span,
+                            "HAVING needs a GROUP BY clause");
+    if (q->emit == SL_EMIT_FINAL && q->window.kind == SL_WIN_NONE)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->span,
+                            "EMIT FINAL is only for windowed aggregations: add a WINDOW clause "
+                            "or use EMIT CHANGES");
     fnscan s = {reg, NULL, NULL};
     for (int i = 0; i < q->items.n; i++)
         scan_calls(&s, q->items.items[i]->expr);
-    scan_calls(&s, q->where);
+    if (s.agg && q->group_by.n == 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, s.agg->span,
+                            "aggregate function %s needs a GROUP BY clause", s.agg->name.name);
+    fnscan w = {reg, NULL, NULL};
+    scan_calls(&w, q->where);
     for (int i = 0; i < q->partition_by.n; i++)
-        scan_calls(&s, q->partition_by.items[i]);
-    if (s.agg)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, s.agg->span,
-                            "aggregate function %s is not supported yet: aggregations come "
-                            "with issue 4", s.agg->name.name);
-    if (s.table)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, s.table->span,
+        scan_calls(&w, q->partition_by.items[i]);
+    for (int i = 0; i < q->group_by.n; i++)
+        scan_calls(&w, q->group_by.items[i]);
+    if (w.agg)
+        return sl_error_set(err, SL_ERR_ANALYSIS, w.agg->span,
+                            "aggregate function %s is not allowed in WHERE, GROUP BY or "
+                            "PARTITION BY", w.agg->name.name);
+    if (s.table || w.table)
+        return sl_error_set(err, SL_ERR_UNSUPPORTED, (s.table ? s.table : w.table)->span,
                             "table function %s is not supported yet: table functions come "
-                            "in a later issue", s.table->name.name);
+                            "in a later issue", (s.table ? s.table : w.table)->name.name);
+    if (q->group_by.n > 0 && q->partition_by.n > 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->partition_by.items[0]->span,
+                            "PARTITION BY and GROUP BY cannot be combined: GROUP BY already "
+                            "keys the result");
     return 0;
 }
 
@@ -228,6 +235,364 @@ static bool same_partition_expr(const item *it, const sl_expr *pe, const char *p
     return it->expr && strcmp(it->text, pe_text) == 0;
 }
 
+/* ---- aggregation ---- */
+
+typedef struct aggplan {
+    sl_plan *p;
+    const sl_select *q;
+    const sl_scope *in_sc;      /* the input scope (GROUP BY, aggregate arguments) */
+    const sl_schema *in;
+    int *group_src;             /* per GROUP BY: the input column it names, or -1 */
+    int capagg, cappre;
+    sl_error *err;
+} aggplan;
+
+static int add_pre(aggplan *ap, sl_cexpr *ce)
+{
+    sl_plan *p = ap->p;
+    if (p->npre == ap->cappre) {
+        int ncap = ap->cappre ? ap->cappre * 2 : 8;
+        p->pre_expr = sl_arena_realloc(p->arena, p->pre_expr,
+                                       (size_t)ap->cappre * sizeof *p->pre_expr,
+                                       (size_t)ncap * sizeof *p->pre_expr);
+        ap->cappre = ncap;
+    }
+    p->pre_expr[p->npre] = ce;
+    return p->npre++;
+}
+
+static sl_expr *agg_colref(sl_plan *p, int col, sl_span span)
+{
+    sl_expr *c = sl_expr_new(p->arena, SL_E_COLUMN, span);
+    c->name.name = p->agg_schema.cols[col].name;
+    c->name.span = span;
+    return c;
+}
+
+/* The aggregate call e (kind SL_FN_AGGREGATE): its index in p->aggs, the
+ * same call written twice sharing one. -1 with err. */
+static int agg_call(aggplan *ap, const sl_expr *e, const sl_function *f)
+{
+    sl_plan *p = ap->p;
+    sl_arena *a = p->arena;
+    const char *text = expr_text(a, e);
+    for (int i = 0; i < p->nagg; i++)
+        if (strcmp(p->agg_text[i], text) == 0)
+            return i;
+    int na = e->list.n;
+    const sl_type **at = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof *at);
+    int *arity = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof *arity);
+    sl_cexpr **ces = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof *ces);
+    const sl_value **consts = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof *consts);
+    for (int i = 0; i < na; i++) {
+        const sl_expr *arg = e->list.items[i];
+        if (arg->kind == SL_E_LAMBDA)
+            return sl_error_set(ap->err, SL_ERR_UNSUPPORTED, arg->span,
+                                "lambda arguments to aggregate functions are not supported");
+        fnscan inner = {ap->in_sc->registry, NULL, NULL};
+        scan_calls(&inner, arg);
+        if (inner.agg)
+            return sl_error_set(ap->err, SL_ERR_ANALYSIS, inner.agg->span,
+                                "aggregate functions cannot be nested");
+        if (compile_into(p, arg, ap->in_sc, &ces[i], ap->err))
+            return -1;
+        at[i] = sl_cexpr_type(ces[i]);
+        if (sl_cexpr_is_constant(ces[i])) {
+            sl_evalctx cx = {0};
+            cx.arena = a;
+            sl_value *v = sl_arena_zalloc(a, sizeof *v);
+            if (sl_cexpr_eval(ces[i], &cx, v) == 0)
+                consts[i] = v;
+        }
+        mark_columns(arg, ap->in, p->wanted);
+    }
+    sl_resolved res;
+    if (sl_registry_resolve(ap->in_sc->registry, a, f->name, at, arity, na, &res, e->span,
+                            ap->err) < 0 ||
+        sl_registry_finish(&res, a, at, na, e->span, ap->err) < 0)
+        return -1;
+    sl_agg *g = sl_agg_new(f, res.ovindex, res.params, na, consts, a, ap->err);
+    if (!g) {
+        if (ap->err->span.off == SL_NOPOS)
+            ap->err->span = e->span;
+        return -1;
+    }
+    if (p->table_in)
+        sl_agg_set_retract(g, true, 0);
+    if (p->nagg == ap->capagg) {
+        int o = ap->capagg, n = o ? o * 2 : 4;
+        p->aggs = sl_arena_realloc(a, p->aggs, (size_t)o * sizeof *p->aggs, (size_t)n * sizeof *p->aggs);
+        p->agg_text = sl_arena_realloc(a, p->agg_text, (size_t)o * sizeof *p->agg_text,
+                                       (size_t)n * sizeof *p->agg_text);
+        p->agg_arg0 = sl_arena_realloc(a, p->agg_arg0, (size_t)o * sizeof(int), (size_t)n * sizeof(int));
+        p->agg_nargs = sl_arena_realloc(a, p->agg_nargs, (size_t)o * sizeof(int), (size_t)n * sizeof(int));
+        p->agg_argtype = sl_arena_realloc(a, p->agg_argtype, (size_t)o * sizeof *p->agg_argtype,
+                                          (size_t)n * sizeof *p->agg_argtype);
+        p->agg_cast = sl_arena_realloc(a, p->agg_cast, (size_t)o * sizeof *p->agg_cast,
+                                       (size_t)n * sizeof *p->agg_cast);
+        ap->capagg = n;
+    }
+    int idx = p->nagg++;
+    p->aggs[idx] = g;
+    p->agg_text[idx] = text;
+    p->agg_nargs[idx] = na;
+    p->agg_arg0[idx] = p->npre;
+    p->agg_argtype[idx] = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof(sl_type *));
+    p->agg_cast[idx] = sl_arena_zalloc(a, (size_t)(na + 1) * sizeof(bool));
+    for (int i = 0; i < na; i++) {
+        add_pre(ap, ces[i]);
+        p->agg_argtype[idx][i] = res.params[i];
+        p->agg_cast[idx][i] = res.params[i] && !sl_type_equal(at[i], res.params[i]) &&
+                              at[i]->kind != SL_NULL;
+    }
+    /* its result column in agg rows */
+    sl_schema *as = &p->agg_schema;
+    sl_column *cols = sl_arena_zalloc(a, (size_t)(as->ncols + 1) * sizeof *cols);
+    memcpy(cols, as->cols, (size_t)as->ncols * sizeof *cols);
+    cols[as->ncols].name = sl_arena_printf(a, "KSQL_AGG_VARIABLE_%d", idx);
+    cols[as->ncols].type = sl_agg_result_type(g);
+    cols[as->ncols].kind = SL_COLK_VALUE;
+    as->cols = cols;
+    as->ncols++;
+    return idx;
+}
+
+static bool is_pseudocolumn(const char *name)
+{
+    return strcmp(name, "ROWTIME") == 0 || strcmp(name, "WINDOWSTART") == 0 ||
+           strcmp(name, "WINDOWEND") == 0;
+}
+
+/* The GROUP BY value e is, or -1. */
+static int group_of(aggplan *ap, const sl_expr *e, const char *text)
+{
+    sl_plan *p = ap->p;
+    for (int i = 0; i < p->ngroup; i++)
+        if (strcmp(text, p->group_text[i]) == 0)
+            return i;
+    if (e->kind == SL_E_COLUMN && e->name.name) {
+        int idx = sl_schema_find(ap->in, e->qualifier.name, e->name.name);
+        for (int i = 0; idx >= 0 && i < p->ngroup; i++)
+            if (ap->group_src[i] == idx)
+                return i;
+    }
+    return -1;
+}
+
+/* e with GROUP BY expressions and aggregate calls replaced by columns of
+ * agg rows; any other input column is an error (`clause` names where). */
+static sl_expr *agg_rewrite(aggplan *ap, const sl_expr *e, const char *clause)
+{
+    sl_plan *p = ap->p;
+    const char *text = expr_text(p->arena, e);
+    int g = group_of(ap, e, text);
+    if (g >= 0)
+        return agg_colref(p, g, e->span);
+    if (e->kind == SL_E_CALL && e->name.name) {
+        const sl_function *f = sl_registry_find(ap->in_sc->registry, e->name.name);
+        if (f && f->kind == SL_FN_AGGREGATE) {
+            int i = agg_call(ap, e, f);
+            return i < 0 ? NULL : agg_colref(p, p->ngroup + i, e->span);
+        }
+    }
+    if (e->kind == SL_E_COLUMN && e->name.name &&
+        sl_schema_find(ap->in, e->qualifier.name, e->name.name) >= 0 &&
+        !(is_pseudocolumn(e->name.name) && !e->qualifier.name)) {
+        sl_error_set(ap->err, SL_ERR_ANALYSIS, e->span,
+                     "Non-aggregate %s expression(s) not part of GROUP BY: %s", clause, text);
+        return NULL;
+    }
+    sl_expr *n = sl_arena_alloc(p->arena, sizeof *n);
+    *n = *e;
+    if ((e->a && !(n->a = agg_rewrite(ap, e->a, clause))) ||
+        (e->b && !(n->b = agg_rewrite(ap, e->b, clause))) ||
+        (e->c && !(n->c = agg_rewrite(ap, e->c, clause))))
+        return NULL;
+    if (e->list.n > 0) {
+        n->list.items = sl_arena_alloc(p->arena, (size_t)e->list.n * sizeof *n->list.items);
+        n->list.cap = e->list.n;
+        for (int i = 0; i < e->list.n; i++)
+            if (!(n->list.items[i] = agg_rewrite(ap, e->list.items[i], clause)))
+                return NULL;
+    }
+    return n;
+}
+
+/*
+ * The aggregation part of a plan: GROUP BY, aggregate calls, WINDOW,
+ * HAVING, the projection over agg rows and the output schema (the GROUP BY
+ * values are the key, as ksqlDB keys an aggregation).
+ */
+static int plan_aggregate(sl_plan *p, const sl_select *q, const sl_scope *in_sc, sl_error *err)
+{
+    sl_arena *a = p->arena;
+    const sl_schema *in = &p->input.schema;
+    aggplan ap = {0};
+    ap.p = p;
+    ap.q = q;
+    ap.in_sc = in_sc;
+    ap.in = in;
+    ap.err = err;
+    if (q->window.kind != SL_WIN_NONE && sl_window_spec_from_ast(&p->win, &q->window, err))
+        return -1;
+    p->emit_final = q->emit == SL_EMIT_FINAL;
+
+    /* GROUP BY: pre[0..ngroup) and the first columns of agg rows */
+    int ng = q->group_by.n;
+    p->ngroup = ng;
+    p->group_text = sl_arena_zalloc(a, (size_t)ng * sizeof *p->group_text);
+    p->group_cols = sl_arena_zalloc(a, (size_t)ng * sizeof *p->group_cols);
+    ap.group_src = sl_arena_zalloc(a, (size_t)ng * sizeof *ap.group_src);
+    p->agg_schema.cols = sl_arena_zalloc(a, (size_t)ng * sizeof(sl_column));
+    p->agg_schema.ncols = ng;
+    for (int i = 0; i < ng; i++) {
+        const sl_expr *ge = q->group_by.items[i];
+        sl_cexpr *ce;
+        if (compile_into(p, ge, in_sc, &ce, err))
+            return -1;
+        const sl_type *t = sl_cexpr_type(ce);
+        if (t->kind == SL_NULL)
+            return sl_error_set(err, SL_ERR_ANALYSIS, ge->span,
+                                "cannot group by NULL: GROUP BY needs a typed expression");
+        add_pre(&ap, ce);
+        mark_columns(ge, in, p->wanted);
+        p->group_text[i] = expr_text(a, ge);
+        ap.group_src[i] = ge->kind == SL_E_COLUMN
+                              ? sl_schema_find(in, ge->qualifier.name, ge->name.name) : -1;
+        for (int j = 0; j < i; j++)
+            if (strcmp(p->group_text[j], p->group_text[i]) == 0)
+                return sl_error_set(err, SL_ERR_ANALYSIS, ge->span,
+                                    "GROUP BY names %s twice", p->group_text[i]);
+        sl_column *c = &p->agg_schema.cols[i];
+        c->name = sl_arena_printf(a, "KSQL_GROUP_%d", i);
+        c->type = t;
+        c->kind = SL_COLK_KEY;
+        p->group_cols[i].type = t;
+        p->group_cols[i].kind = SL_COLK_KEY;
+        p->group_cols[i].name = ge->kind == SL_E_COLUMN || ge->kind == SL_E_DEREF
+                                    ? ge->name.name : sl_arena_printf(a, "KSQL_COL_%d", i);
+    }
+
+    /* grouped by the input's key: no record needs another partition's state */
+    int nk = 0;
+    bool match = true;
+    for (int c = 0; c < in->ncols; c++)
+        if (in->cols[c].kind == SL_COLK_KEY) {
+            if (nk >= ng || ap.group_src[nk] != c)
+                match = false;
+            nk++;
+        }
+    p->group_by_key = match && nk == ng;
+
+    /* the select list and HAVING over agg rows */
+    sl_scope asc = *in_sc;
+    asc.schema = &p->agg_schema;
+    asc.pseudocolumns = true;
+    asc.windowed = p->win.kind != SL_WIN_NONE;
+    int nitems = q->items.n;
+    item *items = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *items);
+    sl_expr **rewritten = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *rewritten);
+    for (int i = 0; i < nitems; i++) {
+        const sl_select_item *si = q->items.items[i];
+        if (si->kind != SL_SEL_EXPR)
+            return sl_error_set(err, SL_ERR_ANALYSIS, si->span,
+                                "SELECT * cannot be used with GROUP BY: name the grouping "
+                                "expressions and aggregates");
+        if (!(rewritten[i] = agg_rewrite(&ap, si->expr, "SELECT")))
+            return -1;
+    }
+    if (q->having) {
+        sl_expr *hx = agg_rewrite(&ap, q->having, "HAVING");
+        if (!hx || compile_into(p, hx, &asc, &p->having, err))
+            return -1;
+        const sl_type *t = sl_cexpr_type(p->having);
+        if (t->kind != SL_BOOLEAN && t->kind != SL_NULL)
+            return sl_error_set(err, SL_ERR_ANALYSIS, q->having->span,
+                                "HAVING must be BOOLEAN, not %s", sl_type_str(a, t));
+        p->having_text = expr_text(a, q->having);
+    }
+    /* compiled after every aggregate is known: agg_schema is final now */
+    for (int i = 0; i < nitems; i++) {
+        const sl_select_item *si = q->items.items[i];
+        item *it = &items[i];
+        it->name = sl_plan_item_name(a, si, i);
+        it->span = si->span;
+        it->expr = si->expr;
+        it->key = -1;
+        it->src_col = -1;
+        if (compile_into(p, rewritten[i], &asc, &it->ce, err))
+            return -1;
+        it->type = sl_cexpr_type(it->ce);
+        if (it->type->kind == SL_NULL)
+            return sl_error_set(err, SL_ERR_ANALYSIS, si->expr->span,
+                                "cannot infer the type of NULL in the select list: CAST it, as "
+                                "in CAST(NULL AS INT)");
+        it->text = expr_text(a, si->expr);
+        const sl_expr *rx = rewritten[i];
+        if (rx->kind == SL_E_COLUMN && rx->name.name && !rx->qualifier.name)
+            for (int g = 0; g < ng; g++)
+                if (strcmp(rx->name.name, p->agg_schema.cols[g].name) == 0) {
+                    bool taken = false;
+                    for (int j = 0; j < i; j++)
+                        taken |= items[j].key == g;
+                    if (!taken)
+                        it->key = g;
+                }
+        for (int j = 0; j < i; j++)
+            if (strcmp(items[j].name, it->name) == 0)
+                return sl_error_set(err, SL_ERR_ANALYSIS, it->span,
+                                    "duplicate column name `%s` in the result: give one an "
+                                    "alias with AS", it->name);
+    }
+    /* keys: every GROUP BY value, in GROUP BY order */
+    for (int g = 0; g < ng; g++) {
+        bool found = false;
+        for (int i = 0; i < nitems; i++)
+            if (items[i].key == g) {
+                found = true;
+                p->group_cols[g].name = items[i].name;
+            }
+        if (!found && !p->missing_key[0]) {
+            snprintf(p->missing_key, sizeof p->missing_key,
+                     "Key missing from projection (ie, SELECT): the query must include the "
+                     "grouping expression %s in its projection (eg, SELECT %s ...)",
+                     p->group_text[g], p->group_text[g]);
+            p->missing_span = nitems ? sl_span_join(q->items.items[0]->span,
+                                                    q->items.items[nitems - 1]->span)
+                                     : q->span;
+        }
+    }
+    p->out.ncols = nitems;
+    p->out.cols = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(sl_column));
+    p->out_expr = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_expr);
+    p->out_text = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_text);
+    p->select_order = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
+    int o = 0;
+    for (int g = 0; g < ng; g++)
+        for (int i = 0; i < nitems; i++)
+            if (items[i].key == g) {
+                sl_column *c = &p->out.cols[o];
+                c->name = dup(a, items[i].name);
+                c->type = items[i].type;
+                c->kind = SL_COLK_KEY;
+                p->out_expr[o] = items[i].ce;
+                p->out_text[o] = items[i].text;
+                p->select_order[i] = o++;
+            }
+    p->nkey = o;
+    for (int i = 0; i < nitems; i++)
+        if (items[i].key < 0) {
+            sl_column *c = &p->out.cols[o];
+            c->name = dup(a, items[i].name);
+            c->type = items[i].type;
+            c->kind = SL_COLK_VALUE;
+            p->out_expr[o] = items[i].ce;
+            p->out_text[o] = items[i].text;
+            p->select_order[i] = o++;
+        }
+    return 0;
+}
+
 sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_opts *opts,
                        sl_error *err)
 {
@@ -244,10 +609,14 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     if (!src)
         return sl_error_set(err, SL_ERR_ANALYSIS, q->from.name.span,
                             "stream or table '%s' does not exist", q->from.name.name), NULL;
-    if (src->is_table)
+    if (src->is_table && q->partition_by.n > 0)
+        return sl_error_set(err, SL_ERR_ANALYSIS, q->partition_by.items[0]->span,
+                            "PARTITION BY is only for streams: '%s' is a table, whose key is "
+                            "its PRIMARY KEY", src->name), NULL;
+    if (src->window_type && q->group_by.n > 0)
         return sl_error_set(err, SL_ERR_UNSUPPORTED, q->from.name.span,
-                            "queries over tables are not supported yet ('%s' is a table): "
-                            "tables come with issue 4", src->name), NULL;
+                            "aggregating the windowed table '%s' is not supported", src->name),
+               NULL;
 
     sl_plan *p = calloc(1, sizeof *p);
     if (!p)
@@ -258,6 +627,11 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     p->reset = opts ? opts->reset : SL_RESET_LATEST;
     p->limit = opts && opts->limit >= 0 ? opts->limit : (q->limit >= 0 ? (int)q->limit : -1);
     p->log_rows = opts && opts->log_rows;
+    p->cache_off = opts && opts->cache_off;
+    p->state_cache_bytes = opts ? opts->state_cache_bytes : 0;
+    p->table_in = src->is_table;
+    p->table_out = src->is_table || q->group_by.n > 0;
+    p->win.kind = SL_WIN_NONE;
     const char *qual = q->from.alias.name ? q->from.alias.name : q->from.name.name;
     copy_source(a, &p->input, src, qual);
     const sl_schema *in = &p->input.schema;
@@ -270,6 +644,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     sc.registry = reg;
     sc.lookup_type = sl_catalog_type_lookup;
     sc.lookup_ud = (void *)cat;
+    sc.windowed = src->window_type != NULL;
 
     /* event time */
     if (p->input.timestamp) {
@@ -303,6 +678,12 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
         }
         p->where_text = expr_text(a, q->where);
         mark_columns(q->where, in, p->wanted);
+    }
+
+    if (q->group_by.n > 0) {
+        if (plan_aggregate(p, q, &sc, err))
+            goto fail;
+        return p;
     }
 
     /* the select list, `*` expanded to key, value and header columns */
@@ -521,6 +902,14 @@ const char *sl_plan_query_id(const sl_plan *p) { return p->query_id; }
 int sl_plan_limit(const sl_plan *p) { return p->limit; }
 sl_offset_reset sl_plan_reset(const sl_plan *p) { return p->reset; }
 const sl_source *sl_plan_sink(const sl_plan *p) { return p->sink; }
+bool sl_plan_produces_table(const sl_plan *p) { return p->table_out; }
+
+sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms)
+{
+    if (size_ms)
+        *size_ms = p->win.kind == SL_WIN_NONE ? 0 : p->win.size;
+    return p->win.kind;
+}
 
 int sl_plan_check_persistent(const sl_plan *p, sl_error *err)
 {
@@ -576,9 +965,11 @@ int sl_plan_bind_sink(sl_plan *p, const sl_source *sink, sl_span span, sl_error 
         return sl_error_set(err, SL_ERR_ANALYSIS, span,
                             "LIMIT is only for transient queries: a persistent query writing "
                             "'%s' runs until it is terminated", sink->name);
-    if (sink->is_table)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, span,
-                            "'%s' is a table: writing tables comes with issue 4", sink->name);
+    if (sink->is_table != p->table_out)
+        return sl_error_set(err, SL_ERR_ANALYSIS, span,
+                            "'%s' is a %s but the query produces a %s", sink->name,
+                            sink->is_table ? "table" : "stream",
+                            p->table_out ? "table" : "stream");
     if (sink->is_source)
         return sl_error_set(err, SL_ERR_ANALYSIS, span,
                             "'%s' is a read-only SOURCE stream: queries cannot write to it",
@@ -647,7 +1038,34 @@ void sl_plan_explain(const sl_plan *p, sl_buf *out)
     sl_buf_printf(out, "; start: %s\n", p->reset == SL_RESET_EARLIEST ? "earliest" : "latest");
     int step = 2;
     if (p->where)
-        sl_buf_printf(out, "  %d FILTER  WHERE %s\n", step++, p->where_text);
+        sl_buf_printf(out, "  %d FILTER  WHERE %s%s\n", step++, p->where_text,
+                      p->table_in && !p->ngroup ? " (rows that fail it are deleted)" : "");
+    if (p->ngroup) {
+        sl_buf_printf(out, "  %d AGGREGATE GROUP BY ", step++);
+        for (int g = 0; g < p->ngroup; g++)
+            sl_buf_printf(out, "%s%s", g ? ", " : "", p->group_text[g]);
+        sl_buf_puts(out, "\n            aggregates: ");
+        for (int i = 0; i < p->nagg; i++)
+            sl_buf_printf(out, "%s%s", i ? ", " : "", p->agg_text[i]);
+        if (!p->nagg)
+            sl_buf_puts(out, "(none)");
+        if (p->table_in)
+            sl_buf_puts(out, " (a row's old value is retracted before its new one is added)");
+        if (p->win.kind != SL_WIN_NONE) {
+            static const char *const kinds[] = {"", "TUMBLING", "HOPPING", "SESSION"};
+            sl_buf_printf(out, "\n            window: %s, %s %lld ms", kinds[p->win.kind],
+                          p->win.kind == SL_WIN_SESSION ? "gap" : "size", (long long)p->win.size);
+            if (p->win.kind == SL_WIN_HOPPING)
+                sl_buf_printf(out, ", advance %lld ms", (long long)p->win.advance);
+            sl_buf_printf(out, ", grace %lld ms, retention %lld ms", (long long)p->win.grace,
+                          (long long)p->win.retention);
+        }
+        sl_buf_printf(out, "\n            emit: %s\n", p->emit_final ? "FINAL (one row per window, when it closes)"
+                                                                : "CHANGES");
+        if (p->having)
+            sl_buf_printf(out, "  %d HAVING  %s (groups that fail it are deleted)\n", step++,
+                          p->having_text);
+    }
     if (p->partitioned) {
         sl_buf_printf(out, "  %d REKEY   PARTITION BY ", step++);
         if (!p->npart)

@@ -36,6 +36,8 @@ typedef struct sl_plan_opts {
     int limit;                  /* -1 unless the statement says LIMIT n (transient queries) */
     bool log_rows;              /* processing-log entries carry the failed record's bytes
                                    (ksql.logging.processing.rows.include) */
+    bool cache_off;             /* aggregations emit every update (cache.max.bytes.buffering=0) */
+    int64_t state_cache_bytes;  /* bound of each task's state cache; 0: the default */
 } sl_plan_opts;
 
 /*
@@ -77,6 +79,11 @@ int sl_plan_bind_sink(sl_plan *p, const sl_source *sink, sl_span span, sl_error 
  * CREATE ... AS SELECT sink. 0, or -1 with err (span: the select list). */
 int sl_plan_check_persistent(const sl_plan *p, sl_error *err);
 const sl_source *sl_plan_sink(const sl_plan *p);    /* NULL for transient queries */
+/* Whether the result is a TABLE (GROUP BY, or a table read without one). */
+bool sl_plan_produces_table(const sl_plan *p);
+/* The window of a windowed aggregation (its size, or the gap of sessions,
+ * in *size_ms), or SL_WIN_NONE. */
+sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms);
 
 /* EXPLAIN: the steps, one per line, with their expressions and schemas. */
 void sl_plan_explain(const sl_plan *p, sl_buf *out);

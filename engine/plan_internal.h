@@ -9,9 +9,11 @@
 #ifndef SL_PLAN_INTERNAL_H
 #define SL_PLAN_INTERNAL_H
 
+#include "agg.h"
 #include "datetime.h"
 #include "expr.h"
 #include "plan.h"
+#include "window.h"
 
 struct sl_plan {
     sl_arena *arena;
@@ -41,6 +43,44 @@ struct sl_plan {
     sl_span missing_span;
 
     sl_source *sink;            /* NULL: transient */
+
+    /*
+     * Tables. table_in: the input is a TABLE (a null value deletes its key;
+     * a stateless query turns rows failing WHERE into deletes). table_out:
+     * the result is a TABLE (GROUP BY, or a table input).
+     */
+    bool table_in, table_out;
+
+    /*
+     * Aggregation (ngroup > 0). Each input row that passes WHERE is first
+     * evaluated into pre[0..npre): the GROUP BY values (pre[0..ngroup)),
+     * then every argument of every aggregate call (agg i's at
+     * pre[agg_arg0[i] .. + agg_nargs[i]), widened to agg_argtype by the
+     * operator when agg_cast says so). The aggregate operator keys its state
+     * by the GROUP BY values (and the window), and makes agg rows of
+     * agg_schema: the GROUP BY values, then one column per aggregate result.
+     * HAVING and out_expr are compiled over agg rows (WINDOWSTART / WINDOWEND
+     * and ROWTIME as pseudocolumns).
+     */
+    int ngroup;
+    const char **group_text;
+    sl_column *group_cols;      /* name and type of each GROUP BY value (store key encoding) */
+    int npre;
+    sl_cexpr **pre_expr;
+    int nagg;
+    sl_agg **aggs;
+    const char **agg_text;
+    int *agg_arg0, *agg_nargs;
+    const sl_type ***agg_argtype; /* per aggregate, per argument: the parameter type */
+    bool **agg_cast;            /* per aggregate, per argument: widen pre value to agg_argtype */
+    sl_schema agg_schema;
+    sl_cexpr *having;           /* NULL: none */
+    const char *having_text;
+    sl_window_spec win;         /* kind SL_WIN_NONE: not windowed */
+    bool emit_final;
+    bool group_by_key;          /* GROUP BY names exactly the input's key columns, in order */
+    bool cache_off;             /* sl_plan_opts */
+    int64_t state_cache_bytes;
 
     sl_cexpr **all;             /* every compiled expression, for release */
     int nall, capall;

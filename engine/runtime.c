@@ -30,6 +30,9 @@
 #include "plan_internal.h"
 #include "runtime.h"
 
+/* Records read per batch by aggregations (at least). */
+#define AGG_BATCH 10000
+
 typedef struct runner runner;
 typedef struct task task;
 
@@ -39,10 +42,14 @@ struct runner {
     const sl_plan *plan;
     const char *query_id;
     const char *topic;          /* input topic */
-    sl_operator *ops[5];
+    sl_operator *ops[8];
     int nops;
     sl_operator *sink;                /* one of ops */
     bool log_sink;
+    sl_operator *agg;           /* the aggregate operator, one of ops, or NULL */
+    size_t win_suffix;          /* windowed input: bytes of window after each key */
+    sl_window_kind win_kind;
+    int64_t *wins;              /* per record of a batch: start, end (windowed input) */
     sl_arena *arena;            /* batch arena */
     sl_record *recs;
     int batch_size;
@@ -59,7 +66,7 @@ struct task {
     int32_t partition;
     int64_t next;               /* the committed position: next offset to read */
     bool busy;                  /* a worker runs it */
-    runner r;
+    runner r;                   /* unused when the query has one shared runner */
 };
 
 struct sl_query {
@@ -68,10 +75,13 @@ struct sl_query {
     const char *id;             /* the plan's */
     task *tasks;
     int ntasks;
+    bool shared;                /* one runner (tasks[0].r) for every partition: an aggregation
+                                   whose GROUP BY is not the input key, with no repartition
+                                   topic on this log; its tasks run one at a time */
     sl_query_state state;       /* under rt->mu */
     bool stopping;
     char error[256];
-    _Atomic uint64_t in, out, failed, filtered, skipped;
+    _Atomic uint64_t in, out, failed, filtered, skipped, late;
 };
 
 struct sl_runtime {
@@ -167,6 +177,8 @@ static void runner_fini(runner *r)
     r->recs = NULL;
     free(r->slots);
     r->slots = NULL;
+    free(r->wins);
+    r->wins = NULL;
     sl_buf_fini(&r->pl);
     if (r->txn)
         sl_log_txn_abort(r->txn);
@@ -181,9 +193,158 @@ static int add_op(runner *r, sl_operator *op, sl_error *err)
     return 0;
 }
 
+/* Windowed input (a windowed table's topic): runner_push cut the window off
+ * each key (into r->wins); this operator, right after the source, gives the
+ * rows their window. */
+typedef struct window_in_op {
+    sl_operator op;
+    runner *r;
+} window_in_op;
+
+static int window_in_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    runner *r = ((window_in_op *)op)->r;
+    (void)err;
+    int w = 0;
+    for (int i = 0; i < b->n; i++) {
+        sl_brow *row = &b->rows[i];
+        long k = row->rec - b->recs;
+        if (k < 0 || k >= b->nrecs || r->wins[2 * k] == INT64_MIN) {
+            sl_batch_fail(b, i, SL_FAIL_DESERIALIZATION,
+                          "the record's key is too short to be a windowed key");
+            continue;
+        }
+        row->in.windowed = true;
+        row->in.window_start = r->wins[2 * k];
+        row->in.window_end = r->wins[2 * k + 1];
+        b->rows[w++] = *row;
+    }
+    b->n = w;
+    return 0;
+}
+
+static void window_in_close(sl_operator *op) { free(op); }
+
+static const sl_op_vtab window_in_vtab = {"WINDOW", window_in_push, NULL, window_in_close};
+
+static int64_t get_be64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return (int64_t)v;
+}
+
+/* Cuts the window off the keys of recs[0..n) (windowed input). */
+static void cut_windows(runner *r, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sl_record *rec = &r->recs[i];
+        if (rec->key_len < 0 || (size_t)rec->key_len < r->win_suffix) {
+            r->wins[2 * i] = INT64_MIN;
+            continue;
+        }
+        rec->key_len -= (int32_t)r->win_suffix;
+        const unsigned char *w = (const unsigned char *)rec->key + rec->key_len;
+        if (r->win_kind == SL_WIN_SESSION) {
+            r->wins[2 * i + 1] = get_be64(w);
+            r->wins[2 * i] = get_be64(w + 8);
+        } else {
+            int64_t start = get_be64(w), size = r->plan->input.window_size_ms;
+            r->wins[2 * i] = start;
+            r->wins[2 * i + 1] = start > INT64_MAX - size ? INT64_MAX : start + size;
+        }
+    }
+}
+
+static sl_window_kind window_kind_of(const char *type)
+{
+    if (!type)
+        return SL_WIN_NONE;
+    return strcmp(type, "SESSION") == 0 ? SL_WIN_SESSION
+           : strcmp(type, "HOPPING") == 0 ? SL_WIN_HOPPING : SL_WIN_TUMBLING;
+}
+
+/* The key format of an aggregation's state: the sink's, or for results
+ * shown to a client KAFKA when it can carry the GROUP BY values, else JSON. */
+static int agg_key_opts(const sl_plan *p, sl_format_opts *ko, sl_error *err)
+{
+    if (p->sink)
+        return sl_op_format_opts(p->sink->key_format, NULL, -1, true, ko, err);
+    sl_error e2;
+    if (sl_op_format_opts("KAFKA", NULL, -1, true, ko, err))
+        return -1;
+    if (sl_format_check(ko, p->group_cols, p->ngroup, &e2) == 0)
+        return 0;
+    return sl_op_format_opts("JSON", NULL, -1, true, ko, err);
+}
+
+static _Atomic unsigned transient_seq;
+
+/* The operators of an aggregation after the source: WHERE, the GROUP BY
+ * values and arguments, the aggregate. */
+static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_error *err)
+{
+    if (p->table_in) {
+        if (add_op(r, sl_op_table_filter_new(p->where), err))
+            return -1;
+    } else if (p->where && add_op(r, sl_op_filter_new(p->where), err)) {
+        return -1;
+    }
+    if (add_op(r, sl_op_project_new(p->pre_expr, 0, p->npre), err))
+        return -1;
+    const sl_type **pt = sl_arena_zalloc(p->arena, (size_t)(p->npre + 1) * sizeof *pt);
+    for (int i = 0; i < p->npre; i++)
+        pt[i] = sl_cexpr_type(p->pre_expr[i]);
+    sl_aggregate_spec sp = {0};
+    sp.ngroup = p->ngroup;
+    sp.group_cols = p->group_cols;
+    if (agg_key_opts(p, &sp.key_opts, err))
+        return -1;
+    sp.nagg = p->nagg;
+    sp.aggs = p->aggs;
+    sp.agg_arg0 = p->agg_arg0;
+    sp.agg_nargs = p->agg_nargs;
+    sp.agg_argtype = (const sl_type *const *const *)p->agg_argtype;
+    sp.agg_cast = (const bool *const *)p->agg_cast;
+    sp.agg_schema = &p->agg_schema;
+    sp.win = &p->win;
+    sp.emit_final = p->emit_final;
+    sp.table_in = p->table_in;
+    sp.npre = p->npre;
+    sp.pre_types = pt;
+    sp.having = p->having;
+    sp.out_expr = p->out_expr;
+    sp.nout = p->out.ncols;
+    sp.nkey = p->nkey;
+    sp.log = r->rt->log;
+    char name[300];
+    if (p->sink)
+        snprintf(name, sizeof name, "%s", p->query_id);
+    else
+        snprintf(name, sizeof name, "transient-%u-%lld", atomic_fetch_add(&transient_seq, 1),
+                 (long long)now_ms());
+    sp.store_name = name;
+    sp.partition = partition;
+    sp.cache_bytes = p->state_cache_bytes > 0 ? (size_t)p->state_cache_bytes : 0;
+    sp.cache_off = p->cache_off;
+    char prefix[300];
+    if (p->sink) {
+        sp.mat_space = SL_MATERIALIZED_SPACE;
+        snprintf(prefix, sizeof prefix, "%s", p->sink->kafka_topic);
+        sp.mat_prefix = prefix;
+        sp.mat_prefix_len = strlen(prefix) + 1;
+    }
+    sl_operator *op = sl_op_aggregate_new(&sp, err);
+    if (add_op(r, op, err))
+        return -1;
+    r->agg = op;
+    return 0;
+}
+
 /* Builds the operator chain of a plan; cb NULL: the plan's sink. */
 static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb cb, void *ud,
-                       sl_error *err)
+                       int32_t partition, sl_error *err)
 {
     memset(r, 0, sizeof *r);
     sl_error_clear(err);
@@ -192,6 +353,10 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
     r->query_id = p->query_id;
     r->topic = p->input.kafka_topic;
     r->batch_size = rt->opts.batch_size;
+    /* a commit writes every group a batch changed: aggregations commit less
+     * often so that repeated updates of a group cost one write */
+    if (p->ngroup > 0 && r->batch_size < AGG_BATCH)
+        r->batch_size = AGG_BATCH;
     sl_buf_init(&r->pl);
     r->arena = sl_arena_new(4u << 20);     /* one chunk holds a typical batch: no malloc per batch */
     r->recs = calloc((size_t)r->batch_size, sizeof *r->recs);
@@ -206,6 +371,10 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
     spec.ts_col = p->ts_col;
     spec.ts_fmt = p->ts_fmt;
     spec.skip_null_values = !p->input.is_table;
+    r->win_kind = window_kind_of(p->input.window_type);
+    r->win_suffix = r->win_kind == SL_WIN_NONE ? 0 : r->win_kind == SL_WIN_SESSION ? 16 : 8;
+    if (r->win_suffix && !(r->wins = calloc((size_t)r->batch_size * 2, sizeof *r->wins)))
+        goto oom;
     if (sl_op_format_opts(p->input.key_format, NULL, -1, true, &spec.key_opts, err) ||
         sl_op_format_opts(p->input.value_format, p->input.value_delimiter,
                           p->input.wrap_single_value, false, &spec.value_opts, err))
@@ -214,16 +383,34 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
     spec.key_opts.borrow_input = spec.value_opts.borrow_input = true;
     if (add_op(r, sl_op_source_new(&spec, err), err))
         goto fail;
-    if (p->where && add_op(r, sl_op_filter_new(p->where), err))
-        goto fail;
-    int first = 0;
-    if (p->partitioned && p->nkey > 0) {
-        if (add_op(r, sl_op_rekey_new(p->out_expr, p->nkey), err))
+    if (r->win_suffix) {
+        window_in_op *w = calloc(1, sizeof *w);
+        if (w) {
+            w->op.vt = &window_in_vtab;
+            w->r = r;
+        }
+        if (add_op(r, w ? &w->op : NULL, err))
             goto fail;
-        first = p->nkey;
     }
-    if (add_op(r, sl_op_project_new(p->out_expr, first, p->out.ncols), err))
-        goto fail;
+    if (p->ngroup > 0) {
+        if (add_aggregate(r, p, partition, err))
+            goto fail;
+    } else {
+        if (p->table_in) {
+            if (add_op(r, sl_op_table_filter_new(p->where), err))
+                goto fail;
+        } else if (p->where && add_op(r, sl_op_filter_new(p->where), err)) {
+            goto fail;
+        }
+        int first = 0;
+        if (p->partitioned && p->nkey > 0) {
+            if (add_op(r, sl_op_rekey_new(p->out_expr, p->nkey), err))
+                goto fail;
+            first = p->nkey;
+        }
+        if (add_op(r, sl_op_project_new(p->out_expr, first, p->out.ncols), err))
+            goto fail;
+    }
     if (cb) {
         if (add_op(r, sl_op_sink_cb_new(&p->out, p->limit, cb, ud), err))
             goto fail;
@@ -238,6 +425,9 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
                                          p->out.ncols, &ko, &vo, err), err))
             goto fail;
         r->log_sink = true;
+        if (p->table_out)
+            sl_op_sink_set_table(r->ops[r->nops - 1], p->win.kind, SL_MATERIALIZED_SPACE,
+                                 s->kafka_topic, strlen(s->kafka_topic) + 1);
     }
     r->sink = r->ops[r->nops - 1];
     return 0;
@@ -248,27 +438,50 @@ fail:
     return -1;
 }
 
-/* Pushes recs[0..n) through the chain; counts into *b. -1 on a fatal error. */
-static int runner_push(runner *r, int n, sl_batch *b, sl_error *err)
+/* Pushes b through ops[from..). -1 on a fatal error. */
+static int push_from(runner *r, sl_batch *b, int from, sl_error *err)
 {
-    memset(b, 0, sizeof *b);
-    b->arena = r->arena;
-    b->recs = r->recs;
-    b->nrecs = n;
-    b->nout = r->plan->out.ncols;
-    b->fail = on_fail;
-    b->fail_ud = r;
-    b->slots = r->slots;
-    b->nslots = r->nslots;
-    if (r->log_sink)
-        sl_op_sink_set_txn(r->sink, r->txn);
-    for (int i = 0; i < r->nops; i++) {
+    for (int i = from; i < r->nops && b->n > 0; i++) {
         if (sl_op_push(r->ops[i], b, err))
             return -1;
         if (r->fatal) {
             *err = r->fatal_err;
             return -1;
         }
+    }
+    return 0;
+}
+
+/* Pushes recs[0..n) through the chain, then lets stateful operators hand
+ * on what they held back (the end of the batch); counts into *b. -1 on a
+ * fatal error. */
+static int runner_push(runner *r, int n, sl_batch *b, sl_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->arena = r->arena;
+    b->recs = r->recs;
+    b->nrecs = n;
+    b->nout = r->plan->out.ncols > r->plan->npre ? r->plan->out.ncols : r->plan->npre;
+    b->nkey = r->plan->ngroup ? 0 : r->plan->nkey;
+    b->fail = on_fail;
+    b->fail_ud = r;
+    b->slots = r->slots;
+    b->nslots = r->nslots;
+    if (r->log_sink)
+        sl_op_sink_set_txn(r->sink, r->txn);
+    if (r->win_suffix)
+        cut_windows(r, n);
+    if (r->nops && sl_op_push(r->ops[0], b, err))
+        return -1;
+    if (push_from(r, b, 1, err))
+        return -1;
+    for (int i = 0; i < r->nops; i++) {
+        if (!r->ops[i]->vt->flush)
+            continue;
+        b->rows = NULL;
+        b->n = 0;
+        if (sl_op_flush(r->ops[i], b, err) || push_from(r, b, i + 1, err))
+            return -1;
     }
     return 0;
 }
@@ -289,11 +502,16 @@ static void query_fail(sl_query *q, const char *what, const sl_error *e)
     pthread_mutex_unlock(&q->rt->mu);
 }
 
+static runner *task_runner(task *t)
+{
+    return t->q->shared ? &t->q->tasks[0].r : &t->r;
+}
+
 /* One batch of one task: read, process, commit. Returns records read, or -1. */
 static int task_step(task *t)
 {
     sl_query *q = t->q;
-    runner *r = &t->r;
+    runner *r = task_runner(t);
     sl_log *log = q->rt->log;
     sl_error err;
     sl_error_clear(&err);
@@ -310,6 +528,8 @@ static int task_step(task *t)
     }
     r->txn = sl_log_txn_begin(log);
     r->fatal = 0;
+    if (r->agg)
+        sl_op_aggregate_set_txn(r->agg, r->txn);
     sl_batch b;
     int64_t next = r->recs[n - 1].offset + 1;
     int rc = runner_push(r, n, &b, &err);
@@ -320,11 +540,16 @@ static int task_step(task *t)
         r->txn = NULL;
         rc = sl_log_txn_commit(txn, &err);
     }
+    if (r->agg)
+        sl_op_aggregate_set_txn(r->agg, NULL);
     if (rc) {
         if (r->txn)
             sl_log_txn_abort(r->txn);
         r->txn = NULL;
         sl_arena_reset(r->arena);
+        sl_error e2;
+        if (r->agg)
+            sl_op_aggregate_discard(r->agg, &e2);
         query_fail(q, "writing a batch failed", &err);
         return -1;
     }
@@ -334,8 +559,18 @@ static int task_step(task *t)
     atomic_fetch_add(&q->failed, b.failed);
     atomic_fetch_add(&q->filtered, b.filtered);
     atomic_fetch_add(&q->skipped, b.skipped);
+    atomic_fetch_add(&q->late, b.late);
     sl_arena_reset(r->arena);
     return n;
+}
+
+/* Whether a task of a shared-runner query is running (under rt->mu). */
+static bool shared_busy(const sl_query *q)
+{
+    for (int i = 0; i < q->ntasks; i++)
+        if (q->tasks[i].busy)
+            return true;
+    return false;
 }
 
 /* Picks a runnable task (under rt->mu), round-robin. */
@@ -356,7 +591,8 @@ static task *pick_task(sl_runtime *rt, int *ntotal)
                 continue;
             }
             task *t = &q->tasks[idx];
-            if (!t->busy && q->state == SL_QUERY_RUNNING && !q->stopping) {
+            if (!t->busy && q->state == SL_QUERY_RUNNING && !q->stopping &&
+                !(q->shared && shared_busy(q))) {
                 rt->rr = (rt->rr + (unsigned)k + 1) % (unsigned)total;
                 return t;
             }
@@ -454,7 +690,8 @@ static void query_free(sl_query *q)
     if (!q)
         return;
     for (int i = 0; i < q->ntasks; i++)
-        runner_fini(&q->tasks[i].r);
+        if (!q->shared || i == 0)
+            runner_fini(&q->tasks[i].r);
     free(q->tasks);
     sl_plan_free(q->plan);
     free(q);
@@ -541,6 +778,7 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
     q->plan = plan;
     q->id = plan->query_id;
     q->state = SL_QUERY_RUNNING;
+    q->shared = plan->ngroup > 0 && !plan->group_by_key && np > 1;
     /* positions: committed ones, else the reset position, committed now so a
      * restart before the first batch starts at the same place */
     sl_log_txn *txn = NULL;
@@ -558,7 +796,8 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
             if (sl_log_txn_set_position(txn, q->id, topic, p, t->next, err))
                 goto fail;
         }
-        if (runner_init(&t->r, rt, plan, NULL, NULL, err))
+        if ((!q->shared || p == 0) &&
+            runner_init(&t->r, rt, plan, NULL, NULL, q->shared ? 0 : p, err))
             goto fail;
         q->ntasks++;
     }
@@ -687,8 +926,8 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     int64_t lag = 0;
     for (int i = 0; i < q->ntasks; i++) {
         sl_error e;
-        int64_t end = sl_log_end_offset(rt->log, q->tasks[i].r.topic, q->tasks[i].partition, &e);
-        int64_t pos = sl_log_position(rt->log, q->id, q->tasks[i].r.topic, q->tasks[i].partition);
+        int64_t end = sl_log_end_offset(rt->log, q->plan->input.kafka_topic, q->tasks[i].partition, &e);
+        int64_t pos = sl_log_position(rt->log, q->id, q->plan->input.kafka_topic, q->tasks[i].partition);
         if (end > pos && pos >= 0)
             lag += end - pos;
     }
@@ -699,6 +938,20 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     out->records_failed = atomic_load(&q->failed);
     out->records_filtered = atomic_load(&q->filtered);
     out->records_skipped = atomic_load(&q->skipped);
+    out->records_late = atomic_load(&q->late);
+    out->stream_time = INT64_MIN;
+    /* state figures are read without waiting for a running step: approximate */
+    for (int i = 0; i < q->ntasks; i++) {
+        runner *r = task_runner(&q->tasks[i]);
+        if (!r->agg || (q->shared && i > 0))
+            continue;
+        sl_aggregate_stats as;
+        sl_op_aggregate_stats(r->agg, &as);
+        if (as.stream_time > out->stream_time)
+            out->stream_time = as.stream_time;
+        out->state_keys += as.keys_cached;
+        out->state_bytes += as.cache_bytes;
+    }
 }
 
 /*
@@ -727,12 +980,12 @@ int sl_runtime_wait_idle(sl_runtime *rt, int timeout_ms, sl_error *err)
             for (int k = 0; k < q->ntasks && !lagging[0]; k++) {
                 task *t = &q->tasks[k];
                 sl_error e;
-                int64_t end = sl_log_end_offset(rt->log, t->r.topic, t->partition, &e);
-                int64_t pos = sl_log_position(rt->log, q->id, t->r.topic, t->partition);
+                int64_t end = sl_log_end_offset(rt->log, q->plan->input.kafka_topic, t->partition, &e);
+                int64_t pos = sl_log_position(rt->log, q->id, q->plan->input.kafka_topic, t->partition);
                 if (t->busy || pos < end)
                     snprintf(lagging, sizeof lagging,
                              "query %s is %lld records behind on partition %d of '%s'", q->id,
-                             (long long)(end - pos), t->partition, t->r.topic);
+                             (long long)(end - pos), t->partition, q->plan->input.kafka_topic);
             }
         }
         pthread_mutex_unlock(&rt->mu);
@@ -782,7 +1035,7 @@ int sl_runtime_run_transient(sl_runtime *rt, sl_plan *plan, bool until_end, sl_r
         if (next[p] < 0 || end[p] < 0)
             goto done;
     }
-    if (runner_init(&r, rt, plan, (sl_op_row_cb)cb, ud, err))
+    if (runner_init(&r, rt, plan, (sl_op_row_cb)cb, ud, 0, err))
         goto done;
     have_runner = true;
     if (plan->limit == 0) {
@@ -849,6 +1102,44 @@ done:
         runner_fini(&r);
     free(next);
     free(end);
+    sl_plan_free(plan);
+    return rc;
+}
+
+int sl_runtime_run_records(sl_runtime *rt, sl_plan *plan, sl_record *recs, int n, sl_row_cb cb,
+                           void *ud, uint64_t *failed, sl_error *err)
+{
+    sl_error_clear(err);
+    if (failed)
+        *failed = 0;
+    if (!plan)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "no plan to run");
+    runner r;
+    if (runner_init(&r, rt, plan, (sl_op_row_cb)cb, ud, 0, err)) {
+        sl_plan_free(plan);
+        return -1;
+    }
+    int rc = 0;
+    for (int at = 0; at < n && plan->limit != 0; at += r.batch_size) {
+        int m = n - at < r.batch_size ? n - at : r.batch_size;
+        memcpy(r.recs, recs + at, (size_t)m * sizeof *recs);
+        r.txn = NULL;
+        r.fatal = 0;
+        sl_batch b;
+        rc = runner_push(&r, m, &b, err);
+        if (failed)
+            *failed += b.failed;
+        if (r.txn) {
+            sl_log_txn *t = r.txn;
+            r.txn = NULL;
+            if (sl_log_txn_commit(t, rc ? &(sl_error){0} : err) && rc == 0)
+                rc = -1;
+        }
+        sl_arena_reset(r.arena);
+        if (rc || b.stop)
+            break;
+    }
+    runner_fini(&r);
     sl_plan_free(plan);
     return rc;
 }

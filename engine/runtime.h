@@ -34,6 +34,10 @@ typedef struct sl_query sl_query;
 /* The stream every query writes failed records to, created by the engine. */
 #define SL_PROCESSING_LOG_STREAM "KSQL_PROCESSING_LOG"
 #define SL_PROCESSING_LOG_TOPIC "sluice_processing_log"
+/* The raw keyspace (log.h) where queries that write a TABLE keep its rows
+ * for pull queries: key = the sink topic's name, a 0 byte, the record key;
+ * value = the record timestamp (8 bytes big-endian) and the value bytes. */
+#define SL_MATERIALIZED_SPACE "mat"
 
 typedef struct sl_runtime_opts {
     int threads;                /* worker threads; <= 0: 2 */
@@ -53,6 +57,10 @@ typedef struct sl_query_stats {
     uint64_t records_filtered;  /* dropped by WHERE (not failures) */
     int64_t lag;                /* input records not yet processed, summed over partitions */
     uint64_t records_skipped;   /* null values (tombstones) on a stream: skipped, not failures */
+    uint64_t records_late;      /* dropped because their windows had closed */
+    int64_t stream_time;        /* aggregations: largest timestamp seen (any task); INT64_MIN: none */
+    uint64_t state_keys;        /* aggregations: groups / windows cached in memory */
+    uint64_t state_bytes;       /* and their counted bytes */
     char error[256];            /* why the query stopped, in state SL_QUERY_ERROR */
 } sl_query_stats;
 
@@ -98,5 +106,15 @@ typedef int (*sl_row_cb)(void *ud, const sl_schema *schema, const sl_row *row);
 int sl_runtime_run_transient(sl_runtime *rt, sl_plan *plan, bool until_end, sl_row_cb cb,
                              void *ud, volatile sig_atomic_t *cancel, uint64_t *failed,
                              sl_error *err);
+
+/*
+ * A pull query over a table: runs a sinkless plan over recs[0..n) (the
+ * table's current rows: its materialization, or the latest record of each
+ * key of its topic), calling cb per result row, until the plan's LIMIT or
+ * cb returns nonzero. Deleted rows (a WHERE that fails) are not delivered.
+ * Takes ownership of plan; recs may be changed (windowed keys are cut).
+ */
+int sl_runtime_run_records(sl_runtime *rt, sl_plan *plan, sl_record *recs, int n, sl_row_cb cb,
+                           void *ud, uint64_t *failed, sl_error *err);
 
 #endif

@@ -10,6 +10,24 @@
 
 #include "operator.h"
 
+const char *sl_fail_kind_name(sl_fail_kind k)
+{
+    switch (k) {
+    case SL_FAIL_DESERIALIZATION: return "DESERIALIZATION";
+    case SL_FAIL_EVALUATION: return "EVALUATION";
+    case SL_FAIL_LATE: return "LATE_RECORD";
+    case SL_FAIL_KEY: return "NULL_KEY";
+    default: return "SERIALIZATION";
+    }
+}
+
+void sl_batch_late(sl_batch *b, const sl_record *rec, const char *message)
+{
+    b->late++;
+    if (b->fail)
+        b->fail(b->fail_ud, b, rec, SL_FAIL_LATE, message);
+}
+
 void sl_batch_fail_record(sl_batch *b, const sl_record *rec, sl_fail_kind kind,
                           const char *message)
 {

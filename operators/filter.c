@@ -4,6 +4,8 @@
  * Does: evaluates the compiled condition on each row's input values; keeps
  * rows where it is TRUE, drops (and counts as filtered) rows where it is
  * FALSE or NULL, and reports rows where evaluation fails (EVALUATION).
+ * Tables (sl_op_table_filter_new): a row that fails WHERE is not dropped but
+ * turned into a tombstone, as ksqlDB filters tables: the key leaves the result.
  * Does not: compile the condition (the planner does).
  */
 #include <stdio.h>
@@ -53,6 +55,56 @@ sl_operator *sl_op_filter_new(const sl_cexpr *where)
     if (!f)
         return NULL;
     f->op.vt = &filter_vtab;
+    f->where = where;
+    return &f->op;
+}
+
+/* ---- tables: deletes instead of drops ---- */
+
+typedef struct table_filter_op {
+    sl_operator op;
+    const sl_cexpr *where;
+} table_filter_op;
+
+static int table_filter_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    table_filter_op *f = (table_filter_op *)op;
+    sl_evalctx cx = {0};
+    cx.arena = b->arena;
+    cx.slots = b->slots;
+    cx.nslots = b->nslots;
+    int w = 0;
+    for (int i = 0; i < b->n; i++) {
+        sl_brow *r = &b->rows[i];
+        if (!r->tombstone && f->where) {
+            cx.row = &r->in;
+            sl_value v;
+            if (sl_cexpr_eval(f->where, &cx, &v)) {
+                char msg[600];
+                snprintf(msg, sizeof msg, "error evaluating WHERE: %s", cx.err.msg);
+                sl_batch_fail(b, i, SL_FAIL_EVALUATION, msg);
+                continue;
+            }
+            if (!(v.kind == SL_BOOLEAN && v.u.b)) {
+                r->tombstone = true;        /* the key leaves the result */
+                b->filtered++;
+            }
+        }
+        b->rows[w++] = *r;
+    }
+    b->n = w;
+    (void)err;
+    return 0;
+}
+
+static const sl_op_vtab table_filter_vtab = {"TABLE FILTER", table_filter_push, NULL, filter_close};
+
+sl_operator *sl_op_table_filter_new(const sl_cexpr *where)
+{
+    table_filter_op *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->op.vt = &table_filter_vtab;
     f->where = where;
     return &f->op;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "engine/arena.h"
+#include "engine/agg.h"
 #include "engine/datetime.h"
 #include "engine/error.h"
 #include "engine/expr.h"
@@ -36,7 +37,9 @@
 typedef enum sl_fail_kind {
     SL_FAIL_DESERIALIZATION,
     SL_FAIL_EVALUATION,
-    SL_FAIL_SERIALIZATION
+    SL_FAIL_SERIALIZATION,
+    SL_FAIL_LATE,               /* a record for a closed window: dropped (counted in late) */
+    SL_FAIL_KEY                 /* a NULL GROUP BY value or table key: dropped (counted in failed) */
 } sl_fail_kind;
 
 const char *sl_fail_kind_name(sl_fail_kind k);  /* "DESERIALIZATION" ... */
@@ -71,6 +74,7 @@ struct sl_batch {
     uint64_t skipped;           /* null-value records (tombstones) */
     uint64_t failed;            /* dropped with a processing-log entry */
     uint64_t emitted;           /* written by the sink */
+    uint64_t late;              /* dropped: their windows had closed */
     bool stop;                  /* set by a sink that wants no more rows (LIMIT, callback) */
 };
 
@@ -82,6 +86,8 @@ void sl_batch_fail(sl_batch *b, int i, sl_fail_kind kind, const char *message);
  * position) and dropped. Shared by project and rekey. */
 void sl_batch_eval_columns(sl_batch *b, sl_cexpr *const *exprs, int from, int to,
                            const char *what);
+/* A late record: counted in late (not failed) and handed to b->fail. */
+void sl_batch_late(sl_batch *b, const sl_record *rec, const char *message);
 /* The same for a record that never became a row (decode errors). */
 void sl_batch_fail_record(sl_batch *b, const sl_record *rec, sl_fail_kind kind,
                           const char *message);
@@ -141,6 +147,67 @@ sl_operator *sl_op_rekey_new(sl_cexpr *const *key_exprs, int nkeys);
 
 /* ---- project: output columns out[first..nout) ---- */
 sl_operator *sl_op_project_new(sl_cexpr *const *exprs, int first, int nout);
+
+/* ---- table: a TABLE input without aggregation ---- */
+
+/* Rows of a table's deleted keys (null values) and, with where set, rows
+ * that fail WHERE become tombstones (ksqlDB's table filter): the key's row
+ * leaves the result. */
+sl_operator *sl_op_table_filter_new(const sl_cexpr *where);
+
+/* ---- aggregate: GROUP BY, windows, HAVING and the projection of agg rows ---- */
+
+/*
+ * Consumes rows whose out[0..npre) hold the GROUP BY values and the
+ * aggregate arguments (a project operator computes them), keeps one state
+ * per group (and window) in a state store (state/store.h), and produces
+ * result rows: out[0..nout) = out_expr over the agg row (GROUP BY values,
+ * then aggregate results; rowtime = the largest timestamp aggregated;
+ * windowed rows carry their window), or tombstones (HAVING false, a session
+ * merged away). With cache_off every update is produced by push; else
+ * updates are collected and produced once per group by flush (the end of a
+ * batch). EMIT FINAL produces a window's row once, when stream time closes
+ * it. Late records are dropped and reported (sl_batch_late).
+ */
+typedef struct sl_aggregate_spec {
+    int ngroup;
+    const sl_column *group_cols;    /* names and types of the GROUP BY values */
+    sl_format_opts key_opts;        /* the key format: store keys are the output keys */
+    int nagg;
+    sl_agg *const *aggs;
+    const int *agg_arg0, *agg_nargs;
+    const sl_type *const *const *agg_argtype;
+    const bool *const *agg_cast;
+    const sl_schema *agg_schema;
+    const sl_window_spec *win;      /* kind SL_WIN_NONE: not windowed */
+    bool emit_final;
+    bool table_in;                  /* the input is a TABLE: retract a key's old row first */
+    int npre;
+    const sl_type *const *pre_types; /* npre: GROUP BY values and arguments (table_in rows) */
+    const sl_cexpr *having;         /* NULL: none */
+    sl_cexpr *const *out_expr;
+    int nout, nkey;
+    sl_log *log;
+    const char *store_name;         /* e.g. the query id; its stores are "<name>/agg", "<name>/rows" */
+    int32_t partition;              /* the task's */
+    size_t cache_bytes;             /* the store cache bound */
+    bool cache_off;                 /* produce every update (no record cache) */
+    const char *mat_space;          /* the sink's materialization, to delete expired windows */
+    const char *mat_prefix;
+    size_t mat_prefix_len;
+} sl_aggregate_spec;
+
+sl_operator *sl_op_aggregate_new(const sl_aggregate_spec *spec, sl_error *err);
+/* The batch's transaction (NULL: transient, nothing is ever written). */
+void sl_op_aggregate_set_txn(sl_operator *op, sl_log_txn *txn);
+/* After an aborted batch: state back to what is committed. */
+int sl_op_aggregate_discard(sl_operator *op, sl_error *err);
+/* Stream time (largest timestamp seen), and groups / windows held. */
+typedef struct sl_aggregate_stats {
+    int64_t stream_time;
+    uint64_t keys_cached, cache_bytes, windows_indexed;
+} sl_aggregate_stats;
+void sl_op_aggregate_stats(const sl_operator *op, sl_aggregate_stats *out);
 
 /* ---- sink ---- */
 

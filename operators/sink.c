@@ -36,18 +36,29 @@ typedef struct log_sink {
     sl_buf wkbuf;               /* windowed key */
     char *mat_space;            /* NULL: not materialized */
     sl_buf matkey;              /* mat prefix, then the key bytes */
+    sl_buf matval;
     size_t mat_prefix_len;
 } log_sink;
 
-/* Writes the materialized row of out's key (value, or a delete). */
+/* Writes the materialized row of out's key (timestamp and value, or a delete). */
 static int materialize(log_sink *s, const sl_record *out, sl_error *err)
 {
     s->matkey.len = s->mat_prefix_len;
     if (out->key_len > 0)
         sl_buf_append(&s->matkey, out->key, (size_t)out->key_len);
+    if (out->value_len < 0)
+        return sl_log_txn_put_raw(s->txn, s->mat_space, s->matkey.data, s->matkey.len, NULL, 0,
+                                  err);
+    sl_buf_reset(&s->matval);
+    char ts[8];
+    uint64_t v = (uint64_t)out->timestamp;
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        ts[i] = (char)(v & 0xff);
+    sl_buf_append(&s->matval, ts, 8);
+    if (out->value_len > 0)
+        sl_buf_append(&s->matval, out->value, (size_t)out->value_len);
     return sl_log_txn_put_raw(s->txn, s->mat_space, s->matkey.data, s->matkey.len,
-                              out->value_len >= 0 ? (out->value ? out->value : "") : NULL,
-                              out->value_len >= 0 ? (size_t)out->value_len : 0, err);
+                              s->matval.data, s->matval.len, err);
 }
 
 static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
@@ -114,6 +125,7 @@ static void log_close(sl_operator *op)
     sl_buf_fini(&s->vbuf);
     sl_buf_fini(&s->wkbuf);
     sl_buf_fini(&s->matkey);
+    sl_buf_fini(&s->matval);
     free(s->mat_space);
     free(s->topic);
     free(s);
@@ -139,6 +151,7 @@ sl_operator *sl_op_sink_log_new(const char *topic, const sl_column *cols, int nk
     sl_buf_init(&s->vbuf);
     sl_buf_init(&s->wkbuf);
     sl_buf_init(&s->matkey);
+    sl_buf_init(&s->matval);
     s->wkind = SL_WIN_NONE;
     if (nkey > 0 && key_opts->kind != SL_FMT_NONE &&
         !(s->kenc = sl_encoder_new(key_opts, cols, nkey, err)))
@@ -189,6 +202,8 @@ static int cb_push(sl_operator *op, sl_batch *b, sl_error *err)
             break;
         }
         sl_brow *r = &b->rows[i];
+        if (r->tombstone)
+            continue;           /* a deleted table row: nothing to show */
         sl_row row = r->in;
         row.cols = r->out;
         row.ncols = s->schema->ncols;

@@ -19,15 +19,6 @@
 
 #include "operator.h"
 
-const char *sl_fail_kind_name(sl_fail_kind k)
-{
-    switch (k) {
-    case SL_FAIL_DESERIALIZATION: return "DESERIALIZATION";
-    case SL_FAIL_EVALUATION: return "EVALUATION";
-    default: return "SERIALIZATION";
-    }
-}
-
 int sl_op_format_opts(const char *format, const char *delimiter, int wrap, bool is_key,
                       sl_format_opts *out, sl_error *err)
 {

@@ -150,11 +150,6 @@ Test(plan, refused_clauses_name_their_issue)
     ddl("CREATE STREAM other (id INT KEY, x INT) WITH (KAFKA_TOPIC='other', PARTITIONS=2, "
         "VALUE_FORMAT='JSON');");
     struct { const char *sql, *span, *word, *issue; } cases[] = {
-        {"SELECT name, COUNT(*) FROM orders GROUP BY name EMIT CHANGES;", "name", "GROUP BY",
-         "issue 4"},
-        {"SELECT id, COUNT(*) AS n FROM orders EMIT CHANGES;", "COUNT(*)", "COUNT", "issue 4"},
-        {"SELECT id FROM orders WINDOW TUMBLING (SIZE 1 MINUTE) EMIT CHANGES;", NULL, "WINDOW",
-         "issue 4"},
         {"SELECT o.id FROM orders o JOIN other x WITHIN 1 MINUTE ON o.id = x.id EMIT CHANGES;",
          NULL, "JOIN", "later"},
         {"SELECT id, EXPLODE(tags) FROM orders EMIT CHANGES;", "EXPLODE(tags)", "EXPLODE",
@@ -172,6 +167,91 @@ Test(plan, refused_clauses_name_their_issue)
         else
             cr_assert_neq(err.span.off, SL_NOPOS);
     }
+}
+
+/* Aggregations: what ksqlDB refuses, with the clause the error points at. */
+Test(plan, aggregation_errors)
+{
+    orders();
+    struct { const char *sql, *span, *word; } cases[] = {
+        {"SELECT id, COUNT(*) AS n FROM orders EMIT CHANGES;", "COUNT(*)", "GROUP BY"},
+        {"SELECT id FROM orders WINDOW TUMBLING (SIZE 1 MINUTE) EMIT CHANGES;", NULL, "GROUP BY"},
+        {"SELECT name, amount, COUNT(*) FROM orders GROUP BY name EMIT CHANGES;", "amount",
+         "not part of GROUP BY"},
+        {"SELECT name, COUNT(*) FROM orders GROUP BY name HAVING amount > 1 EMIT CHANGES;",
+         "amount", "not part of GROUP BY"},
+        {"SELECT name, COUNT(*) FROM orders GROUP BY name EMIT FINAL;", NULL, "EMIT FINAL"},
+        {"SELECT name, COUNT(*) FROM orders GROUP BY name HAVING COUNT(*) EMIT CHANGES;",
+         "COUNT(*)", "BOOLEAN"},
+        {"SELECT name, SUM(COUNT(*)) FROM orders GROUP BY name EMIT CHANGES;", "COUNT(*)",
+         "nested"},
+        {"SELECT * FROM orders GROUP BY name EMIT CHANGES;", "*", "SELECT *"},
+        {"SELECT name, COUNT(*) FROM orders WHERE COUNT(*) > 1 GROUP BY name EMIT CHANGES;",
+         "COUNT(*)", "not allowed in WHERE"},
+        {"SELECT name, COUNT(*) FROM orders GROUP BY name PARTITION BY name EMIT CHANGES;",
+         "name", "cannot be combined"},
+        {"SELECT name, COUNT(*) FROM orders WINDOW HOPPING (SIZE 1 MINUTE, ADVANCE BY 2 "
+         "MINUTES) GROUP BY name EMIT CHANGES;", NULL, "ADVANCE"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sl_error_clear(&err);
+        sl_plan *p = plan_of(cases[i].sql);
+        cr_assert_null(p, "%s planned", cases[i].sql);
+        cr_assert_eq(err.code, SL_ERR_ANALYSIS, "%s: %s", cases[i].sql, err.msg);
+        cr_assert(strstr(err.msg, cases[i].word), "%s: %s", cases[i].sql, err.msg);
+        if (cases[i].span)
+            cr_assert_str_eq(span_text(), cases[i].span, "%s", cases[i].sql);
+        else
+            cr_assert_neq(err.span.off, SL_NOPOS, "%s", cases[i].sql);
+    }
+}
+
+/* The shape of an aggregation's result: the GROUP BY values are the key. */
+Test(plan, aggregation_output)
+{
+    orders();
+    sl_plan *p = plan_of("SELECT COUNT(*) AS n, name AS who, SUM(amount) FROM orders "
+                         "WINDOW TUMBLING (SIZE 10 SECONDS) GROUP BY name EMIT CHANGES;");
+    cr_assert_not_null(p, "%s", err.msg);
+    const sl_schema *o = sl_plan_output(p);
+    cr_assert_eq(o->ncols, 3);
+    cr_assert_str_eq(o->cols[0].name, "WHO");
+    cr_assert_eq(o->cols[0].kind, SL_COLK_KEY);
+    cr_assert_str_eq(o->cols[1].name, "N");
+    cr_assert_eq(o->cols[1].type->kind, SL_BIGINT);
+    cr_assert_str_eq(o->cols[2].name, "KSQL_COL_2");
+    cr_assert_eq(o->cols[2].type->kind, SL_INT);
+    cr_assert(sl_plan_produces_table(p));
+    int64_t size = 0;
+    cr_assert_eq(sl_plan_window(p, &size), SL_WIN_TUMBLING);
+    cr_assert_eq(size, 10000);
+    const int *order;
+    cr_assert_eq(sl_plan_select_order(p, &order), 3);
+    cr_assert_eq(order[0], 1);
+    cr_assert_eq(order[1], 0);
+    cr_assert_eq(order[2], 2);
+    sl_buf b = SL_BUF_INIT;
+    sl_plan_explain(p, &b);
+    cr_assert(strstr(sl_buf_cstr(&b), "AGGREGATE GROUP BY NAME"), "%s", sl_buf_cstr(&b));
+    cr_assert(strstr(sl_buf_cstr(&b), "window: TUMBLING, size 10000 ms"), "%s", sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    sl_plan_free(p);
+
+    /* a persistent query must select the grouping expression */
+    p = plan_of("SELECT COUNT(*) AS n FROM orders GROUP BY name EMIT CHANGES;");
+    cr_assert_not_null(p, "%s", err.msg);
+    cr_assert_eq(sl_plan_check_persistent(p, &err), -1);
+    cr_assert(strstr(err.msg, "Key missing from projection"), "%s", err.msg);
+    sl_plan_free(p);
+
+    /* a table input without GROUP BY stays a table */
+    ddl("CREATE TABLE users (id INT PRIMARY KEY, name STRING) WITH (KAFKA_TOPIC='users', "
+        "PARTITIONS=1, VALUE_FORMAT='JSON');");
+    p = plan_of("SELECT id, name FROM users WHERE id > 1 EMIT CHANGES;");
+    cr_assert_not_null(p, "%s", err.msg);
+    cr_assert(sl_plan_produces_table(p));
+    cr_assert_eq(sl_plan_window(p, NULL), SL_WIN_NONE);
+    sl_plan_free(p);
 }
 
 Test(plan, key_missing_from_projection_refused_for_persistent_only)
