@@ -1166,7 +1166,9 @@ static const struct known_prop {
       "where a query starts reading when it has no committed offset"}, PK_ENUM,
      "earliest|latest"},
     {{"bootstrap.servers", NULL, "Kafka brokers; unset: the embedded log"}, PK_ANY, NULL},
-    {{"cache.max.bytes.buffering", "10485760", "bytes of state cache per query"}, PK_UINT, NULL},
+    {{"cache.max.bytes.buffering", "10485760",
+      "record cache of aggregations: 0 emits every update, else one row per group and commit"},
+     PK_UINT, NULL},
     {{"commit.interval.ms", "2000", "how often queries commit state and offsets"}, PK_UINT,
      NULL},
     {{"ksql.logging.processing.rows.include", "false",
@@ -1183,6 +1185,11 @@ static const struct known_prop {
     {{"num.stream.threads", "4", "threads that run the tasks of a query"}, PK_POSINT, NULL},
     {{"processing.guarantee", "at_least_once", "at_least_once or exactly_once_v2"}, PK_ENUM,
      "at_least_once|exactly_once|exactly_once_v2"},
+    {{"sluice.state.cache.bytes", "67108864",
+      "bytes of aggregation state each task keeps decoded in memory"}, PK_UINT, NULL},
+    {{"sluice.window.idle.close.ms", NULL,
+      "close windows by wall clock once a partition has been idle this long (EMIT FINAL)"},
+     PK_UINT, NULL},
     {{NULL, NULL, NULL}, PK_ANY, NULL},
 };
 

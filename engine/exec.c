@@ -669,6 +669,8 @@ static void session_cache(sl_session *s, sl_plan_opts *po)
     po->cache_off = v && strtoll(v, NULL, 10) == 0 && v[strspn(v, " ")] == '0';
     const char *sc = sl_catalog_property(s->cat, "sluice.state.cache.bytes");
     po->state_cache_bytes = sc ? strtoll(sc, NULL, 10) : 0;
+    const char *ic = sl_catalog_property(s->cat, "sluice.window.idle.close.ms");
+    po->idle_close_ms = ic ? strtoll(ic, NULL, 10) : 0;
 }
 
 static const char *query_state_name(sl_query_state st)

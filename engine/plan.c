@@ -629,6 +629,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     p->log_rows = opts && opts->log_rows;
     p->cache_off = opts && opts->cache_off;
     p->state_cache_bytes = opts ? opts->state_cache_bytes : 0;
+    p->idle_close_ms = opts ? opts->idle_close_ms : 0;
     p->table_in = src->is_table;
     p->table_out = src->is_table || q->group_by.n > 0;
     p->win.kind = SL_WIN_NONE;

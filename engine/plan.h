@@ -38,6 +38,7 @@ typedef struct sl_plan_opts {
                                    (ksql.logging.processing.rows.include) */
     bool cache_off;             /* aggregations emit every update (cache.max.bytes.buffering=0) */
     int64_t state_cache_bytes;  /* bound of each task's state cache; 0: the default */
+    int64_t idle_close_ms;      /* > 0: windows close by wall clock after this much idleness */
 } sl_plan_opts;
 
 /*

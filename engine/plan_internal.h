@@ -81,6 +81,7 @@ struct sl_plan {
     bool group_by_key;          /* GROUP BY names exactly the input's key columns, in order */
     bool cache_off;             /* sl_plan_opts */
     int64_t state_cache_bytes;
+    int64_t idle_close_ms;
 
     sl_cexpr **all;             /* every compiled expression, for release */
     int nall, capall;

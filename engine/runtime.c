@@ -66,6 +66,7 @@ struct task {
     int32_t partition;
     int64_t next;               /* the committed position: next offset to read */
     bool busy;                  /* a worker runs it */
+    int64_t idle_since;         /* wall clock of the first empty read in a row; 0: busy */
     runner r;                   /* unused when the query has one shared runner */
 };
 
@@ -507,6 +508,47 @@ static runner *task_runner(task *t)
     return t->q->shared ? &t->q->tasks[0].r : &t->r;
 }
 
+/*
+ * Beyond ksqlDB (sluice.window.idle.close.ms): once a task's input has been
+ * idle that long, its stream time moves to the wall clock, so windows that
+ * ended long ago by the clock get their final rows though no record comes
+ * to close them. Committed like a batch without input.
+ */
+static void idle_close(task *t, runner *r)
+{
+    int64_t now = now_ms();
+    if (!t->idle_since) {
+        t->idle_since = now;
+        return;
+    }
+    if (now - t->idle_since < t->q->plan->idle_close_ms)
+        return;
+    t->idle_since = now;
+    if (!sl_op_aggregate_advance(r->agg, now))
+        return;
+    sl_error err;
+    r->txn = sl_log_txn_begin(t->q->rt->log);
+    r->fatal = 0;
+    sl_op_aggregate_set_txn(r->agg, r->txn);
+    sl_batch b;
+    int rc = runner_push(r, 0, &b, &err);
+    sl_op_aggregate_set_txn(r->agg, NULL);
+    sl_log_txn *txn = r->txn;
+    r->txn = NULL;
+    if (rc == 0)
+        rc = sl_log_txn_commit(txn, &err);
+    else
+        sl_log_txn_abort(txn);
+    sl_arena_reset(r->arena);
+    if (rc) {
+        sl_error e2;
+        sl_op_aggregate_discard(r->agg, &e2);
+        query_fail(t->q, "closing idle windows failed", &err);
+        return;
+    }
+    atomic_fetch_add(&t->q->out, b.emitted);
+}
+
 /* One batch of one task: read, process, commit. Returns records read, or -1. */
 static int task_step(task *t)
 {
@@ -524,8 +566,11 @@ static int task_step(task *t)
     }
     if (n == 0) {
         sl_arena_reset(r->arena);
+        if (r->agg && q->plan->idle_close_ms > 0 && q->plan->emit_final)
+            idle_close(t, r);
         return 0;
     }
+    t->idle_since = 0;
     r->txn = sl_log_txn_begin(log);
     r->fatal = 0;
     if (r->agg)

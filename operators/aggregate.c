@@ -908,6 +908,16 @@ int sl_op_aggregate_discard(sl_operator *op, sl_error *err)
     return load_time(a, err);
 }
 
+bool sl_op_aggregate_advance(sl_operator *op, int64_t t)
+{
+    agg_op *a = (agg_op *)op;
+    if (a->have_time && t <= a->stream_time)
+        return false;
+    a->stream_time = t;
+    a->have_time = true;
+    return true;
+}
+
 void sl_op_aggregate_stats(const sl_operator *op, sl_aggregate_stats *out)
 {
     const agg_op *a = (const agg_op *)op;

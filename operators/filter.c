@@ -6,6 +6,7 @@
  * FALSE or NULL, and reports rows where evaluation fails (EVALUATION).
  * Tables (sl_op_table_filter_new): a row that fails WHERE is not dropped but
  * turned into a tombstone, as ksqlDB filters tables: the key leaves the result.
+ * A row without a key is dropped and reported (a table's rows are keyed).
  * Does not: compile the condition (the planner does).
  */
 #include <stdio.h>
@@ -76,6 +77,10 @@ static int table_filter_push(sl_operator *op, sl_batch *b, sl_error *err)
     int w = 0;
     for (int i = 0; i < b->n; i++) {
         sl_brow *r = &b->rows[i];
+        if (r->rec && r->rec->key_len < 0) {
+            sl_batch_fail(b, i, SL_FAIL_KEY, "a table row without a key: dropped");
+            continue;
+        }
         if (!r->tombstone && f->where) {
             cx.row = &r->in;
             sl_value v;

@@ -202,6 +202,9 @@ sl_operator *sl_op_aggregate_new(const sl_aggregate_spec *spec, sl_error *err);
 void sl_op_aggregate_set_txn(sl_operator *op, sl_log_txn *txn);
 /* After an aborted batch: state back to what is committed. */
 int sl_op_aggregate_discard(sl_operator *op, sl_error *err);
+/* Moves stream time forward to t (never back): windows it closes are
+ * produced by the next flush. Returns whether it moved. */
+bool sl_op_aggregate_advance(sl_operator *op, int64_t t);
 /* Stream time (largest timestamp seen), and groups / windows held. */
 typedef struct sl_aggregate_stats {
     int64_t stream_time;
