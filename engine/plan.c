@@ -698,13 +698,34 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
                              "'%s' is not a source of this query", si->qualifier.name);
                 goto fail;
             }
-            int need = nitems + in->ncols + (q->items.n - i);
+            int need = nitems + in->ncols + 2 + (q->items.n - i);
             if (need > cap) {
                 items = sl_arena_realloc(a, items, (size_t)cap * sizeof *items,
                                          (size_t)need * sizeof *items);
                 cap = need;
             }
+            bool win_done = !src->window_type;
             for (int c = 0; c < in->ncols; c++) {
+                if (!win_done && in->cols[c].kind != SL_COLK_KEY) {
+                    /* a windowed source: `*` has the window after the key, as in ksqlDB */
+                    win_done = true;
+                    static const char *const wcols[] = {"WINDOWSTART", "WINDOWEND"};
+                    for (int k = 0; k < 2; k++) {
+                        item *wt = &items[nitems++];
+                        memset(wt, 0, sizeof *wt);
+                        wt->name = wcols[k];
+                        wt->type = &SL_TYPE_BIGINT;
+                        wt->span = si->span;
+                        wt->src_col = -1;
+                        wt->key = -1;
+                        wt->text = wcols[k];
+                        sl_expr *we = sl_expr_new(a, SL_E_COLUMN, si->span);
+                        we->name.name = wcols[k];
+                        we->name.span = si->span;
+                        if (compile_into(p, we, &sc, &wt->ce, err))
+                            goto fail;
+                    }
+                }
                 item *it = &items[nitems++];
                 memset(it, 0, sizeof *it);
                 it->name = in->cols[c].name;
