@@ -1,0 +1,701 @@
+/*
+ * test_kafka.c: the Kafka log (log/kafka.c) as its users see it, against
+ * librdkafka's in-process mock cluster: records round-trip with keys, null
+ * and empty values, headers and timestamps; keyed records land on the
+ * partition Kafka's default partitioner picks (checked against librdkafka's
+ * own murmur2_random producer); positions per group; start and end offsets;
+ * reads that continue, go back, or are answered "offset out of range"; a
+ * failed delivery (an injected produce error, a broker down) failing the
+ * commit with the reason; topics (existing ones accepted or refused by
+ * partition count, listing without internal topics, describe, and the
+ * mock's missing Admin API reported as an error); concurrent writers and a
+ * reader; refused and unknown properties.
+ * Not here: a real broker (its suite comes with the broker harness).
+ */
+#include <criterion/criterion.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log/kafka.h"
+#include "log/log.h"
+#include "log/partitioner.h"
+
+enum { PRODUCE_API = 0, FETCH_API = 1 };  /* Kafka protocol request keys */
+
+static rd_kafka_t *mrk;     /* the handle owning the mock cluster */
+static rd_kafka_mock_cluster_t *mc;
+static const char *bootstraps;
+static sl_arena *arena;
+static sl_error err;
+
+static void setup(void)
+{
+    char es[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    cr_assert_eq(rd_kafka_conf_set(c, "test.mock.num.brokers", "1", es, sizeof es),
+                 RD_KAFKA_CONF_OK, "%s", es);
+    cr_assert_eq(rd_kafka_conf_set(c, "log_level", "4", es, sizeof es), RD_KAFKA_CONF_OK);
+    mrk = rd_kafka_new(RD_KAFKA_PRODUCER, c, es, sizeof es);
+    cr_assert_not_null(mrk, "%s", es);
+    mc = rd_kafka_handle_mock_cluster(mrk);
+    cr_assert_not_null(mc);
+    bootstraps = rd_kafka_mock_cluster_bootstraps(mc);
+    arena = sl_arena_new(0);
+    sl_error_clear(&err);
+}
+
+static void teardown(void)
+{
+    sl_arena_free(arena);
+    rd_kafka_destroy(mrk);      /* takes the mock cluster with it */
+}
+
+TestSuite(kafka, .init = setup, .fini = teardown, .timeout = 60);
+
+static sl_log *open_log_timeout(int timeout_ms)
+{
+    sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .client_id = "sluice-test",
+                           .timeout_ms = timeout_ms};
+    sl_log *log = sl_log_open_kafka(&o, &err);
+    cr_assert_not_null(log, "open: %s", err.msg);
+    return log;
+}
+
+static sl_log *open_log(void)
+{
+    return open_log_timeout(5000);
+}
+
+/* a topic as the mock holds it, accepted by create_topic as existing */
+static void mock_topic(sl_log *log, const char *name, int partitions)
+{
+    cr_assert_eq(rd_kafka_mock_topic_create(mc, name, partitions, 1), 0);
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = partitions;
+    bool created = true;
+    cr_assert_eq(sl_log_create_topic(log, name, &cfg, &created, &err), 0, "create %s: %s", name,
+                 err.msg);
+    cr_assert_not(created, "an existing topic is not created again");
+}
+
+static sl_record rec_kv(const char *k, const char *v, int64_t ts)
+{
+    sl_record r = {0};
+    r.key = k;
+    r.key_len = k ? (int32_t)strlen(k) : -1;
+    r.value = v;
+    r.value_len = v ? (int32_t)strlen(v) : -1;
+    r.timestamp = ts;
+    return r;
+}
+
+/* reads everything in [from, end) of a partition */
+static int read_all(sl_log *log, const char *topic, int32_t p, int64_t from, sl_record *out,
+                    int cap)
+{
+    int64_t end = sl_log_end_offset(log, topic, p, &err);
+    cr_assert_geq(end, 0, "end offset: %s", err.msg);
+    int got = 0;
+    while (from < end && got < cap) {
+        int n = 0;
+        cr_assert_eq(sl_log_read(log, topic, p, from, cap - got, arena, out + got, &n, &err), 0,
+                     "read: %s", err.msg);
+        cr_assert_gt(n, 0, "a read below the end offset %lld at %lld found nothing",
+                     (long long)end, (long long)from);
+        from = out[got + n - 1].offset + 1;
+        got += n;
+    }
+    return got;
+}
+
+static bool bytes_eq(const void *a, int32_t alen, const char *b)
+{
+    if (!b)
+        return alen == -1 && a == NULL;
+    return alen == (int32_t)strlen(b) && (alen == 0 || !memcmp(a, b, (size_t)alen));
+}
+
+Test(kafka, round_trip_keys_values_headers_timestamps)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "orders", 1);
+    sl_log_header hs[3] = {
+        {"trace", 5, "abc", 3},
+        {"empty", 5, "", 0},
+        {"none", 4, NULL, -1},
+    };
+    sl_record recs[4] = {
+        rec_kv("k1", "v1", 1700000000001),
+        rec_kv("k2", NULL, 1700000000002),     /* a tombstone */
+        rec_kv(NULL, "keyless", 1700000000003),
+        rec_kv("", "", 1700000000004),         /* empty, not null */
+    };
+    recs[0].headers = hs;
+    recs[0].n_headers = 3;
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < 4; i++) {
+        int32_t p = -2;
+        int64_t off = -2;
+        cr_assert_eq(sl_log_txn_append(t, "orders", 0, &recs[i], &p, &off, &err), 0, "append: %s",
+                     err.msg);
+        cr_assert_eq(p, 0);
+        cr_assert_eq(off, -1, "Kafka assigns offsets at delivery: -1 at append");
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+
+    sl_record out[8];
+    int n = read_all(log, "orders", 0, 0, out, 8);
+    cr_assert_eq(n, 4);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(out[i].offset, i);
+        cr_assert_eq(out[i].partition, 0);
+        cr_assert_eq(out[i].timestamp, recs[i].timestamp);
+    }
+    cr_assert(bytes_eq(out[0].key, out[0].key_len, "k1"));
+    cr_assert(bytes_eq(out[0].value, out[0].value_len, "v1"));
+    cr_assert(bytes_eq(out[1].key, out[1].key_len, "k2"));
+    cr_assert_eq(out[1].value_len, -1, "a null value stays null");
+    cr_assert_null(out[1].value);
+    cr_assert_eq(out[2].key_len, -1, "a null key stays null");
+    cr_assert(bytes_eq(out[2].value, out[2].value_len, "keyless"));
+    cr_assert_eq(out[3].key_len, 0, "an empty key is not null");
+    cr_assert_not_null(out[3].key);
+    cr_assert_eq(out[3].value_len, 0, "an empty value is not a tombstone");
+    cr_assert_not_null(out[3].value);
+
+    cr_assert_eq(out[0].n_headers, 3);
+    cr_assert_eq(out[0].headers[0].key_len, 5);
+    cr_assert_eq(memcmp(out[0].headers[0].key, "trace", 5), 0);
+    cr_assert(bytes_eq(out[0].headers[0].value, out[0].headers[0].value_len, "abc"));
+    cr_assert_eq(memcmp(out[0].headers[1].key, "empty", 5), 0);
+    cr_assert_eq(out[0].headers[1].value_len, 0);
+    cr_assert_eq(memcmp(out[0].headers[2].key, "none", 4), 0);
+    cr_assert_eq(out[0].headers[2].value_len, -1, "a null header value stays null");
+    cr_assert_eq(out[1].n_headers, 0);
+    sl_log_close(log);
+}
+
+/* the partition librdkafka's own producer picks with murmur2_random */
+static void dr_partition(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    *(int32_t *)m->_private = m->err ? -100 : m->partition;
+}
+
+Test(kafka, keyed_records_land_where_kafka_puts_them)
+{
+    sl_log *log = open_log();
+    enum { PARTS = 5, KEYS = 24 };
+    mock_topic(log, "bykey", PARTS);
+
+    char es[256];
+    rd_kafka_conf_t *c = rd_kafka_conf_new();
+    cr_assert_eq(rd_kafka_conf_set(c, "bootstrap.servers", bootstraps, es, sizeof es), 0);
+    cr_assert_eq(rd_kafka_conf_set(c, "partitioner", "murmur2_random", es, sizeof es), 0);
+    rd_kafka_conf_set_dr_msg_cb(c, dr_partition);
+    rd_kafka_t *ref = rd_kafka_new(RD_KAFKA_PRODUCER, c, es, sizeof es);
+    cr_assert_not_null(ref, "%s", es);
+
+    char keys[KEYS][16];
+    int32_t theirs[KEYS], ours[KEYS];
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(keys[i], sizeof keys[i], "user-%d", i * 7919);
+        theirs[i] = -1;
+        cr_assert_eq(rd_kafka_producev(ref, RD_KAFKA_V_TOPIC("bykey"),
+                                       RD_KAFKA_V_PARTITION(RD_KAFKA_PARTITION_UA),
+                                       RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
+                                       RD_KAFKA_V_VALUE("x", 1),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                       RD_KAFKA_V_OPAQUE(&theirs[i]), RD_KAFKA_V_END),
+                     0);
+        sl_record r = rec_kv(keys[i], "v", 1000 + i);
+        cr_assert_eq(sl_log_txn_append(t, "bykey", -1, &r, &ours[i], NULL, &err), 0, "%s",
+                     err.msg);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(rd_kafka_flush(ref, 10000), 0);
+    rd_kafka_destroy(ref);
+
+    bool used[PARTS] = {false};
+    for (int i = 0; i < KEYS; i++) {
+        cr_assert_geq(theirs[i], 0, "librdkafka delivered key %s", keys[i]);
+        cr_assert_eq(ours[i], theirs[i], "key %s: sluice chose %d, librdkafka %d", keys[i],
+                     ours[i], theirs[i]);
+        cr_assert_eq(ours[i], sl_partitioner_for_key(keys[i], strlen(keys[i]), PARTS));
+        used[ours[i]] = true;
+    }
+    int nused = 0;
+    for (int p = 0; p < PARTS; p++)
+        nused += used[p];
+    cr_assert_gt(nused, 1, "24 keys spread over more than one partition");
+
+    /* and the records are there, each key once with sluice's value */
+    static sl_record out[PARTS][2 * KEYS];
+    int n[PARTS];
+    for (int p = 0; p < PARTS; p++)
+        n[p] = read_all(log, "bykey", p, 0, out[p], 2 * KEYS);
+    for (int i = 0; i < KEYS; i++) {
+        int found = 0, theirs_found = 0;
+        for (int j = 0; j < n[ours[i]]; j++) {
+            if (!bytes_eq(out[ours[i]][j].key, out[ours[i]][j].key_len, keys[i]))
+                continue;
+            found += bytes_eq(out[ours[i]][j].value, out[ours[i]][j].value_len, "v");
+            theirs_found += bytes_eq(out[ours[i]][j].value, out[ours[i]][j].value_len, "x");
+        }
+        cr_assert_eq(found, 1, "key %s on partition %d", keys[i], ours[i]);
+        cr_assert_eq(theirs_found, 1, "the other producer's record of key %s is read too",
+                     keys[i]);
+    }
+    sl_log_close(log);
+}
+
+Test(kafka, null_keys_go_round_robin)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "keyless", 3);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    int count[3] = {0};
+    for (int i = 0; i < 9; i++) {
+        sl_record r = rec_kv(NULL, "v", 0);
+        int32_t p = -1;
+        cr_assert_eq(sl_log_txn_append(t, "keyless", -1, &r, &p, NULL, &err), 0, "%s", err.msg);
+        cr_assert(p >= 0 && p < 3);
+        count[p]++;
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    for (int p = 0; p < 3; p++) {
+        cr_assert_eq(count[p], 3, "partition %d got %d of 9", p, count[p]);
+        cr_assert_eq(sl_log_end_offset(log, "keyless", p, &err), 3);
+    }
+    /* a record appended with timestamp 0 gets the current time */
+    sl_record out[3];
+    cr_assert_eq(read_all(log, "keyless", 0, 0, out, 3), 3);
+    cr_assert_gt(out[0].timestamp, 1600000000000LL);
+    sl_log_close(log);
+}
+
+Test(kafka, positions_per_group)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "in", 2);
+    cr_assert_eq(sl_log_position(log, "q1", "in", 0), -1, "nothing committed yet");
+    sl_log_txn *t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, "q1", "in", 0, 10, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, "q1", "in", 1, 20, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, "q2", "in", 0, 5, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, "q1", "in", 0, 11, &err), 0);   /* the last wins */
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(sl_log_position(log, "q1", "in", 0), 11);
+    cr_assert_eq(sl_log_position(log, "q1", "in", 1), 20);
+    cr_assert_eq(sl_log_position(log, "q2", "in", 0), 5);
+    cr_assert_eq(sl_log_position(log, "q2", "in", 1), -1);
+    cr_assert_eq(sl_log_position(log, "q3", "in", 0), -1);
+
+    /* an aborted transaction commits no position */
+    t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, "q1", "in", 0, 99, &err), 0);
+    sl_log_txn_abort(t);
+    cr_assert_eq(sl_log_position(log, "q1", "in", 0), 11);
+    sl_log_close(log);
+
+    /* positions live in the cluster, not in this process */
+    log = open_log();
+    cr_assert_eq(sl_log_position(log, "q1", "in", 1), 20);
+    sl_log_close(log);
+}
+
+Test(kafka, offsets_and_reads_that_continue_or_go_back)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "seq", 1);
+    cr_assert_eq(sl_log_start_offset(log, "seq", 0, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_end_offset(log, "seq", 0, &err), 0);
+    int n = -1;
+    sl_record out[16];
+    cr_assert_eq(sl_log_read(log, "seq", 0, 0, 16, arena, out, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 0, "an empty partition reads nothing");
+
+    for (int b = 0; b < 2; b++) {
+        sl_log_txn *t = sl_log_txn_begin(log);
+        for (int i = 0; i < 5; i++) {
+            char v[16];
+            snprintf(v, sizeof v, "v%d", b * 5 + i);
+            sl_record r = rec_kv("k", v, 100 + b * 5 + i);
+            cr_assert_eq(sl_log_txn_append(t, "seq", 0, &r, NULL, NULL, &err), 0);
+        }
+        cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_start_offset(log, "seq", 0, &err), 0);
+    cr_assert_eq(sl_log_end_offset(log, "seq", 0, &err), 10);
+
+    /* three at a time, continuing */
+    int64_t next = 0;
+    int total = 0;
+    while (next < 10) {
+        cr_assert_eq(sl_log_read(log, "seq", 0, next, 3, arena, out, &n, &err), 0, "%s", err.msg);
+        cr_assert(n > 0 && n <= 3, "read at %lld gave %d", (long long)next, n);
+        for (int i = 0; i < n; i++) {
+            char v[16];
+            snprintf(v, sizeof v, "v%d", (int)(next + i));
+            cr_assert_eq(out[i].offset, next + i);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v));
+        }
+        next += n;
+        total += n;
+    }
+    cr_assert_eq(total, 10);
+    /* at the end: nothing */
+    cr_assert_eq(sl_log_read(log, "seq", 0, 10, 3, arena, out, &n, &err), 0);
+    cr_assert_eq(n, 0);
+    /* going back */
+    cr_assert_eq(sl_log_read(log, "seq", 0, 7, 16, arena, out, &n, &err), 0, "%s", err.msg);
+    cr_assert_gt(n, 0);
+    cr_assert_eq(out[0].offset, 7);
+    cr_assert(bytes_eq(out[0].value, out[0].value_len, "v7"));
+    cr_assert_eq(out[0].timestamp, 107);
+
+    /* unknown topic and partition */
+    cr_assert_eq(sl_log_read(log, "nope", 0, 0, 3, arena, out, &n, &err), -1);
+    cr_assert(strstr(err.msg, "nope"), "%s", err.msg);
+    cr_assert_eq(sl_log_read(log, "seq", 1, 0, 3, arena, out, &n, &err), -1);
+    cr_assert(strstr(err.msg, "partition 1"), "%s", err.msg);
+    cr_assert_eq(sl_log_end_offset(log, "seq", 3, &err), -1);
+    sl_log_close(log);
+}
+
+Test(kafka, failed_delivery_fails_the_commit)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "out", 1);
+    uint64_t seq = sl_log_commit_seq(log);
+    rd_kafka_mock_push_request_errors(mc, PRODUCE_API, 1,
+                                      RD_KAFKA_RESP_ERR_INVALID_RECORD);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 5);
+    cr_assert_eq(sl_log_txn_append(t, "out", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "out", 0, 1, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), -1, "a failed delivery fails the commit");
+    cr_assert(strstr(err.msg, "delivery to out partition 0 failed"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "Broker failed to validate record"), "the broker's reason: %s", err.msg);
+    cr_assert_eq(sl_log_position(log, "q", "out", 0), -1, "no position behind a failed delivery");
+    cr_assert_eq(sl_log_commit_seq(log), seq, "a failed commit wakes nobody");
+
+    /* the log keeps working */
+    t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_append(t, "out", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "out", 0, 1, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_position(log, "q", "out", 0), 1);
+    cr_assert_gt(sl_log_commit_seq(log), seq);
+    sl_record out[2];
+    cr_assert_eq(read_all(log, "out", 0, 0, out, 2), 1);
+    cr_assert(bytes_eq(out[0].value, out[0].value_len, "v"));
+    sl_log_close(log);
+}
+
+Test(kafka, appends_to_missing_topics_and_partitions_fail)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "small", 2);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 1);
+    cr_assert_eq(sl_log_txn_append(t, "absent", -1, &r, NULL, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "absent") && strstr(err.msg, "does not exist"), "%s", err.msg);
+    cr_assert_eq(sl_log_txn_append(t, "small", 2, &r, NULL, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "no partition 2"), "%s", err.msg);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "nothing was appended: %s", err.msg);
+    cr_assert_eq(sl_log_end_offset(log, "small", 0, &err), 0);
+    cr_assert_eq(sl_log_end_offset(log, "small", 1, &err), 0);
+    sl_log_close(log);
+}
+
+Test(kafka, topics_existing_listed_described)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "zeta", 2);
+    mock_topic(log, "alpha", 3);
+    cr_assert_eq(rd_kafka_mock_topic_create(mc, "__internal", 1, 1), 0);
+
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = 4;
+    cr_assert_eq(sl_log_create_topic(log, "alpha", &cfg, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "alpha exists with 3 partitions, not 4"), "%s", err.msg);
+    cr_assert_eq(sl_log_create_topic(log, "bad/name", &cfg, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "invalid topic name"), "%s", err.msg);
+
+    const char **names = NULL;
+    int n = 0;
+    cr_assert_eq(sl_log_list_topics(log, arena, &names, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 2, "internal topics are hidden");
+    cr_assert_str_eq(names[0], "alpha");
+    cr_assert_str_eq(names[1], "zeta");
+
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv(NULL, "v", 1);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(sl_log_txn_append(t, "alpha", 1, &r, NULL, NULL, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+
+    sl_topic_info ti;
+    cr_assert_eq(sl_log_describe_topic(log, "alpha", arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(ti.name, "alpha");
+    cr_assert_eq(ti.config.partitions, 3);
+    cr_assert_eq(ti.partitions[0].end_offset, 0);
+    cr_assert_eq(ti.partitions[1].start_offset, 0);
+    cr_assert_eq(ti.partitions[1].end_offset, 3);
+    cr_assert_eq(ti.partitions[2].partition, 2);
+    cr_assert_eq(sl_log_describe_topic(log, "missing", arena, &ti, &err), -1);
+    cr_assert(strstr(err.msg, "missing does not exist"), "%s", err.msg);
+    cr_assert_eq(sl_log_delete_topic(log, "missing", &err), -1);
+    cr_assert(strstr(err.msg, "missing does not exist"), "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* The mock cluster has no controller and answers no CreateTopics or
+ * DeleteTopics: the log says so instead of pretending. */
+Test(kafka, admin_requests_the_cluster_refuses_are_errors)
+{
+    sl_log *log = open_log();
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = 2;
+    bool created = true;
+    cr_assert_eq(sl_log_create_topic(log, "fresh", &cfg, &created, &err), -1);
+    cr_assert(strstr(err.msg, "creating topic fresh") && strstr(err.msg, "no controller"), "%s",
+              err.msg);
+    cr_assert_eq(err.code, SL_ERR_UNSUPPORTED);
+    cr_assert_not(created);
+    mock_topic(log, "doomed", 1);
+    cr_assert_eq(sl_log_delete_topic(log, "doomed", &err), -1);
+    cr_assert(strstr(err.msg, "deleting topic doomed") && strstr(err.msg, "no controller"), "%s",
+              err.msg);
+    sl_topic_info ti;
+    cr_assert_eq(sl_log_describe_topic(log, "doomed", arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_eq(ti.config.partitions, 1, "still there");
+    sl_log_close(log);
+}
+
+Test(kafka, state_keyspaces_are_unsupported)
+{
+    sl_log *log = open_log();
+    sl_log_txn *t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_put_raw(t, "s", "k", 1, "v", 1, &err), -1);
+    cr_assert_eq(err.code, SL_ERR_UNSUPPORTED);
+    sl_log_txn_abort(t);
+    const void *v;
+    size_t vl;
+    cr_assert_eq(sl_log_get_raw(log, "s", "k", 1, arena, &v, &vl, &err), -1);
+    cr_assert_eq(err.code, SL_ERR_UNSUPPORTED);
+    cr_assert_null(sl_log_scan_raw(log, "s", "", 0, NULL, 0, &err));
+    cr_assert_eq(sl_log_enforce_retention(log, 0, &err), 0, "the broker enforces retention");
+    sl_log_close(log);
+}
+
+static void *commit_later(void *arg)
+{
+    sl_log *log = arg;
+    sl_error e;
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "late", 1);
+    if (sl_log_txn_append(t, "waits", 0, &r, NULL, NULL, &e)) {
+        sl_log_txn_abort(t);
+        return (void *)1;
+    }
+    return sl_log_txn_commit(t, &e) ? (void *)1 : NULL;
+}
+
+Test(kafka, waiting_for_commits)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "waits", 1);
+    uint64_t seq = sl_log_commit_seq(log);
+    cr_assert_eq(sl_log_wait_since(log, seq, 10), 0, "no commit: a timeout");
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, commit_later, log), 0);
+    cr_assert_eq(sl_log_wait_since(log, seq, -1), 1);
+    void *res;
+    pthread_join(th, &res);
+    cr_assert_null(res, "the other thread's commit succeeded");
+    cr_assert_neq(sl_log_commit_seq(log), seq);
+    sl_record out[2];
+    cr_assert_eq(read_all(log, "waits", 0, 0, out, 2), 1);
+    sl_log_close(log);
+}
+
+Test(kafka, properties_refused_unknown_and_passed_through)
+{
+    const char *refused[] = {"plugin.library.paths", "sasl.kerberos.kinit.cmd",
+                             "ssl.engine.location", "consumer.plugin.library.paths",
+                             "SSL.PROVIDERS"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        const char *props[2] = {refused[i], "/tmp/x"};
+        sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .props = props, .n_props = 1};
+        cr_assert_null(sl_log_open_kafka(&o, &err), "%s was accepted", refused[i]);
+        cr_assert(strstr(err.msg, refused[i]) && strstr(err.msg, "refused"), "%s", err.msg);
+        cr_assert(sl_log_kafka_property_refused(refused[i]));
+    }
+    cr_assert_not(sl_log_kafka_property_refused("security.protocol"));
+
+    const char *unknown[2] = {"no.such.property", "1"};
+    sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .props = unknown, .n_props = 1};
+    cr_assert_null(sl_log_open_kafka(&o, &err));
+    cr_assert(strstr(err.msg, "unknown Kafka property 'no.such.property'"), "%s", err.msg);
+
+    const char *invalid[2] = {"linger.ms", "soon"};
+    o.props = invalid;
+    cr_assert_null(sl_log_open_kafka(&o, &err));
+    cr_assert(strstr(err.msg, "linger.ms"), "%s", err.msg);
+
+    const char *fine[6] = {"linger.ms", "1", "consumer.fetch.min.bytes", "1",
+                           "producer.compression.type", "none"};
+    o.props = fine;
+    o.n_props = 3;
+    sl_log *log = sl_log_open_kafka(&o, &err);
+    cr_assert_not_null(log, "%s", err.msg);
+    sl_log_close(log);
+
+    sl_log_kafka_opts none = {0};
+    cr_assert_null(sl_log_open_kafka(&none, &err));
+    cr_assert(strstr(err.msg, "bootstrap servers"), "%s", err.msg);
+}
+
+Test(kafka, unreachable_bootstrap_servers)
+{
+    sl_log_kafka_opts o = {.bootstrap_servers = "127.0.0.1:1", .timeout_ms = 300};
+    cr_assert_null(sl_log_open_kafka(&o, &err));
+    cr_assert(strstr(err.msg, "127.0.0.1:1"), "%s", err.msg);
+}
+
+/* Writers on several threads, each its own partition and group, and a
+ * reader following one partition while it grows. */
+enum { WRITERS = 4, TXNS = 20, PER_TXN = 25 };
+
+static void *writer(void *arg)
+{
+    sl_log *log = ((void **)arg)[0];
+    int id = (int)(intptr_t)((void **)arg)[1];
+    sl_error e;
+    char group[16];
+    snprintf(group, sizeof group, "w%d", id);
+    for (int t = 0; t < TXNS; t++) {
+        sl_log_txn *tx = sl_log_txn_begin(log);
+        for (int i = 0; i < PER_TXN; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "%d-%d", id, t * PER_TXN + i);
+            sl_record r = rec_kv(NULL, v, 1);
+            if (sl_log_txn_append(tx, "shared", id, &r, NULL, NULL, &e)) {
+                sl_log_txn_abort(tx);
+                return (void *)1;
+            }
+        }
+        if (sl_log_txn_set_position(tx, group, "shared", id, (t + 1) * PER_TXN, &e) ||
+            sl_log_txn_commit(tx, &e))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+Test(kafka, concurrent_writers_and_a_reader)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "shared", WRITERS);
+    pthread_t th[WRITERS];
+    void *args[WRITERS][2];
+    for (int i = 0; i < WRITERS; i++) {
+        args[i][0] = log;
+        args[i][1] = (void *)(intptr_t)i;
+        cr_assert_eq(pthread_create(&th[i], NULL, writer, args[i]), 0);
+    }
+    /* follow partition 0 while it is written */
+    enum { TOTAL = TXNS * PER_TXN };
+    int64_t next = 0;
+    while (next < TOTAL) {
+        sl_record out[64];
+        int n = 0;
+        sl_arena_reset(arena);
+        uint64_t seq = sl_log_commit_seq(log);
+        cr_assert_eq(sl_log_read(log, "shared", 0, next, 64, arena, out, &n, &err), 0, "%s",
+                     err.msg);
+        for (int i = 0; i < n; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "0-%d", (int)(next + i));
+            cr_assert_eq(out[i].offset, next + i);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v), "offset %lld",
+                      (long long)out[i].offset);
+        }
+        next += n;
+        if (n == 0)
+            sl_log_wait_since(log, seq, 100);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        void *res;
+        pthread_join(th[i], &res);
+        cr_assert_null(res, "writer %d failed", i);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        char group[16];
+        snprintf(group, sizeof group, "w%d", i);
+        cr_assert_eq(sl_log_end_offset(log, "shared", i, &err), TOTAL);
+        cr_assert_eq(sl_log_position(log, group, "shared", i), TOTAL);
+    }
+    sl_log_close(log);
+}
+
+/* A fetch the broker answers "offset out of range" (as it does below the
+ * start offset, after retention) restarts from the start; the records
+ * before the requested offset are not returned. */
+Test(kafka, offset_out_of_range_reads_on_from_the_start)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "reset", 1);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < 6; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "v%d", i);
+        sl_record r = rec_kv(NULL, v, 1);
+        cr_assert_eq(sl_log_txn_append(t, "reset", 0, &r, NULL, NULL, &err), 0);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    rd_kafka_mock_push_request_errors(mc, FETCH_API, 1, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE);
+    sl_record out[8];
+    int n = 0;
+    int64_t next = 3;
+    while (next < 6) {
+        cr_assert_eq(sl_log_read(log, "reset", 0, next, 8, arena, out, &n, &err), 0, "%s",
+                     err.msg);
+        if (n == 0)
+            continue;
+        cr_assert_eq(out[0].offset, next, "no record before the requested offset");
+        cr_assert(bytes_eq(out[0].value, out[0].value_len, next == 3 ? "v3" : next == 4 ? "v4" : "v5"));
+        next = out[n - 1].offset + 1;
+    }
+    sl_log_close(log);
+}
+
+/* With the only broker down, records cannot be delivered: the commit fails
+ * once message.timeout.ms passes, with the reason, and nothing is skipped. */
+Test(kafka, broker_down_fails_the_commit_with_the_reason)
+{
+    const char *props[2] = {"producer.message.timeout.ms", "1500"};
+    sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .timeout_ms = 5000, .props = props,
+                           .n_props = 1};
+    sl_log *log = sl_log_open_kafka(&o, &err);
+    cr_assert_not_null(log, "%s", err.msg);
+    mock_topic(log, "down", 1);
+    cr_assert_eq(rd_kafka_mock_broker_set_down(mc, 1), 0);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 1);
+    cr_assert_eq(sl_log_txn_append(t, "down", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "down", 0, 1, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), -1);
+    cr_assert(strstr(err.msg, "delivery to down partition 0 failed") && strstr(err.msg, "timed out"),
+              "%s", err.msg);
+    cr_assert_eq(rd_kafka_mock_broker_set_up(mc, 1), 0);
+    cr_assert_eq(sl_log_position(log, "q", "down", 0), -1, "no position behind a lost record");
+    sl_log_close(log);
+}
