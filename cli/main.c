@@ -42,6 +42,10 @@ static const char usage_text[] =
     "      --continue           go on after a failed statement (the exit status is still 1)\n"
     "  -d, --data-dir DIR       where the embedded store keeps its data\n"
     "                           (default: $SLUICE_DATA_DIR, else ./sluice-data)\n"
+    "      --bootstrap-servers HOST:PORT[,...]\n"
+    "                           keep streams in this Kafka cluster instead\n"
+    "                           (default: $SLUICE_BOOTSTRAP_SERVERS; aggregations\n"
+    "                           need the embedded store for now)\n"
     "  -o, --output FORMAT      table (default) or json: one JSON document per statement\n"
     "      --history FILE       the REPL's history file (default: ~/.sluice_history)\n"
     "  -h, --help               show this help and exit\n"
@@ -173,6 +177,7 @@ static int shell_main(int argc, char **argv)
         {"file", required_argument, NULL, 'f'},
         {"define", required_argument, NULL, 'D'},
         {"data-dir", required_argument, NULL, 'd'},
+        {"bootstrap-servers", required_argument, NULL, 'B'},
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
         {"continue", no_argument, NULL, 'C'},
@@ -183,6 +188,7 @@ static int shell_main(int argc, char **argv)
     sl_session_opts opts = {0};
     opts.output = SL_OUTPUT_TABLE;
     opts.data_dir = getenv("SLUICE_DATA_DIR");
+    opts.bootstrap_servers = getenv("SLUICE_BOOTSTRAP_SERVERS");
     const char *history = NULL;
     input *inputs = calloc((size_t)argc, sizeof *inputs);
     const char **defines = calloc((size_t)argc, sizeof *defines);
@@ -210,6 +216,9 @@ static int shell_main(int argc, char **argv)
             break;
         case 'd':
             opts.data_dir = optarg;
+            break;
+        case 'B':
+            opts.bootstrap_servers = optarg;
             break;
         case 'o':
             if (!strcmp(optarg, "table"))

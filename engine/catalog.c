@@ -1195,7 +1195,7 @@ static const struct known_prop {
 
 /* Properties accepted for ksqlDB compatibility that this build does not act on yet. */
 static const struct { const char *name, *why; } NOT_YET[] = {
-    {"bootstrap.servers", "sluice runs on the embedded log only; Kafka is not wired in yet"},
+    {"bootstrap.servers", "the log is chosen at start: --bootstrap-servers or SLUICE_BOOTSTRAP_SERVERS"},
     {"commit.interval.ms", "each batch commits as soon as it is processed"},
     {"ksql.query.pull.table.scan.enabled", "pull queries may always scan a table"},
     {"ksql.service.id", "workers sharing a service id need the Kafka backend"},

@@ -17,6 +17,7 @@
  * replay too), plan or run queries (plan.c, runtime.c).
  */
 #include "engine.h"
+#include "../log/kafka.h"
 #include "../state/store.h"
 
 #include <jansson.h>
@@ -235,8 +236,18 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
                                                              : SL_RETENTION_INTERVAL_MS;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
-    e->dir = strdup(dir);
-    e->log = sl_log_open_embedded(dir, err);
+    if (opts && opts->bootstrap_servers && *opts->bootstrap_servers) {
+        sl_log_kafka_opts ko = {0};
+        ko.bootstrap_servers = opts->bootstrap_servers;
+        size_t n = strlen(opts->bootstrap_servers) + sizeof "kafka:";
+        e->dir = malloc(n);
+        if (e->dir)
+            snprintf(e->dir, n, "kafka:%s", opts->bootstrap_servers);
+        e->log = sl_log_open_kafka(&ko, err);
+    } else {
+        e->dir = strdup(dir);
+        e->log = sl_log_open_embedded(dir, err);
+    }
     if (!e->log) {
         pthread_mutex_destroy(&e->mu);
         pthread_cond_destroy(&e->cv);

@@ -31,6 +31,8 @@ typedef struct sl_engine_opts {
     int threads;                /* runtime workers; <= 0: default */
     bool no_replay;             /* open without replaying the journal (tests, repair) */
     int retention_interval_ms;  /* how often retention is enforced; <= 0: SL_RETENTION_INTERVAL_MS */
+    const char *bootstrap_servers; /* non-NULL: the log is this Kafka cluster (log/kafka.h);
+                                      aggregations need the embedded log's state stores */
 } sl_engine_opts;
 
 sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err);

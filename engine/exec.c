@@ -78,7 +78,8 @@ sl_session *sl_session_new(const sl_session_opts *opts, sl_error *err)
         s->cat = sl_catalog_new();      /* catalog only: no log, no queries */
         return s;
     }
-    sl_engine_opts eo = {.data_dir = opts ? opts->data_dir : NULL};
+    sl_engine_opts eo = {.data_dir = opts ? opts->data_dir : NULL,
+                         .bootstrap_servers = opts ? opts->bootstrap_servers : NULL};
     s->eng = sl_engine_open(&eo, err);
     if (!s->eng) {
         free(s);

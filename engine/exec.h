@@ -22,6 +22,7 @@ typedef struct sl_session_opts {
     FILE *out;                  /* results; NULL: stdout */
     FILE *err;                  /* errors; NULL: stderr */
     bool keep_going;            /* run the statements after a failed one too (--continue) */
+    const char *bootstrap_servers; /* non-NULL: streams live in this Kafka cluster */
 } sl_session_opts;
 
 typedef struct sl_session sl_session;

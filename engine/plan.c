@@ -867,6 +867,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     p->out.cols = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(sl_column));
     p->out_expr = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_expr);
     p->out_text = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_text);
+    p->out_src_col = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
     int o = 0;
     for (int k = 0; k < nkeys_wanted; k++)
         for (int i = 0; i < nitems; i++)
@@ -877,6 +878,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
                 c->kind = SL_COLK_KEY;
                 p->out_expr[o] = items[i].ce;
                 p->out_text[o] = items[i].text;
+                p->out_src_col[o] = items[i].src_col;
                 o++;
             }
     p->nkey = o;
@@ -894,6 +896,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
             c->kind = SL_COLK_VALUE;
             p->out_expr[o] = items[i].ce;
             p->out_text[o] = items[i].text;
+            p->out_src_col[o] = items[i].src_col;
             o++;
         }
     return p;

@@ -38,6 +38,9 @@ struct sl_plan {
     sl_cexpr **out_expr;        /* per output column */
     const char **out_text;      /* per output column: the expression as SQL */
     int *select_order;          /* i-th SELECT item -> its output column */
+    int *out_src_col;           /* per output column: the input column it is a plain reference
+                                   to, -1: computed; NULL (aggregations): none. For the sink's
+                                   pass-through of unchanged values (sl_op_set_passthrough) */
     bool log_rows;              /* sl_plan_opts.log_rows */
     char missing_key[256];      /* non-empty: a key is not in the projection (persistent: error) */
     sl_span missing_span;

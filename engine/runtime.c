@@ -429,6 +429,7 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
         if (p->table_out)
             sl_op_sink_set_table(r->ops[r->nops - 1], p->win.kind, SL_MATERIALIZED_SPACE,
                                  s->kafka_topic, strlen(s->kafka_topic) + 1);
+        sl_op_set_passthrough(r->ops, r->nops, p->out_src_col, s->schema.cols, p->out.ncols);
     }
     r->sink = r->ops[r->nops - 1];
     return 0;
