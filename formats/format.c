@@ -287,6 +287,15 @@ int sl_decode(sl_decoder *d, const void *data, size_t len, sl_arena *batch_arena
     return d->decode(d, data, len, batch_arena, out, err);
 }
 
+int sl_decode_raw(sl_decoder *d, const void *data, size_t len, sl_arena *batch_arena,
+                  sl_value *out, sl_rawtext *raw, sl_error *err)
+{
+    if (data && d->decode_raw)
+        return d->decode_raw(d, data, len, batch_arena, out, raw, err);
+    memset(raw, 0, sizeof *raw * (size_t)d->ncols);
+    return sl_decode(d, data, len, batch_arena, out, err);
+}
+
 void sl_decoder_free(sl_decoder *d)
 {
     if (!d)
@@ -325,6 +334,14 @@ sl_encoder *sl_encoder_new(const sl_format_opts *opts, const sl_column *cols, in
 
 int sl_encode(sl_encoder *e, const sl_value *vals, sl_buf *out, sl_error *err)
 {
+    return e->encode(e, vals, out, err);
+}
+
+int sl_encode_raw(sl_encoder *e, const sl_value *vals, const sl_rawtext *raw, sl_buf *out,
+                  sl_error *err)
+{
+    if (raw && e->encode_raw)
+        return e->encode_raw(e, vals, raw, out, err);
     return e->encode(e, vals, out, err);
 }
 

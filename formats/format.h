@@ -59,6 +59,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/arena.h"
 #include "engine/buf.h"
@@ -142,5 +143,40 @@ sl_encoder *sl_encoder_new(const sl_format_opts *opts, const sl_column *cols, in
  * KAFKA writes nothing for a NULL: the caller sends an absent (null) record. */
 int sl_encode(sl_encoder *e, const sl_value *vals, sl_buf *out, sl_error *err);
 void sl_encoder_free(sl_encoder *e);
+
+/*
+ * Pass-through of unchanged values. A JSON decoder can report, per column,
+ * the exact input text of the value it decoded when that text is what the
+ * JSON encoder would write for the value (a column of the same type):
+ * integers (INT, BIGINT, TIMESTAMP, DATE, TIME) written as plain JSON
+ * integers (no leading zero, no fraction or exponent, not -0); DECIMAL as
+ * plain digits with exactly `scale` fraction digits (not a negative zero);
+ * strings of a STRING column that hold no backslash (the quotes included).
+ * Every other value (NULL, a number in another form such as 1e3 or 1.50
+ * for DECIMAL(3, 1), an escaped string, a string holding a number, other
+ * types) has len 0, and the encoder renders it. Writing the text back
+ * instead of re-rendering the value gives the same bytes, without the work.
+ */
+typedef struct sl_rawtext {
+    const char *ptr;            /* into the decoded input bytes */
+    uint32_t len;               /* 0: no reusable text */
+} sl_rawtext;
+
+/*
+ * sl_decode, and raw[0..ncols) as above (JSON value and key decoders with
+ * borrow_input set; every other decoder gives len 0 for all columns). The
+ * text points into `data`, which must outlive its use.
+ */
+int sl_decode_raw(sl_decoder *d, const void *data, size_t len, sl_arena *batch_arena,
+                  sl_value *out, sl_rawtext *raw, sl_error *err);
+/*
+ * sl_encode, where raw (NULL: none) may give, per column, text that is
+ * exactly what the encoder would write for vals[i]: the JSON encoder copies
+ * it when vals[i] is not NULL (sl_decode_raw's text of an input column of
+ * the same type, for an output column that is that input column
+ * unchanged). Other encoders ignore raw.
+ */
+int sl_encode_raw(sl_encoder *e, const sl_value *vals, const sl_rawtext *raw, sl_buf *out,
+                  sl_error *err);
 
 #endif

@@ -24,6 +24,9 @@ struct sl_decoder {
     void *impl;                 /* codec state, in `arena` unless `destroy` frees it */
     int (*decode)(sl_decoder *d, const uint8_t *data, size_t len, sl_arena *a, sl_value *out,
                   sl_error *err);
+    /* may be NULL: sl_decode_raw then decodes and reports no raw text */
+    int (*decode_raw)(sl_decoder *d, const uint8_t *data, size_t len, sl_arena *a,
+                      sl_value *out, sl_rawtext *raw, sl_error *err);
     void (*destroy)(sl_decoder *d);     /* may be NULL */
 };
 
@@ -34,6 +37,9 @@ struct sl_encoder {
     sl_arena *arena;
     void *impl;
     int (*encode)(sl_encoder *e, const sl_value *vals, sl_buf *out, sl_error *err);
+    /* may be NULL: sl_encode_raw then ignores raw */
+    int (*encode_raw)(sl_encoder *e, const sl_value *vals, const sl_rawtext *raw, sl_buf *out,
+                      sl_error *err);
     void (*destroy)(sl_encoder *e);
 };
 

@@ -20,6 +20,11 @@
  * The encoder writes compact JSON: column names as declared, DECIMAL exact,
  * DOUBLE as Java prints it (NaN and infinities as strings, as Jackson),
  * TIMESTAMP / DATE / TIME as numbers, BYTES as base64.
+ * Pass-through (sl_decode_raw / sl_encode_raw): the decoder notes, per
+ * top-level column, the input text of a value that is already in the form
+ * the encoder writes (plain integers, DECIMAL with exactly its scale,
+ * strings without escapes), and the encoder copies such text instead of
+ * rendering the value.
  *
  * Does not: check that \u escapes in skipped strings pair their
  * surrogates, upper-case non-ASCII letters when matching names (Java's
@@ -98,7 +103,14 @@ typedef struct jp {
     sl_arena *a;
     jdec *d;
     sl_error *err;
+    sl_rawtext *raw;            /* sl_decode_raw at the top level, else NULL */
+    bool canon;                 /* dec_value: the scalar's text is what the encoder writes */
 } jp;
+
+/* The kinds whose canonical input text dec_value recognizes (see format.h):
+ * scalars, so that nothing nested sets `canon` for them. */
+#define RAW_KINDS ((1u << SL_INT) | (1u << SL_BIGINT) | (1u << SL_TIMESTAMP) | \
+                   (1u << SL_DATE) | (1u << SL_TIME) | (1u << SL_DECIMAL) | (1u << SL_STRING))
 
 static inline uint8_t up(uint8_t c) { return (uint8_t)(c - ((unsigned)(c - 'a') < 26u ? 32 : 0)); }
 
@@ -917,6 +929,15 @@ static int skip_value(jp *j, int depth, abuf *cp)
         if (*j->p != '-' && (*j->p < '0' || *j->p > '9'))
             return jerr(j, j->p, "unexpected character '%c': a JSON value is expected",
                         *j->p >= 0x20 && *j->p < 0x7F ? *j->p : '?');
+        /* the usual skipped number, a plain integer, in one pass */
+        const uint8_t *d0 = j->p + (*j->p == '-');
+        if (d0 < j->end && *d0 >= '1' && *d0 <= '9') {
+            const uint8_t *q = skip_digits(d0 + 1, j->end);
+            if (q < j->end && *q != '.' && (*q | 0x20) != 'e' && q - d0 <= MAX_NUMBER_DIGITS) {
+                j->p = q;
+                break;
+            }
+        }
         jnum n;
         if (scan_number(j, &n) < 0)
             return -1;
@@ -1030,8 +1051,16 @@ static inline bool pred_match(const uint8_t *p, const uint8_t *end, const jpred 
     size_t n = pr->len;
     if ((size_t)(end - p) < n)
         return false;
-    if (n < 8)
-        return memcmp(p, pr->text, n) == 0;
+    if (n < 8) {
+        if (n < 4)
+            return memcmp(p, pr->text, n) == 0;
+        uint32_t a, b, c, e;    /* two overlapping 4-byte pieces, no call */
+        memcpy(&a, p, 4);
+        memcpy(&b, pr->text, 4);
+        memcpy(&c, p + n - 4, 4);
+        memcpy(&e, pr->text + n - 4, 4);
+        return a == b && c == e;
+    }
     size_t i = 0;
     for (; i + 8 < n; i += 8)
         if (load8(p + i) != load8(pr->text + i))
@@ -1039,7 +1068,19 @@ static inline bool pred_match(const uint8_t *p, const uint8_t *end, const jpred 
     return load8(p + n - 8) == load8(pr->text + n - 8);
 }
 
-/* An object into the fields of node n (fields[i] for n->fields[i]). */
+/* After dec_value of a column from v0: its text, when canonical. */
+static inline void set_raw(jp *j, const jnode *n, sl_rawtext *r, const uint8_t *v0)
+{
+    if (j->canon && ((RAW_KINDS >> n->kind) & 1u)) {
+        r->ptr = (const char *)v0;
+        r->len = (uint32_t)(j->p - v0);
+    } else {
+        r->len = 0;
+    }
+}
+
+/* An object into the fields of node n (fields[i] for n->fields[i]); the
+ * fields of a nested STRUCT never report raw text (j->raw is NULL there). */
 static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
 {
     jdec *d = j->d;
@@ -1053,13 +1094,13 @@ static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
         j->p++;
         return 0;
     }
-    for (int pos = 0;; pos++) {
+    jpred *pr = n->pred, *pr_end = n->pred ? n->pred + PRED_MAX : NULL;
+    for (;; pr = pr && pr + 1 < pr_end ? pr + 1 : NULL) {
         ws(j);
         if (j->p >= j->end)
             return truncated(j);
         if (*j->p != '"')
             return jerr(j, j->p, "expected a field name in quotes");
-        jpred *pr = n->pred && pos < PRED_MAX ? &n->pred[pos] : NULL;
         bool exact = false;
         int f;
         if (pr && pr->len && pred_match(j->p, j->end, pr)) {
@@ -1088,19 +1129,25 @@ static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
             }
         }
         ws(j);
-        bool had_exact = f >= 0 && (exact_big ? exact_big[f] : (exact_small >> f) & 1);
-        if (f >= 0 && (exact || !had_exact)) {
+        /* a field matched exactly is decoded; one matched case-insensitively
+         * only while no exact match has been seen */
+        if (f >= 0 && (exact || !(exact_big ? exact_big[f] : (exact_small >> f) & 1))) {
             path_push(d, n->fields[f].name, n->fields[f].nlen, 0);
+            const uint8_t *v0 = j->p;
+            j->canon = false;
             if (dec_value(j, &n->fields[f], &fields[f], depth + 1) < 0)
                 return -1;
             path_pop(d);
+            if (j->raw)         /* the top level: raw follows the value (duplicates too) */
+                set_raw(j, &n->fields[f], &j->raw[f], v0);
             if (exact) {
                 if (exact_big)
                     exact_big[f] = 1;
                 else
                     exact_small |= (uint64_t)1 << f;
             }
-        } else if (skip_value(j, depth + 1, NULL) < 0) {
+        } else if (j->p < j->end && *j->p == '"' ? skip_string(j, NULL) < 0
+                                                     : skip_value(j, depth + 1, NULL) < 0) {
             return -1;
         }
         ws(j);
@@ -1332,7 +1379,9 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
             fast = false;
         }
         if (fast) {
-            /* a plain integer of up to 18 digits, read in one pass */
+            /* a plain integer of up to 18 digits, read in one pass; its
+             * text is what the encoder writes, except for -0 */
+            j->canon = !(i64 == 0 && c == '-');
         } else if (c == '-' || (c >= '0' && c <= '9')) {
             if (scan_number(j, &num) < 0 || num_to_i64(j, &num, n, lo, hi, &i64) < 0)
                 return -1;
@@ -1386,6 +1435,10 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
                                      n->precision, n->scale, FMT_ROUND_EXACT, &u);
             if (rc != FMT_DEC_OK)
                 return dec_error(j, at, rc, (const char *)num.s, (size_t)(num.e - num.s), n);
+            /* plain digits with exactly `scale` fraction digits (no exponent,
+             * not a negative zero) are what the encoder writes */
+            j->canon = num.nfrac == n->scale && !(num.neg && u == 0) &&
+                       num.e - num.s == num.neg + num.nint + (num.nfrac ? num.nfrac + 1 : 0);
         } else if (c == '"') {
             if (string_content(j, &s, &sn) < 0)
                 return -1;
@@ -1406,6 +1459,9 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
                 return -1;
             set_kind(out, SL_STRING)->u.s.ptr = s;
             out->u.s.len = sn;
+            /* borrowed from the input: no backslash, so neither a quote nor a
+             * control character, and the encoder would escape nothing */
+            j->canon = s == (const char *)at + 1;
             return 0;
         } else {
             abuf b = {j->a, NULL, 0, 0};
@@ -1444,20 +1500,26 @@ static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
         if (c != '{')
             return type_error(j, n);
         *out = sl_struct_new(j->a, (uint32_t)n->nfields);
-        return dec_object(j, n, out->u.st.fields, depth);
+        sl_rawtext *raw = j->raw;
+        j->raw = NULL;
+        int rc = dec_object(j, n, out->u.st.fields, depth);
+        j->raw = raw;
+        return rc;
     default:
         return jerr(j, at, "type %s cannot be read from JSON", sl_kind_name((sl_kind)n->kind));
     }
 }
 
-static int json_decode(sl_decoder *base, const uint8_t *data, size_t len, sl_arena *a,
-                       sl_value *out, sl_error *err)
+static inline int decode_common(sl_decoder *base, const uint8_t *data, size_t len, sl_arena *a,
+                                sl_value *out, sl_rawtext *raw, sl_error *err)
 {
     jdec *d = base->impl;
-    jp j = {data, data + len, data, a, d, err};
+    jp j = {data, data + len, data, a, d, err, raw, false};
     d->plen = 0;
     d->stkn = 0;
     memset(out, 0, sizeof *out * (size_t)base->ncols);     /* all NULL (SL_NULL is 0) */
+    if (raw)
+        memset(raw, 0, sizeof *raw * (size_t)base->ncols);
     if (len >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF)
         j.p += 3;
     ws(&j);
@@ -1466,9 +1528,12 @@ static int json_decode(sl_decoder *base, const uint8_t *data, size_t len, sl_are
     if (d->unwrapped) {
         if (base->wanted[0]) {
             path_push(d, d->root.fields[0].name, d->root.fields[0].nlen, 0);
+            const uint8_t *v0 = j.p;
             if (dec_value(&j, &d->root.fields[0], &out[0], 1) < 0)
                 return -1;
             path_pop(d);
+            if (raw)
+                set_raw(&j, &d->root.fields[0], &raw[0], v0);
         } else if (skip_value(&j, 1, NULL) < 0) {
             return -1;
         }
@@ -1484,6 +1549,25 @@ static int json_decode(sl_decoder *base, const uint8_t *data, size_t len, sl_are
     if (j.p != j.end)
         return jerr(&j, j.p, "unexpected data after the JSON value");
     return 0;
+}
+
+static int json_decode(sl_decoder *base, const uint8_t *data, size_t len, sl_arena *a,
+                       sl_value *out, sl_error *err)
+{
+    return decode_common(base, data, len, a, out, NULL, err);
+}
+
+/* Raw text only when the values borrow from the input (so the caller keeps
+ * the input alive as long as the values): strings are recognized as
+ * unescaped by pointing into it. */
+static int json_decode_raw(sl_decoder *base, const uint8_t *data, size_t len, sl_arena *a,
+                           sl_value *out, sl_rawtext *raw, sl_error *err)
+{
+    if (!((jdec *)base->impl)->borrow) {
+        memset(raw, 0, sizeof *raw * (size_t)base->ncols);
+        raw = NULL;
+    }
+    return decode_common(base, data, len, a, out, raw, err);
 }
 
 static void json_dec_destroy(sl_decoder *base)
@@ -1511,6 +1595,7 @@ int sl_json_decoder_init(sl_decoder *base, sl_error *err)
     r->pred = sl_arena_zalloc(base->arena, sizeof *r->pred * PRED_MAX);
     base->impl = d;
     base->decode = json_decode;
+    base->decode_raw = json_decode_raw;
     base->destroy = json_dec_destroy;
     return 0;
 }
@@ -1519,7 +1604,7 @@ int sl_json_decoder_init(sl_decoder *base, sl_error *err)
 
 typedef struct jenc {
     bool unwrapped;
-    const char **keys;          /* per column: "NAME": with the quotes and colon */
+    const char **keys;          /* per column: ,"NAME": ({"NAME": for the first) */
     size_t *keylens;
 } jenc;
 
@@ -1671,7 +1756,9 @@ static int enc_value(fmt_out *o, const sl_value *v, const sl_type *t, const char
     }
 }
 
-static int json_encode(sl_encoder *base, const sl_value *vals, sl_buf *out, sl_error *err)
+/* raw: NULL, or per column text to copy instead of rendering (format.h). */
+static inline int encode_common(sl_encoder *base, const sl_value *vals, const sl_rawtext *raw,
+                                sl_buf *out, sl_error *err)
 {
     jenc *e = base->impl;
     fmt_out o;
@@ -1679,14 +1766,20 @@ static int json_encode(sl_encoder *base, const sl_value *vals, sl_buf *out, sl_e
     size_t mark = out->len;
     int rc = 0;
     if (e->unwrapped) {
-        rc = enc_value(&o, &vals[0], base->cols[0].type, base->cols[0].name, err);
+        if (raw && raw[0].len && vals[0].kind != SL_NULL)
+            fmt_out_bytes(&o, raw[0].ptr, raw[0].len);
+        else
+            rc = enc_value(&o, &vals[0], base->cols[0].type, base->cols[0].name, err);
     } else {
-        fmt_out_byte(&o, '{');
+        /* keys[i] is `,"NAME":` (keys[0] `{"NAME":`) */
+        if (base->ncols == 0)
+            fmt_out_byte(&o, '{');
         for (int i = 0; i < base->ncols && rc == 0; i++) {
-            if (i)
-                fmt_out_byte(&o, ',');
             fmt_out_bytes(&o, e->keys[i], e->keylens[i]);
-            rc = enc_value(&o, &vals[i], base->cols[i].type, base->cols[i].name, err);
+            if (raw && raw[i].len && vals[i].kind != SL_NULL)
+                fmt_out_bytes(&o, raw[i].ptr, raw[i].len);
+            else
+                rc = enc_value(&o, &vals[i], base->cols[i].type, base->cols[i].name, err);
         }
         fmt_out_byte(&o, '}');
     }
@@ -1697,6 +1790,17 @@ static int json_encode(sl_encoder *base, const sl_value *vals, sl_buf *out, sl_e
             out->data[mark] = '\0';
     }
     return rc;
+}
+
+static int json_encode(sl_encoder *base, const sl_value *vals, sl_buf *out, sl_error *err)
+{
+    return encode_common(base, vals, NULL, out, err);
+}
+
+static int json_encode_raw(sl_encoder *base, const sl_value *vals, const sl_rawtext *raw,
+                           sl_buf *out, sl_error *err)
+{
+    return encode_common(base, vals, raw, out, err);
 }
 
 int sl_json_encoder_init(sl_encoder *base, sl_error *err)
@@ -1710,6 +1814,7 @@ int sl_json_encoder_init(sl_encoder *base, sl_error *err)
         sl_buf b = SL_BUF_INIT;
         fmt_out o;
         fmt_out_init(&o, &b);
+        fmt_out_byte(&o, i ? ',' : '{');
         out_json_string(&o, base->cols[i].name, strlen(base->cols[i].name));
         fmt_out_byte(&o, ':');
         fmt_out_flush(&o);
@@ -1719,5 +1824,6 @@ int sl_json_encoder_init(sl_encoder *base, sl_error *err)
     }
     base->impl = e;
     base->encode = json_encode;
+    base->encode_raw = json_encode_raw;
     return 0;
 }

@@ -50,6 +50,9 @@ typedef struct sl_brow {
     sl_value *out;              /* the output row: output schema order (project / rekey fill it) */
     const sl_record *rec;       /* the record it came from */
     bool tombstone;             /* tables: the key's row is deleted (null value written) */
+    const sl_rawtext *raw;      /* NULL, or per value column of the input (in their order):
+                                   the value's input text (sl_decode_raw), for the sink's
+                                   pass-through (sl_op_set_passthrough) */
 } sl_brow;
 
 typedef struct sl_batch sl_batch;
@@ -232,6 +235,26 @@ void sl_op_sink_set_txn(sl_operator *sink, sl_log_txn *txn);
  */
 void sl_op_sink_set_table(sl_operator *sink, sl_window_kind wkind, const char *mat_space,
                           const char *mat_prefix, size_t mat_prefix_len);
+
+/*
+ * Pass-through of unchanged values (format.h, sl_rawtext): out_src_col[j]
+ * (per output column; NULL: none) is the input column that output column j
+ * is a plain reference to, or -1. For each value column j of the sink
+ * whose input column i is a value column of the same type, with JSON the
+ * value format of both the source and the sink (and the source's values
+ * borrowing from the records), the source (ops[0]) keeps the input text of
+ * i and the sink (ops[nops - 1]) writes it for j instead of rendering the
+ * value (the same bytes). Does nothing for other chains or when no column
+ * qualifies. out_cols: the sink's nout columns (key then value), as given
+ * to sl_op_sink_log_new. Call once, after the chain is built.
+ */
+void sl_op_set_passthrough(sl_operator *const *ops, int nops, const int *out_src_col,
+                           const sl_column *out_cols, int nout);
+/* The sink's half of it: raw_pos[o] (per output column) is the position
+ * among the input's value columns of the text to write for output column
+ * o, or -1. False (and nothing set) unless sink is a log sink with a JSON
+ * value format, nout output columns, and some value column has text. */
+bool sl_op_sink_use_raw(sl_operator *sink, const int *raw_pos, int nout);
 
 /* Calls cb per row (schema = the output schema) until limit rows (-1: no
  * limit) or cb returns nonzero; then sets b->stop. */

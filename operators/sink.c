@@ -3,7 +3,9 @@
  *
  * Does (log sink): encodes each row's key columns with the sink's key
  * format and its value columns with the value format (encoders made once
- * per task, one reused buffer each), and appends the record to the sink
+ * per task, one reused buffer each; with pass-through on, value columns
+ * that are input columns unchanged are written as their input text,
+ * sl_op_set_passthrough), and appends the record to the sink
  * topic in the task's open transaction: partition -1 (the log places it by
  * the key bytes with murmur2; null keys round-robin), timestamp = the row's
  * event time. All-NULL keys and a KAFKA-format NULL value become null
@@ -38,6 +40,8 @@ typedef struct log_sink {
     sl_buf matkey;              /* mat prefix, then the key bytes */
     sl_buf matval;
     size_t mat_prefix_len;
+    int *raw_pos;               /* NULL, or per value column: its text in row->raw, -1: none */
+    sl_rawtext *rawv;           /* scratch: per value column, the text to write */
 } log_sink;
 
 /* Writes the materialized row of out's key (timestamp and value, or a delete). */
@@ -99,7 +103,18 @@ static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
                                            r->out[s->nkey].kind == SL_NULL);
         if (s->venc && !null_value) {
             sl_buf_reset(&s->vbuf);
-            if (sl_encode(s->venc, r->out + s->nkey, &s->vbuf, &e)) {
+            const sl_rawtext *raw = NULL;
+            if (s->raw_pos && r->raw) {
+                for (int j = 0; j < s->nout - s->nkey; j++) {
+                    int p = s->raw_pos[j];
+                    if (p >= 0)
+                        s->rawv[j] = r->raw[p];
+                    else
+                        s->rawv[j].len = 0;
+                }
+                raw = s->rawv;
+            }
+            if (sl_encode_raw(s->venc, r->out + s->nkey, raw, &s->vbuf, &e)) {
                 snprintf(msg, sizeof msg, "failed to serialize value: %s", e.msg);
                 sl_batch_fail(b, i, SL_FAIL_SERIALIZATION, msg);
                 continue;
@@ -128,6 +143,8 @@ static void log_close(sl_operator *op)
     sl_buf_fini(&s->matval);
     free(s->mat_space);
     free(s->topic);
+    free(s->raw_pos);
+    free(s->rawv);
     free(s);
 }
 
@@ -180,6 +197,32 @@ void sl_op_sink_set_table(sl_operator *sink, sl_window_kind wkind, const char *m
     if (mat_prefix_len)
         sl_buf_append(&s->matkey, mat_prefix, mat_prefix_len);
     s->mat_prefix_len = mat_prefix_len;
+}
+
+bool sl_op_sink_use_raw(sl_operator *sink, const int *raw_pos, int nout)
+{
+    if (!sink || sink->vt != &log_vtab)
+        return false;
+    log_sink *s = (log_sink *)sink;
+    if (s->vkind != SL_FMT_JSON || !s->venc || nout != s->nout || s->raw_pos)
+        return false;
+    int nv = s->nout - s->nkey;
+    bool any = false;
+    for (int j = 0; j < nv; j++)
+        any |= raw_pos[s->nkey + j] >= 0;
+    if (!any)
+        return false;
+    s->raw_pos = malloc((size_t)nv * sizeof *s->raw_pos);
+    s->rawv = calloc((size_t)nv, sizeof *s->rawv);
+    if (!s->raw_pos || !s->rawv) {
+        free(s->raw_pos);
+        free(s->rawv);
+        s->raw_pos = NULL;
+        s->rawv = NULL;
+        return false;
+    }
+    memcpy(s->raw_pos, raw_pos + s->nkey, (size_t)nv * sizeof *s->raw_pos);
+    return true;
 }
 
 /* ---- to a callback ---- */

@@ -9,7 +9,9 @@
  * (TIMESTAMP_FORMAT for VARCHAR columns); skips and counts null values
  * (tombstones) on streams. A record that fails to decode is reported as a
  * DESERIALIZATION failure and dropped. Also holds the batch helpers shared
- * by all operators (failure reporting).
+ * by all operators (failure reporting). With pass-through on
+ * (sl_op_set_passthrough), also keeps each row's value columns' input text
+ * (row->raw) for the sink.
  *
  * Does not: read the log or evaluate expressions.
  */
@@ -44,6 +46,7 @@ typedef struct src_op {
     int *kidx, *vidx, *hidx;    /* schema positions of key, value, header columns */
     bool kdirect, vdirect;      /* decode straight into the row (contiguous columns) */
     sl_value *kbuf, *vbuf;      /* scratch when not direct */
+    bool keep_raw;              /* rows carry the value columns' input text (row->raw) */
 } src_op;
 
 static void src_close(sl_operator *op)
@@ -124,6 +127,12 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
     b->rows = sl_arena_alloc(a, (size_t)(b->nrecs ? b->nrecs : 1) * sizeof *b->rows);
     b->n = 0;
     int nout = b->nout ? b->nout : 1;
+    size_t ncols = (size_t)(s->ncols ? s->ncols : 1), nrecs = (size_t)(b->nrecs ? b->nrecs : 1);
+    /* one allocation for the input and output values of every row (a row
+     * that fails leaves its part unused), cleared row by row as it is used */
+    sl_value *colmem = sl_arena_alloc(a, nrecs * (ncols + (size_t)nout) * sizeof *colmem);
+    sl_rawtext *rawmem = s->keep_raw ? sl_arena_alloc(a, nrecs * (size_t)s->nv * sizeof *rawmem)
+                                     : NULL;
     char msg[640];
     for (int r = 0; r < b->nrecs; r++) {
         const sl_record *rec = &b->recs[r];
@@ -131,7 +140,16 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
             b->skipped++;
             continue;
         }
-        sl_value *cols = sl_arena_zalloc(a, (size_t)(s->ncols ? s->ncols : 1) * sizeof *cols);
+        sl_value *cols = colmem + (size_t)r * (ncols + (size_t)nout);
+        if (s->vdec && s->vdirect) {
+            /* all NULL; the value decoder clears (and fills) its own columns */
+            memset(cols, 0, (size_t)s->nk * sizeof *cols);
+            memset(cols + s->nk + s->nv, 0, (ncols - (size_t)(s->nk + s->nv) + (size_t)nout) *
+                                                sizeof *cols);
+        } else {
+            memset(cols, 0, (ncols + (size_t)nout) * sizeof *cols);
+        }
+        sl_rawtext *raw = rawmem ? rawmem + (size_t)r * (size_t)s->nv : NULL;
         sl_error e;
         if (s->kdec) {
             sl_value *dst = s->kdirect ? cols : s->kbuf;
@@ -147,8 +165,10 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
         }
         if (s->vdec) {
             sl_value *dst = s->vdirect ? cols + s->nk : s->vbuf;
-            if (sl_decode(s->vdec, rec->value_len < 0 ? NULL : rec->value,
-                          rec->value_len < 0 ? 0 : (size_t)rec->value_len, a, dst, &e)) {
+            const void *vp = rec->value_len < 0 ? NULL : rec->value;
+            size_t vn = rec->value_len < 0 ? 0 : (size_t)rec->value_len;
+            if (raw ? sl_decode_raw(s->vdec, vp, vn, a, dst, raw, &e)
+                    : sl_decode(s->vdec, vp, vn, a, dst, &e)) {
                 snprintf(msg, sizeof msg, "failed to deserialize value: %s", e.msg);
                 sl_batch_fail_record(b, rec, SL_FAIL_DESERIALIZATION, msg);
                 continue;
@@ -179,9 +199,10 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
         row->in.offset = rec->offset;
         row->in.windowed = false;
         row->in.window_start = row->in.window_end = 0;
-        row->out = sl_arena_zalloc(a, (size_t)nout * sizeof *row->out);
+        row->out = cols + ncols;
         row->rec = rec;
         row->tombstone = rec->value_len < 0 && !s->spec.skip_null_values;
+        row->raw = raw;
     }
     (void)err;
     return 0;
@@ -268,4 +289,31 @@ sl_operator *sl_op_source_new(const sl_source_spec *spec, sl_error *err)
         }
     }
     return &s->op;
+}
+
+void sl_op_set_passthrough(sl_operator *const *ops, int nops, const int *out_src_col,
+                           const sl_column *out_cols, int nout)
+{
+    if (nops < 2 || !out_src_col || !ops[0] || ops[0]->vt != &src_vtab || nout <= 0)
+        return;
+    src_op *s = (src_op *)ops[0];
+    if (!s->vdec || s->spec.value_opts.kind != SL_FMT_JSON || !s->spec.value_opts.borrow_input)
+        return;
+    const sl_schema *in = s->spec.schema;
+    int *pos = malloc((size_t)nout * sizeof *pos);
+    if (!pos)
+        return;                 /* pass-through is an optimization: go without */
+    for (int o = 0; o < nout; o++) {
+        int c = out_src_col[o];
+        pos[o] = -1;
+        if (c < 0 || c >= in->ncols || in->cols[c].kind != SL_COLK_VALUE ||
+            !sl_type_equal(in->cols[c].type, out_cols[o].type))
+            continue;
+        for (int i = 0; i < s->nv; i++)
+            if (s->vidx[i] == c)
+                pos[o] = i;
+    }
+    if (sl_op_sink_use_raw(ops[nops - 1], pos, nout))
+        s->keep_raw = true;
+    free(pos);
 }
