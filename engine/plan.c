@@ -235,6 +235,41 @@ static bool same_partition_expr(const item *it, const sl_expr *pe, const char *p
     return it->expr && strcmp(it->text, pe_text) == 0;
 }
 
+/*
+ * The output schema from the select items: the key columns (items[i].key
+ * = k) in key order, then the value columns in SELECT order; select_order
+ * maps each item to its column, out_src_col each column to the input
+ * column it copies (or -1).
+ */
+static void build_output(sl_plan *p, const item *items, int nitems, int nkeys)
+{
+    sl_arena *a = p->arena;
+    size_t n = (size_t)(nitems ? nitems : 1);
+    p->out.ncols = nitems;
+    p->out.cols = sl_arena_zalloc(a, n * sizeof(sl_column));
+    p->out_expr = sl_arena_zalloc(a, n * sizeof *p->out_expr);
+    p->out_text = sl_arena_zalloc(a, n * sizeof *p->out_text);
+    p->out_src_col = sl_arena_zalloc(a, n * sizeof(int));
+    p->select_order = sl_arena_zalloc(a, n * sizeof(int));
+    int o = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int k = 0; k < (pass ? 1 : nkeys); k++)
+            for (int i = 0; i < nitems; i++) {
+                if (pass ? items[i].key >= 0 : items[i].key != k)
+                    continue;
+                sl_column *c = &p->out.cols[o];
+                c->name = dup(a, items[i].name);
+                c->type = items[i].type;
+                c->kind = pass ? SL_COLK_VALUE : SL_COLK_KEY;
+                p->out_expr[o] = items[i].ce;
+                p->out_text[o] = items[i].text;
+                p->out_src_col[o] = items[i].src_col;
+                p->select_order[i] = o++;
+                if (!pass)
+                    p->nkey = o;
+            }
+}
+
 /* ---- aggregation ---- */
 
 typedef struct aggplan {
@@ -562,34 +597,7 @@ static int plan_aggregate(sl_plan *p, const sl_select *q, const sl_scope *in_sc,
                                      : q->span;
         }
     }
-    p->out.ncols = nitems;
-    p->out.cols = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(sl_column));
-    p->out_expr = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_expr);
-    p->out_text = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_text);
-    p->select_order = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
-    int o = 0;
-    for (int g = 0; g < ng; g++)
-        for (int i = 0; i < nitems; i++)
-            if (items[i].key == g) {
-                sl_column *c = &p->out.cols[o];
-                c->name = dup(a, items[i].name);
-                c->type = items[i].type;
-                c->kind = SL_COLK_KEY;
-                p->out_expr[o] = items[i].ce;
-                p->out_text[o] = items[i].text;
-                p->select_order[i] = o++;
-            }
-    p->nkey = o;
-    for (int i = 0; i < nitems; i++)
-        if (items[i].key < 0) {
-            sl_column *c = &p->out.cols[o];
-            c->name = dup(a, items[i].name);
-            c->type = items[i].type;
-            c->kind = SL_COLK_VALUE;
-            p->out_expr[o] = items[i].ce;
-            p->out_text[o] = items[i].text;
-            p->select_order[i] = o++;
-        }
+    build_output(p, items, nitems, ng);
     return 0;
 }
 
@@ -862,43 +870,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
         }
     }
 
-    /* the output schema: keys in key order, then values in projection order */
-    p->out.ncols = nitems;
-    p->out.cols = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(sl_column));
-    p->out_expr = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_expr);
-    p->out_text = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof *p->out_text);
-    p->out_src_col = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
-    int o = 0;
-    for (int k = 0; k < nkeys_wanted; k++)
-        for (int i = 0; i < nitems; i++)
-            if (items[i].key == k) {
-                sl_column *c = &p->out.cols[o];
-                c->name = dup(a, items[i].name);
-                c->type = items[i].type;
-                c->kind = SL_COLK_KEY;
-                p->out_expr[o] = items[i].ce;
-                p->out_text[o] = items[i].text;
-                p->out_src_col[o] = items[i].src_col;
-                o++;
-            }
-    p->nkey = o;
-    p->select_order = sl_arena_zalloc(a, (size_t)(nitems ? nitems : 1) * sizeof(int));
-    for (int k = 0, ko = 0; k < nkeys_wanted; k++)
-        for (int i = 0; i < nitems; i++)
-            if (items[i].key == k)
-                p->select_order[i] = ko++;
-    for (int i = 0; i < nitems; i++)
-        if (items[i].key < 0) {
-            p->select_order[i] = o;
-            sl_column *c = &p->out.cols[o];
-            c->name = dup(a, items[i].name);
-            c->type = items[i].type;
-            c->kind = SL_COLK_VALUE;
-            p->out_expr[o] = items[i].ce;
-            p->out_text[o] = items[i].text;
-            p->out_src_col[o] = items[i].src_col;
-            o++;
-        }
+    build_output(p, items, nitems, nkeys_wanted);
     return p;
 fail:
     sl_plan_free(p);
