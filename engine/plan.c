@@ -505,7 +505,7 @@ static int plan_aggregate(sl_plan *p, const sl_select *q, const sl_scope *in_sc,
         p->group_cols[i].type = t;
         p->group_cols[i].kind = SL_COLK_KEY;
         p->group_cols[i].name = ge->kind == SL_E_COLUMN || ge->kind == SL_E_DEREF
-                                    ? ge->name.name : sl_arena_printf(a, "KSQL_COL_%d", i);
+                                    ? dup(a, ge->name.name) : sl_arena_printf(a, "KSQL_COL_%d", i);
     }
 
     /* grouped by the input's key: no record needs another partition's state */
@@ -585,7 +585,7 @@ static int plan_aggregate(sl_plan *p, const sl_select *q, const sl_scope *in_sc,
         for (int i = 0; i < nitems; i++)
             if (items[i].key == g) {
                 found = true;
-                p->group_cols[g].name = items[i].name;
+                p->group_cols[g].name = dup(a, items[i].name);  /* the AST goes away */
             }
         if (!found && !p->missing_key[0]) {
             snprintf(p->missing_key, sizeof p->missing_key,
