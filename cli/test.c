@@ -35,8 +35,24 @@
  * KAFKA by type). jansson does it all: this is the control plane, the
  * records go through the runtime's own codecs.
  *
- * Does not: support ksqlDB's test-case JSON (tests with several cases),
- * windowed keys, or schema-registry formats.
+ * Windowed topics (a source with WINDOW_TYPE, such as the table of a
+ * windowed aggregation): a record's key is split with
+ * sl_windowed_key_decode; "key" is the unwindowed key decoded by the key
+ * format and the record gets "window": {"start": ms, "end": ms, "type":
+ * "TIME"|"SESSION"} as ksql-test-runner writes it (the type is compared
+ * case-insensitively: its own files say "time"). An expected record
+ * matches only when both or neither have a window and the windows are
+ * equal. An input record for a windowed stream may give "window" too: its
+ * key is then written windowed. Tombstones (no value) compare as
+ * "value": null.
+ *
+ * Record cache: like ksql-test-runner, the statements run with the state
+ * cache off (SET 'cache.max.bytes.buffering'='0' before them), so every
+ * update of an aggregate is an output record; statements that SET it
+ * themselves override that.
+ *
+ * Does not: support ksqlDB's test-case JSON (tests with several cases) or
+ * schema-registry formats.
  */
 #include <ftw.h>
 #include <getopt.h>
@@ -52,6 +68,7 @@
 #include "engine/catalog.h"
 #include "engine/engine.h"
 #include "engine/exec.h"
+#include "engine/window.h"
 #include "formats/format.h"
 #include "log/log.h"
 
@@ -66,7 +83,7 @@ static const char test_usage[] =
     "options:\n"
     "  -s, --sql-file FILE      the statements\n"
     "  -i, --input-file FILE    {\"inputs\":[{\"topic\",\"key\",\"value\",\"timestamp\",\"headers\"}]}\n"
-    "  -o, --output-file FILE   {\"outputs\":[{\"topic\",\"key\",\"value\",\"timestamp\"}]}\n"
+    "  -o, --output-file FILE   {\"outputs\":[{\"topic\",\"key\",\"value\",\"timestamp\",\"window\"}]}\n"
     "      --timeout SECONDS    how long the queries may take to become idle (default 60)\n"
     "      --keep               keep the temporary data directory (its path is printed)\n"
     "  -v, --verbose            print the statements' results\n"
@@ -187,6 +204,97 @@ static side side_of(const sl_source *src, bool is_key)
                            : src->wrap_single_value ? SL_WRAP_TRUE : SL_WRAP_FALSE;
     sd.unwrapped = sd.kind == SL_FMT_JSON && sl_format_unwrapped(&fo, ncols);
     return sd;
+}
+
+/* ---- windowed keys ---- */
+
+typedef struct winfo {
+    bool windowed;              /* the source has WINDOW_TYPE */
+    bool sized;                 /* spec is usable (a session, or a time window with a size) */
+    sl_window_spec spec;
+} winfo;
+
+static winfo winfo_of(const sl_source *src)
+{
+    winfo w;
+    memset(&w, 0, sizeof w);
+    if (!src || !src->window_type)
+        return w;
+    w.windowed = true;
+    sl_window_kind kind = !strcasecmp(src->window_type, "SESSION")   ? SL_WIN_SESSION
+                          : !strcasecmp(src->window_type, "HOPPING") ? SL_WIN_HOPPING
+                                                                     : SL_WIN_TUMBLING;
+    int64_t size = src->window_size_ms;
+    if (kind == SL_WIN_SESSION && size <= 0)
+        size = 1;   /* a session's key carries its end: the gap is not needed to decode */
+    sl_error err;
+    sl_error_clear(&err);
+    w.sized = size > 0 && sl_window_spec_init(&w.spec, kind, size, size, -1, -1, &err) == 0;
+    if (!w.sized)
+        w.spec.kind = kind;
+    return w;
+}
+
+/*
+ * Splits a windowed key into *key, *keylen and a new "window" object; NULL
+ * (and the whole bytes as the key) when the bytes are too short. A time
+ * window of unknown size gets "end": null.
+ */
+static json_t *split_windowed(const winfo *w, const void *data, int32_t len, const void **key,
+                              int32_t *keylen)
+{
+    *key = data;
+    *keylen = len;
+    if (len < 0 || !data)
+        return NULL;
+    int64_t start = 0, end = 0;
+    bool session = w->spec.kind == SL_WIN_SESSION;
+    bool have_end = true;
+    if (w->sized) {
+        const void *k;
+        size_t kl;
+        sl_error err;
+        sl_error_clear(&err);
+        if (sl_windowed_key_decode(&w->spec, data, (size_t)len, &k, &kl, &start, &end, &err) != 0)
+            return NULL;
+        *key = k;
+        *keylen = (int32_t)kl;
+    } else {
+        if (len < 8)
+            return NULL;
+        start = sl_cli_get_be64((const unsigned char *)data + len - 8);
+        *keylen = len - 8;
+        have_end = false;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer(start));
+    json_object_set_new(o, "end", have_end ? json_integer(end) : json_null());
+    json_object_set_new(o, "type", json_string(session ? "SESSION" : "TIME"));
+    return o;
+}
+
+/* Equal windows: start and end by value, type case-insensitively; NULL == NULL. */
+static bool window_same(json_t *a, json_t *b)
+{
+    if (a && json_is_null(a))
+        a = NULL;
+    if (b && json_is_null(b))
+        b = NULL;
+    if (!a || !b)
+        return !a && !b;
+    if (!json_is_object(a) || !json_is_object(b))
+        return false;
+    json_t *ta = get_ci(a, "type"), *tb = get_ci(b, "type");
+    if (!json_is_string(ta) || !json_is_string(tb) ||
+        strcasecmp(json_string_value(ta), json_string_value(tb)) != 0)
+        return false;
+    const char *names[] = {"start", "end"};
+    for (int i = 0; i < 2; i++) {
+        json_t *x = get_ci(a, names[i]), *y = get_ci(b, names[i]);
+        if (!x || !y || !json_same(x, y))
+            return false;
+    }
+    return true;
 }
 
 /* Encodes v for one side into b; *is_null for an absent key/value. NULL or why not. */
@@ -367,6 +475,32 @@ static int feed(sl_engine *e, json_t *inputs)
             rc = -1;
             break;
         }
+        json_t *win = json_object_get(in, "window");
+        if (win && !json_is_null(win)) {
+            winfo wi = winfo_of(src);
+            json_t *ws = json_is_object(win) ? get_ci(win, "start") : NULL;
+            json_t *we = json_is_object(win) ? get_ci(win, "end") : NULL;
+            if (!wi.windowed) {
+                fprintf(stderr, "sluice test: inputs[%zu]: a \"window\" for %s, which is not "
+                        "windowed (no WINDOW_TYPE)\n", i, src->name);
+                rc = -1;
+                break;
+            }
+            if (!json_is_integer(ws) || (wi.spec.kind == SL_WIN_SESSION && !json_is_integer(we))) {
+                fprintf(stderr, "sluice test: inputs[%zu]: \"window\" wants {\"start\": ms, "
+                        "\"end\": ms, \"type\"}\n", i);
+                rc = -1;
+                break;
+            }
+            sl_buf wk = SL_BUF_INIT;
+            sl_windowed_key_encode(&wk, wi.spec.kind, knull ? "" : (kb.data ? kb.data : ""),
+                                   knull ? 0 : kb.len, json_integer_value(ws),
+                                   json_is_integer(we) ? json_integer_value(we) : 0);
+            sl_buf_reset(&kb);
+            sl_buf_append(&kb, wk.data ? wk.data : "", wk.len);
+            sl_buf_fini(&wk);
+            knull = false;
+        }
         sl_record rec = {0};
         rec.key = knull ? NULL : (kb.data ? kb.data : "");
         rec.key_len = knull ? -1 : (int32_t)kb.len;
@@ -445,7 +579,8 @@ static bool rec_matches(json_t *exp, json_t *act)
     json_t *null = json_null();
     bool ok = json_same(ek ? ek : null, json_object_get(act, "key")) &&
               json_same(ev ? ev : null, json_object_get(act, "value")) &&
-              (!et || json_is_null(et) || json_same(et, json_object_get(act, "timestamp")));
+              (!et || json_is_null(et) || json_same(et, json_object_get(act, "timestamp"))) &&
+              window_same(json_object_get(exp, "window"), json_object_get(act, "window"));
     json_decref(null);
     return ok;
 }
@@ -456,6 +591,7 @@ static actual *read_topic(sl_engine *e, const char *topic, size_t *n, sl_error *
     sl_log *log = sl_engine_log(e);
     const sl_source *src = source_for_topic(sl_engine_catalog(e), topic);
     side ks = side_of(src, true), vs = side_of(src, false);
+    winfo wi = winfo_of(src);
     if (!src)
         ks.kind = SL_FMT_KAFKA;
     sl_arena *a = sl_arena_new(1 << 16);
@@ -485,9 +621,19 @@ static actual *read_topic(sl_engine *e, const char *topic, size_t *n, sl_error *
                 }
                 json_t *r = json_object();
                 json_object_set_new(r, "topic", json_string(topic));
-                json_object_set_new(r, "key", decode(&ks, recs[i].key, recs[i].key_len));
+                const void *key = recs[i].key;
+                int32_t keylen = recs[i].key_len;
+                json_t *win = NULL;
+                if (wi.windowed) {
+                    win = split_windowed(&wi, recs[i].key, recs[i].key_len, &key, &keylen);
+                    if (!win && recs[i].key_len >= 0)
+                        win = json_string("(a key too short for a windowed key)");
+                }
+                json_object_set_new(r, "key", decode(&ks, key, keylen));
                 json_object_set_new(r, "value", decode(&vs, recs[i].value, recs[i].value_len));
                 json_object_set_new(r, "timestamp", json_integer(recs[i].timestamp));
+                if (win)
+                    json_object_set_new(r, "window", win);
                 out[cnt].rec = r;
                 out[cnt].partition = recs[i].partition;
                 out[cnt].offset = (long long)recs[i].offset;
@@ -676,7 +822,9 @@ int sl_cli_test(int argc, char **argv)
         rc = SL_CLI_FAIL;
         goto done;
     }
-    static const char earliest[] = "SET 'auto.offset.reset'='earliest';";
+    /* as ksql-test-runner: every update visible (the statements may SET it again) */
+    static const char earliest[] = "SET 'auto.offset.reset'='earliest';\n"
+                                   "SET 'cache.max.bytes.buffering'='0';";
     if (sl_session_execute(s, earliest, sizeof earliest - 1, "<sluice test>") != 0 ||
         sl_session_execute(s, text, sql_len, sql) != 0) {
         printf("Test failed: a statement failed (above)\n");
