@@ -99,7 +99,7 @@ typedef struct skiplist {
 } skiplist;
 
 typedef struct list {
-    entry head;                 /* sentinel: head.next is the oldest */
+    entry *head;                /* a keyless sentinel: head->next is the oldest */
 } list;
 
 struct sl_store {
@@ -177,9 +177,12 @@ static void free_obj(sl_store *s, void *obj)
 /* ------------------------------------------------------------------ */
 /* lists                                                               */
 
-static void list_init(list *l)
+static int list_init(list *l)
 {
-    l->head.prev = l->head.next = &l->head;
+    if (!(l->head = calloc(1, sizeof *l->head)))
+        return -1;
+    l->head->prev = l->head->next = l->head;
+    return 0;
 }
 
 static void list_unlink(entry *e)
@@ -190,10 +193,10 @@ static void list_unlink(entry *e)
 
 static void list_append(list *l, entry *e)
 {
-    e->prev = l->head.prev;
-    e->next = &l->head;
-    l->head.prev->next = e;
-    l->head.prev = e;
+    e->prev = l->head->prev;
+    e->next = l->head;
+    l->head->prev->next = e;
+    l->head->prev = e;
 }
 
 /* ------------------------------------------------------------------ */
@@ -346,8 +349,8 @@ static void entry_drop(sl_store *s, entry *e)
 
 static void drop_list(sl_store *s, list *l)
 {
-    while (l->head.next != &l->head)
-        entry_drop(s, l->head.next);
+    while (l->head && l->head->next != l->head)
+        entry_drop(s, l->head->next);
 }
 
 /* The cached entry of key, trying the last one touched first. */
@@ -555,15 +558,14 @@ sl_store *sl_store_open(sl_log *log, const char *name, int32_t partition,
         s->opts = *opts;
     s->windowed = codec->time_of_key != NULL;
     sl_buf_init(&s->enc);
-    list_init(&s->clean);
-    list_init(&s->dirty);
+    int lists = list_init(&s->clean) | list_init(&s->dirty);
     size_t nl = strlen(name);
     s->name = malloc(nl + 1);
     s->prefix_len = nl + 1 + 4;
     s->kcap = s->prefix_len + 64;
     s->kbuf = malloc(s->kcap);
     s->arena = sl_arena_new(0);
-    if (!s->name || !s->kbuf || !s->arena || sk_init(&s->idx) || sk_init(&s->pend) ||
+    if (lists || !s->name || !s->kbuf || !s->arena || sk_init(&s->idx) || sk_init(&s->pend) ||
         table_init(s, TABLE_MIN)) {
         oom(err, "state store");
         sl_store_close(s);
@@ -594,6 +596,8 @@ void sl_store_close(sl_store *s)
     }
     sk_fini(&s->idx);
     sk_fini(&s->pend);
+    free(s->clean.head);
+    free(s->dirty.head);
     free(s->slots);
     sl_buf_fini(&s->enc);
     sl_arena_free(s->arena);
@@ -769,8 +773,8 @@ int sl_store_flush(sl_store *s, sl_log_txn *txn, sl_error *err)
         }
     }
     /* everything is in the transaction: the entries are clean now */
-    while (s->dirty.head.next != &s->dirty.head) {
-        entry *e = s->dirty.head.next;
+    while (s->dirty.head->next != s->dirty.head) {
+        entry *e = s->dirty.head->next;
         if (e->obj)
             s->st.writes++;
         else if (e->stored != STORED_NO)
@@ -783,8 +787,8 @@ int sl_store_flush(sl_store *s, sl_log_txn *txn, sl_error *err)
             entry_drop(s, e);       /* the index knows it is absent */
     }
     sk_clear(&s->pend);
-    while (s->bytes > s->opts.cache_bytes && s->clean.head.next != &s->clean.head) {
-        entry_drop(s, s->clean.head.next);
+    while (s->bytes > s->opts.cache_bytes && s->clean.head->next != s->clean.head) {
+        entry_drop(s, s->clean.head->next);
         s->st.evictions++;
     }
     return 0;
