@@ -514,6 +514,9 @@ static int await_topic(klog *k, const char *name, int32_t n, bool present, sl_er
     }
 }
 
+static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
+                         int64_t *end, sl_error *err);
+
 static int exists_mismatch(const char *name, int32_t have, int32_t want, sl_error *err)
 {
     return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN,
@@ -603,6 +606,17 @@ static int kafka_create_topic(sl_log *log, const char *name, const sl_topic_conf
     if (await_topic(k, name, cfg->partitions, true, err))
         return -1;
     cache_topic(k, name, cfg->partitions);
+    /* Metadata names the leader before the broker has the partition up;
+     * the first produce in that window is answered "not leader", and
+     * librdkafka 2.0's idempotent producer can then lose the first record
+     * of the partition while reporting it delivered (seen on Kafka 4.1).
+     * Waiting here until every partition answers ListOffsets (which asks
+     * again on "not leader") closes that window for new topics. */
+    for (int32_t p = 0; p < cfg->partitions; p++) {
+        int64_t lo, hi;
+        if (kafka_offsets(log, name, p, &lo, &hi, err))
+            return -1;
+    }
     if (created && !raced)
         *created = true;
     return 0;
@@ -741,9 +755,6 @@ static void describe_configs(klog *k, const char *name, sl_topic_config *cfg)
     rd_kafka_ConfigResource_destroy(cr);
     rd_kafka_queue_destroy(q);
 }
-
-static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
-                         int64_t *end, sl_error *err);
 
 static int kafka_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_topic_info *out,
                                 sl_error *err)
@@ -1256,6 +1267,23 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
     return rc;
 }
 
+/* Errors that answer a partition's leadership changing (or not complete
+ * yet): worth asking again. */
+static bool leader_moving(rd_kafka_resp_err_t e)
+{
+    switch (e) {
+    case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+    case RD_KAFKA_RESP_ERR_REPLICA_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_FENCED_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_LEADER_EPOCH:
+    case RD_KAFKA_RESP_ERR_OFFSET_NOT_AVAILABLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                          int64_t *end, sl_error *err)
 {
@@ -1263,9 +1291,19 @@ static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int6
     *start = *end = -1;
     if (!topic || check_partition(k, topic, partition, err))
         return -1;
-    int64_t lo = -1, hi = -1;
-    rd_kafka_resp_err_t e =
-        rd_kafka_query_watermark_offsets(k->reader, topic, partition, &lo, &hi, k->timeout_ms);
+    /* a broker answers "not leader" for a moment after a topic is created
+     * (its metadata shows the new leader before the partition is up) and
+     * while leadership moves: asked again until timeout_ms passes */
+    int64_t lo = -1, hi = -1, deadline = mono_ms() + k->timeout_ms;
+    rd_kafka_resp_err_t e;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        e = rd_kafka_query_watermark_offsets(k->reader, topic, partition, &lo, &hi,
+                                             left > 0 ? (int)left : 1);
+        if (!leader_moving(e) || mono_ms() + 50 >= deadline)
+            break;
+        sleep_ms(50);
+    }
     if (e) {
         char what[300];
         snprintf(what, sizeof what, "offsets of %s partition %d", topic, partition);

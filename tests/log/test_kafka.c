@@ -10,7 +10,9 @@
  * partition count, listing without internal topics, describe, and the
  * mock's missing Admin API reported as an error); concurrent writers and a
  * reader; refused and unknown properties.
- * Not here: a real broker (its suite comes with the broker harness).
+ * At the end, suite kafka_broker: topics, records and positions against a
+ * real Apache Kafka broker, run by tests/kafka/run.sh (skipped without
+ * SLUICE_TEST_KAFKA_BOOTSTRAP).
  */
 #include <criterion/criterion.h>
 #include <librdkafka/rdkafka.h>
@@ -18,7 +20,10 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "log/kafka.h"
 #include "log/log.h"
@@ -697,5 +702,579 @@ Test(kafka, broker_down_fails_the_commit_with_the_reason)
               "%s", err.msg);
     cr_assert_eq(rd_kafka_mock_broker_set_up(mc, 1), 0);
     cr_assert_eq(sl_log_position(log, "q", "down", 0), -1, "no position behind a lost record");
+    sl_log_close(log);
+}
+
+/* ------------------------------------------------------------------ */
+/* Against a real Apache Kafka broker (tests/kafka/run.sh starts one and
+ * sets SLUICE_TEST_KAFKA_BOOTSTRAP); skipped without it. Topic names carry
+ * this process's id and the time, so runs against a long-lived broker do
+ * not meet each other's topics; every test deletes what it created. */
+
+static const char *real_bootstrap;
+static char run_tag[48];
+
+static void broker_setup(void)
+{
+    real_bootstrap = getenv("SLUICE_TEST_KAFKA_BOOTSTRAP");
+    if (real_bootstrap && !*real_bootstrap)
+        real_bootstrap = NULL;
+    snprintf(run_tag, sizeof run_tag, "sl-%ld-%lld", (long)getpid(), (long long)time(NULL));
+    arena = sl_arena_new(0);
+    sl_error_clear(&err);
+}
+
+static void broker_teardown(void)
+{
+    sl_arena_free(arena);
+}
+
+TestSuite(kafka_broker, .init = broker_setup, .fini = broker_teardown, .timeout = 180);
+
+static sl_log *broker_log(void)
+{
+    if (!real_bootstrap)
+        cr_skip_test("SLUICE_TEST_KAFKA_BOOTSTRAP is not set (tests/kafka/run.sh sets it)");
+    sl_log_kafka_opts o = {.bootstrap_servers = real_bootstrap, .client_id = "sluice-test",
+                           .timeout_ms = 30000};
+    sl_log *log = sl_log_open_kafka(&o, &err);
+    cr_assert_not_null(log, "open %s: %s", real_bootstrap, err.msg);
+    return log;
+}
+
+/* a topic name unique to this run: TAG-suffix, in a static buffer per slot */
+static const char *tname(int slot, const char *suffix)
+{
+    static char names[8][128];
+    snprintf(names[slot], sizeof names[slot], "%s-%s", run_tag, suffix);
+    return names[slot];
+}
+
+static bool listed(const char **names, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return true;
+    return false;
+}
+
+/* A new topic that keeps its records forever: the tests' timestamps are
+ * old, and a broker deletes records older than retention.ms (the active
+ * segment too) whenever its retention check runs. */
+static void broker_topic(sl_log *log, const char *name, int32_t partitions)
+{
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = partitions;
+    cfg.retention_ms = -1;
+    bool created = false;
+    cr_assert_eq(sl_log_create_topic(log, name, &cfg, &created, &err), 0, "create %s: %s", name,
+                 err.msg);
+    cr_assert(created, "%s is new", name);
+}
+
+Test(kafka_broker, topics_created_described_listed_deleted)
+{
+    sl_log *log = broker_log();
+    const char *plain = tname(0, "plain"), *compacted = tname(1, "compacted");
+
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = 3;
+    cfg.retention_ms = 3600000;
+    cfg.retention_bytes = 1048576;
+    bool created = false;
+    cr_assert_eq(sl_log_create_topic(log, plain, &cfg, &created, &err), 0, "%s", err.msg);
+    cr_assert(created);
+    sl_topic_config ccfg = sl_topic_config_default();
+    ccfg.partitions = 1;
+    ccfg.retention_ms = -1;
+    ccfg.cleanup = SL_CLEANUP_COMPACT;
+    cr_assert_eq(sl_log_create_topic(log, compacted, &ccfg, &created, &err), 0, "%s", err.msg);
+    cr_assert(created);
+
+    /* what the broker keeps is what was asked for */
+    sl_topic_info ti;
+    cr_assert_eq(sl_log_describe_topic(log, plain, arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(ti.name, plain);
+    cr_assert_eq(ti.config.partitions, 3);
+    cr_assert_eq(ti.config.retention_ms, 3600000);
+    cr_assert_eq(ti.config.retention_bytes, 1048576);
+    cr_assert_eq(ti.config.cleanup, SL_CLEANUP_DELETE);
+    for (int p = 0; p < 3; p++) {
+        cr_assert_eq(ti.partitions[p].partition, p);
+        cr_assert_eq(ti.partitions[p].start_offset, 0);
+        cr_assert_eq(ti.partitions[p].end_offset, 0, "a new topic is empty");
+    }
+    cr_assert_eq(sl_log_describe_topic(log, compacted, arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_eq(ti.config.partitions, 1);
+    cr_assert_eq(ti.config.cleanup, SL_CLEANUP_COMPACT);
+    cr_assert_eq(ti.config.retention_ms, -1);
+
+    /* again with the same partition count: accepted, not created */
+    created = true;
+    cr_assert_eq(sl_log_create_topic(log, plain, &cfg, &created, &err), 0, "%s", err.msg);
+    cr_assert_not(created);
+    /* with another: refused, and the topic is unchanged */
+    sl_topic_config more = cfg;
+    more.partitions = 5;
+    cr_assert_eq(sl_log_create_topic(log, plain, &more, &created, &err), -1);
+    char want[300];
+    snprintf(want, sizeof want, "%s exists with 3 partitions, not 5", plain);
+    cr_assert(strstr(err.msg, want), "%s", err.msg);
+    cr_assert_not(created);
+    cr_assert_eq(sl_log_describe_topic(log, plain, arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_eq(ti.config.partitions, 3);
+    cr_assert_eq(sl_log_create_topic(log, "bad/name", &cfg, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "invalid topic name"), "%s", err.msg);
+
+    /* a consumer group makes the broker create __consumer_offsets: hidden */
+    sl_log_txn *t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, tname(2, "g"), plain, 0, 0, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    const char **names = NULL;
+    int n = 0;
+    cr_assert_eq(sl_log_list_topics(log, arena, &names, &n, &err), 0, "%s", err.msg);
+    cr_assert(listed(names, n, plain) && listed(names, n, compacted));
+    cr_assert_not(listed(names, n, "__consumer_offsets"), "internal topics are hidden");
+    for (int i = 1; i < n; i++)
+        cr_assert_lt(strcmp(names[i - 1], names[i]), 0, "sorted: %s before %s", names[i - 1],
+                     names[i]);
+
+    /* deleted: gone from describe and list; deleting again is an error */
+    cr_assert_eq(sl_log_delete_topic(log, compacted, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_describe_topic(log, compacted, arena, &ti, &err), -1);
+    cr_assert(strstr(err.msg, "does not exist"), "%s", err.msg);
+    cr_assert_eq(sl_log_list_topics(log, arena, &names, &n, &err), 0, "%s", err.msg);
+    cr_assert_not(listed(names, n, compacted));
+    cr_assert(listed(names, n, plain));
+    cr_assert_eq(sl_log_delete_topic(log, compacted, &err), -1);
+    cr_assert(strstr(err.msg, "does not exist"), "%s", err.msg);
+    t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 1);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(sl_log_txn_append(t, plain, 1, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_end_offset(log, plain, 1, &err), 3);
+    cr_assert_eq(sl_log_delete_topic(log, plain, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+
+    /* another client sees the deletions */
+    log = broker_log();
+    cr_assert_eq(sl_log_list_topics(log, arena, &names, &n, &err), 0, "%s", err.msg);
+    cr_assert_not(listed(names, n, plain));
+    /* created again, with another partition count: new and empty */
+    cfg.partitions = 2;
+    cr_assert_eq(sl_log_create_topic(log, plain, &cfg, &created, &err), 0, "%s", err.msg);
+    cr_assert(created);
+    cr_assert_eq(sl_log_describe_topic(log, plain, arena, &ti, &err), 0, "%s", err.msg);
+    cr_assert_eq(ti.config.partitions, 2);
+    cr_assert_eq(ti.partitions[1].end_offset, 0, "the old records are gone");
+    cr_assert_eq(sl_log_delete_topic(log, plain, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+Test(kafka_broker, appended_records_read_back)
+{
+    sl_log *log = broker_log();
+    const char *topic = tname(0, "records");
+    enum { PARTS = 3, KEYED = 30 };
+    broker_topic(log, topic, PARTS);
+    cr_assert_eq(sl_log_end_offset(log, topic, 0, &err), 0, "%s", err.msg);
+
+    /* explicit partition: keys, null and empty values, headers, timestamps */
+    sl_log_header hs[3] = {
+        {"trace", 5, "abc", 3},
+        {"empty", 5, "", 0},
+        {"none", 4, NULL, -1},
+    };
+    sl_record recs[4] = {
+        rec_kv("k1", "v1", 1700000000001),
+        rec_kv("k2", NULL, 1700000000002),
+        rec_kv(NULL, "keyless", 1700000000003),
+        rec_kv("", "", 1700000000004),
+    };
+    recs[0].headers = hs;
+    recs[0].n_headers = 3;
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(sl_log_txn_append(t, topic, 2, &recs[i], NULL, NULL, &err), 0, "%s", err.msg);
+    /* keyed records to the partition Kafka's default partitioner picks */
+    char keys[KEYED][16];
+    int32_t where[KEYED];
+    int per_part[PARTS] = {0};
+    for (int i = 0; i < KEYED; i++) {
+        snprintf(keys[i], sizeof keys[i], "user-%d", i * 7919);
+        sl_record r = rec_kv(keys[i], keys[i], 1700000001000 + i);
+        cr_assert_eq(sl_log_txn_append(t, topic, -1, &r, &where[i], NULL, &err), 0, "%s",
+                     err.msg);
+        cr_assert_eq(where[i], sl_partitioner_for_key(keys[i], strlen(keys[i]), PARTS));
+        per_part[where[i]]++;
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    for (int p = 0; p < PARTS; p++)
+        cr_assert_eq(sl_log_end_offset(log, topic, p, &err), per_part[p] + (p == 2 ? 4 : 0),
+                     "partition %d", p);
+
+    /* read back by another client, as a restarted query would */
+    sl_log_close(log);
+    log = broker_log();
+    static sl_record out[PARTS][KEYED + 8];
+    int n[PARTS];
+    for (int p = 0; p < PARTS; p++)
+        n[p] = read_all(log, topic, p, 0, out[p], KEYED + 8);
+    cr_assert_eq(n[2], per_part[2] + 4);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(out[2][i].offset, i);
+        cr_assert_eq(out[2][i].partition, 2);
+        cr_assert_eq(out[2][i].timestamp, recs[i].timestamp, "record %d keeps its timestamp", i);
+    }
+    cr_assert(bytes_eq(out[2][0].key, out[2][0].key_len, "k1"));
+    cr_assert(bytes_eq(out[2][0].value, out[2][0].value_len, "v1"));
+    cr_assert(bytes_eq(out[2][1].key, out[2][1].key_len, "k2"));
+    cr_assert_eq(out[2][1].value_len, -1, "a tombstone stays a tombstone");
+    cr_assert_eq(out[2][2].key_len, -1, "a null key stays null");
+    cr_assert_eq(out[2][3].key_len, 0, "an empty key is not null");
+    cr_assert_not_null(out[2][3].key);
+    cr_assert_eq(out[2][3].value_len, 0, "an empty value is not a tombstone");
+    cr_assert_eq(out[2][0].n_headers, 3);
+    cr_assert_eq(memcmp(out[2][0].headers[0].key, "trace", 5), 0);
+    cr_assert(bytes_eq(out[2][0].headers[0].value, out[2][0].headers[0].value_len, "abc"));
+    cr_assert_eq(out[2][0].headers[1].value_len, 0);
+    cr_assert_eq(out[2][0].headers[2].value_len, -1, "a null header value stays null");
+    cr_assert_eq(out[2][1].n_headers, 0);
+    for (int i = 0; i < KEYED; i++) {
+        int p = where[i], found = 0;
+        for (int j = 0; j < n[p]; j++)
+            if (bytes_eq(out[p][j].key, out[p][j].key_len, keys[i])) {
+                found++;
+                cr_assert(bytes_eq(out[p][j].value, out[p][j].value_len, keys[i]));
+                cr_assert_eq(out[p][j].timestamp, 1700000001000 + i);
+            }
+        cr_assert_eq(found, 1, "key %s once on partition %d", keys[i], p);
+    }
+
+    /* reads that continue from the middle and go back */
+    int got = 0;
+    cr_assert_eq(sl_log_read(log, topic, 2, 1, 2, arena, out[0], &got, &err), 0, "%s", err.msg);
+    cr_assert(got >= 1 && got <= 2, "read 1..2 records, got %d", got);
+    cr_assert_eq(out[0][0].offset, 1);
+    cr_assert(bytes_eq(out[0][0].key, out[0][0].key_len, "k2"));
+    cr_assert_eq(sl_log_read(log, topic, 2, 0, 1, arena, out[0], &got, &err), 0, "%s", err.msg);
+    cr_assert_eq(got, 1);
+    cr_assert_eq(out[0][0].offset, 0);
+
+    /* missing topics and partitions */
+    t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 1);
+    cr_assert_eq(sl_log_txn_append(t, tname(1, "absent"), -1, &r, NULL, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "does not exist"), "%s", err.msg);
+    cr_assert_eq(sl_log_txn_append(t, topic, PARTS, &r, NULL, NULL, &err), -1);
+    cr_assert(strstr(err.msg, "no partition 3"), "%s", err.msg);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "nothing was appended: %s", err.msg);
+    cr_assert_eq(sl_log_read(log, tname(1, "absent"), 0, 0, 1, arena, out[0], &got, &err), -1);
+
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* Many records in many transactions: every one read back once, in order. */
+Test(kafka_broker, many_records_in_order)
+{
+    sl_log *log = broker_log();
+    const char *topic = tname(0, "many");
+    enum { TXNS = 20, PER_TXN = 500, TOTAL = TXNS * PER_TXN };
+    broker_topic(log, topic, 2);
+    for (int b = 0; b < TXNS; b++) {
+        sl_log_txn *t = sl_log_txn_begin(log);
+        for (int i = 0; i < PER_TXN; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "r%d", b * PER_TXN + i);
+            sl_record r = rec_kv(NULL, v, 1700000000000 + b * PER_TXN + i);
+            cr_assert_eq(sl_log_txn_append(t, topic, 1, &r, NULL, NULL, &err), 0, "%s", err.msg);
+        }
+        cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_end_offset(log, topic, 1, &err), TOTAL);
+    cr_assert_eq(sl_log_end_offset(log, topic, 0, &err), 0);
+    int64_t next = 0;
+    static sl_record out[1000];
+    while (next < TOTAL) {
+        int n = 0;
+        sl_arena_reset(arena);
+        cr_assert_eq(sl_log_read(log, topic, 1, next, 1000, arena, out, &n, &err), 0, "%s",
+                     err.msg);
+        cr_assert_gt(n, 0, "a read below the end offset at %lld found nothing", (long long)next);
+        for (int i = 0; i < n; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "r%d", (int)(next + i));
+            cr_assert_eq(out[i].offset, next + i);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v), "offset %lld",
+                      (long long)out[i].offset);
+            cr_assert_eq(out[i].timestamp, 1700000000000 + next + i);
+        }
+        next += n;
+    }
+    int n = -1;
+    cr_assert_eq(sl_log_read(log, topic, 1, TOTAL, 10, arena, out, &n, &err), 0, "%s", err.msg);
+    cr_assert_eq(n, 0, "nothing past the end");
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+Test(kafka_broker, committed_positions)
+{
+    sl_log *log = broker_log();
+    const char *topic = tname(0, "in");
+    const char *q1 = tname(1, "q1"), *q2 = tname(2, "q2"), *q3 = tname(3, "q3");
+    broker_topic(log, topic, 2);
+    cr_assert_eq(sl_log_position(log, q1, topic, 0), -1, "nothing committed yet");
+
+    /* positions commit with the records they cover */
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "v", 1);
+    cr_assert_eq(sl_log_txn_append(t, topic, 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_set_position(t, q1, topic, 0, 10, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, q1, topic, 1, 20, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, q2, topic, 0, 5, &err), 0);
+    cr_assert_eq(sl_log_txn_set_position(t, q1, topic, 0, 11, &err), 0);   /* the last wins */
+    uint64_t seq = sl_log_commit_seq(log);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_neq(sl_log_commit_seq(log), seq, "a commit wakes waiters");
+    cr_assert_eq(sl_log_position(log, q1, topic, 0), 11);
+    cr_assert_eq(sl_log_position(log, q1, topic, 1), 20);
+    cr_assert_eq(sl_log_position(log, q2, topic, 0), 5);
+    cr_assert_eq(sl_log_position(log, q2, topic, 1), -1);
+    cr_assert_eq(sl_log_position(log, q3, topic, 0), -1);
+
+    /* an aborted transaction commits no position */
+    t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, q1, topic, 0, 99, &err), 0);
+    sl_log_txn_abort(t);
+    cr_assert_eq(sl_log_position(log, q1, topic, 0), 11);
+
+    /* a later commit moves it on */
+    t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, q1, topic, 0, 12, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_position(log, q1, topic, 0), 12);
+    sl_log_close(log);
+
+    /* positions live in the broker, not in this process */
+    log = broker_log();
+    cr_assert_eq(sl_log_position(log, q1, topic, 0), 12);
+    cr_assert_eq(sl_log_position(log, q1, topic, 1), 20);
+    cr_assert_eq(sl_log_position(log, q2, topic, 0), 5);
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* Writers on several threads, each its own partition and group, and a
+ * reader following one partition while it grows, on the real broker. */
+typedef struct bwriter {
+    sl_log *log;
+    const char *topic;
+    int id;
+} bwriter;
+
+static void *broker_writer(void *arg)
+{
+    bwriter *w = arg;
+    sl_error e;
+    char group[160];
+    snprintf(group, sizeof group, "%s-w%d", w->topic, w->id);
+    for (int t = 0; t < TXNS; t++) {
+        sl_log_txn *tx = sl_log_txn_begin(w->log);
+        for (int i = 0; i < PER_TXN; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "%d-%d", w->id, t * PER_TXN + i);
+            sl_record r = rec_kv(NULL, v, 1);
+            if (sl_log_txn_append(tx, w->topic, w->id, &r, NULL, NULL, &e)) {
+                sl_log_txn_abort(tx);
+                return (void *)1;
+            }
+        }
+        if (sl_log_txn_set_position(tx, group, w->topic, w->id, (t + 1) * PER_TXN, &e) ||
+            sl_log_txn_commit(tx, &e))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+Test(kafka_broker, concurrent_writers_and_a_reader)
+{
+    sl_log *log = broker_log();
+    const char *topic = tname(0, "shared");
+    broker_topic(log, topic, WRITERS);
+    pthread_t th[WRITERS];
+    bwriter args[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        args[i] = (bwriter){log, topic, i};
+        cr_assert_eq(pthread_create(&th[i], NULL, broker_writer, &args[i]), 0);
+    }
+    enum { TOTAL = TXNS * PER_TXN };
+    int64_t next = 0;
+    while (next < TOTAL) {
+        sl_record out[64];
+        int n = 0;
+        sl_arena_reset(arena);
+        uint64_t seq = sl_log_commit_seq(log);
+        cr_assert_eq(sl_log_read(log, topic, 0, next, 64, arena, out, &n, &err), 0, "%s",
+                     err.msg);
+        for (int i = 0; i < n; i++) {
+            char v[32];
+            snprintf(v, sizeof v, "0-%d", (int)(next + i));
+            cr_assert_eq(out[i].offset, next + i);
+            cr_assert(bytes_eq(out[i].value, out[i].value_len, v), "offset %lld",
+                      (long long)out[i].offset);
+        }
+        next += n;
+        if (n == 0)
+            sl_log_wait_since(log, seq, 100);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        void *res;
+        pthread_join(th[i], &res);
+        cr_assert_null(res, "writer %d failed", i);
+    }
+    for (int i = 0; i < WRITERS; i++) {
+        char group[160];
+        snprintf(group, sizeof group, "%s-w%d", topic, i);
+        int64_t end = sl_log_end_offset(log, topic, i, &err);
+        cr_assert_eq(end, TOTAL, "partition %d ends at %lld (%s)", i, (long long)end, err.msg);
+        cr_assert_eq(sl_log_position(log, group, topic, i), TOTAL);
+    }
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* ---- with Kafka's own Java clients (tests/kafka/broker.sh java ...) ---- */
+
+static const char *java_tool(void)
+{
+    const char *tool = getenv("SLUICE_TEST_KAFKA_TOOL");
+    if (!tool || !*tool)
+        cr_skip_test("SLUICE_TEST_KAFKA_TOOL is not set (tests/kafka/run.sh sets it)");
+    return tool;
+}
+
+/* Records produced by Kafka's console producer (Java's default partitioner)
+ * are read by sluice on the partitions sluice computes for their keys. */
+Test(kafka_broker, records_from_the_java_producer)
+{
+    sl_log *log = broker_log();
+    const char *tool = java_tool();
+    const char *topic = tname(0, "from-java");
+    enum { PARTS = 3, KEYS = 24 };
+    broker_topic(log, topic, PARTS);
+
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "'%s' java org.apache.kafka.tools.ConsoleProducer --bootstrap-server %s --topic %s"
+             " --property parse.key=true --property key.separator=:",
+             tool, real_bootstrap, topic);
+    FILE *jp = popen(cmd, "w");
+    cr_assert_not_null(jp, "%s", cmd);
+    char keys[KEYS][16];
+    for (int i = 0; i < KEYS; i++) {
+        snprintf(keys[i], sizeof keys[i], "user-%d", i * 7919);
+        fprintf(jp, "%s:v%d\n", keys[i], i);
+    }
+    cr_assert_eq(pclose(jp), 0, "the Java producer failed: %s", cmd);
+
+    static sl_record out[PARTS][KEYS];
+    int n[PARTS], total = 0;
+    for (int p = 0; p < PARTS; p++)
+        total += n[p] = read_all(log, topic, p, 0, out[p], KEYS);
+    cr_assert_eq(total, KEYS);
+    for (int i = 0; i < KEYS; i++) {
+        int32_t p = sl_partitioner_for_key(keys[i], strlen(keys[i]), PARTS);
+        char v[16];
+        snprintf(v, sizeof v, "v%d", i);
+        int found = 0;
+        for (int j = 0; j < n[p]; j++)
+            if (bytes_eq(out[p][j].key, out[p][j].key_len, keys[i])) {
+                found++;
+                cr_assert(bytes_eq(out[p][j].value, out[p][j].value_len, v));
+                cr_assert_gt(out[p][j].timestamp, 1600000000000LL);
+            }
+        cr_assert_eq(found, 1, "Java put key %s on partition %d, as sluice would", keys[i], p);
+    }
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* What sluice writes, Kafka's console consumer (read_committed) reads:
+ * partition, key, value, timestamp and headers. */
+Test(kafka_broker, records_read_by_the_java_consumer)
+{
+    sl_log *log = broker_log();
+    const char *tool = java_tool();
+    const char *topic = tname(0, "to-java");
+    enum { PARTS = 2, RECS = 10 };
+    broker_topic(log, topic, PARTS);
+    sl_log_header h = {"trace", 5, "abc", 3};
+    int32_t where[RECS];
+    sl_log_txn *t = sl_log_txn_begin(log);
+    for (int i = 0; i < RECS; i++) {
+        char k[16], v[16];
+        snprintf(k, sizeof k, "key-%d", i);
+        snprintf(v, sizeof v, "val-%d", i);
+        sl_record r = rec_kv(k, v, 1700000000000 + i);
+        r.headers = &h;
+        r.n_headers = 1;
+        cr_assert_eq(sl_log_txn_append(t, topic, -1, &r, &where[i], NULL, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+
+    /* its log (consumer internals at INFO) is shown when it fails */
+    char logpath[] = "/tmp/sluice-java-consumer-XXXXXX";
+    int lfd = mkstemp(logpath);
+    cr_assert_geq(lfd, 0);
+    close(lfd);
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd,
+             "SLUICE_KAFKA_TOOL_OPTS=-Dorg.slf4j.simpleLogger.log.org.apache.kafka.clients=info"
+             " '%s' java org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server %s"
+             " --topic %s --from-beginning --max-messages %d --timeout-ms 60000"
+             " --isolation-level read_committed --property print.key=true"
+             " --property print.partition=true --property print.timestamp=true"
+             " --property print.headers=true 2>'%s'",
+             tool, real_bootstrap, topic, RECS, logpath);
+    FILE *jc = popen(cmd, "r");
+    cr_assert_not_null(jc, "%s", cmd);
+    bool seen[RECS] = {false};
+    int lines = 0;
+    char line[512];
+    while (fgets(line, sizeof line, jc)) {
+        /* CreateTime:TS \t Partition:P \t HEADERS \t KEY \t VALUE */
+        long long ts;
+        int p;
+        char hdrs[64], key[64], val[64];
+        if (sscanf(line, "CreateTime:%lld\tPartition:%d\t%63[^\t]\t%63[^\t]\t%63[^\n]", &ts, &p,
+                   hdrs, key, val) != 5)
+            continue;
+        lines++;
+        int i = -1;
+        cr_assert_eq(sscanf(key, "key-%d", &i), 1, "key %s", key);
+        cr_assert(i >= 0 && i < RECS && !seen[i], "key %s once", key);
+        seen[i] = true;
+        char want[16];
+        snprintf(want, sizeof want, "val-%d", i);
+        cr_assert_str_eq(val, want);
+        cr_assert_eq(p, where[i], "%s on partition %d, sluice said %d", key, p, where[i]);
+        cr_assert_eq(ts, 1700000000000 + i, "%s keeps its timestamp", key);
+        cr_assert_str_eq(hdrs, "trace:abc");
+    }
+    int jrc = pclose(jc);
+    if (jrc || lines != RECS) {
+        FILE *lf = fopen(logpath, "r");
+        while (lf && fgets(line, sizeof line, lf))
+            fputs(line, stderr);
+        if (lf)
+            fclose(lf);
+    }
+    unlink(logpath);
+    cr_assert_eq(jrc, 0, "the Java consumer failed: %s", cmd);
+    cr_assert_eq(lines, RECS, "the Java consumer read %d of %d records", lines, RECS);
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
     sl_log_close(log);
 }
