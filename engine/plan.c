@@ -903,6 +903,14 @@ bool sl_plan_produces_table(const sl_plan *p) { return p->table_out; }
 
 sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms)
 {
+    if (p->win.kind == SL_WIN_NONE && p->ngroup == 0 && p->input.window_type) {
+        /* rows of a windowed source keep their windows, as in ksqlDB */
+        const char *t = p->input.window_type;
+        if (size_ms)
+            *size_ms = p->input.window_size_ms;
+        return !strcmp(t, "SESSION") ? SL_WIN_SESSION
+               : !strcmp(t, "HOPPING") ? SL_WIN_HOPPING : SL_WIN_TUMBLING;
+    }
     if (size_ms)
         *size_ms = p->win.kind == SL_WIN_NONE ? 0 : p->win.size;
     return p->win.kind;

@@ -82,8 +82,9 @@ int sl_plan_check_persistent(const sl_plan *p, sl_error *err);
 const sl_source *sl_plan_sink(const sl_plan *p);    /* NULL for transient queries */
 /* Whether the result is a TABLE (GROUP BY, or a table read without one). */
 bool sl_plan_produces_table(const sl_plan *p);
-/* The window of a windowed aggregation (its size, or the gap of sessions,
- * in *size_ms), or SL_WIN_NONE. */
+/* The window of the result: a windowed aggregation's, or a windowed
+ * source's passed through (its size, or the gap of sessions, in *size_ms),
+ * or SL_WIN_NONE. */
 sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms);
 
 /* EXPLAIN: the steps, one per line, with their expressions and schemas. */

@@ -426,9 +426,12 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
                                          p->out.ncols, &ko, &vo, err), err))
             goto fail;
         r->log_sink = true;
+        sl_window_kind wk = sl_plan_window(p, NULL);
         if (p->table_out)
-            sl_op_sink_set_table(r->ops[r->nops - 1], p->win.kind, SL_MATERIALIZED_SPACE,
+            sl_op_sink_set_table(r->ops[r->nops - 1], wk, SL_MATERIALIZED_SPACE,
                                  s->kafka_topic, strlen(s->kafka_topic) + 1);
+        else if (wk != SL_WIN_NONE)
+            sl_op_sink_set_table(r->ops[r->nops - 1], wk, NULL, NULL, 0);
         sl_op_set_passthrough(r->ops, r->nops, p->out_src_col, s->schema.cols, p->out.ncols);
     }
     r->sink = r->ops[r->nops - 1];
