@@ -66,6 +66,7 @@
  * RocksDB snapshot without locks.
  */
 #include "log/log.h"
+#include "log/wait.h"
 #include "log/crc32c.h"
 #include "log/embedded_internal.h"
 #include "log/partitioner.h"
@@ -998,11 +999,7 @@ sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o
     pthread_mutex_init(&e->mu, NULL);
     pthread_mutex_init(&e->wmu, NULL);
     pthread_mutex_init(&e->rmu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&e->cond, &ca);
-    pthread_condattr_destroy(&ca);
+    sl_log_cond_init(&e->cond);
 
     if (mkdir_p(dir, err) || take_lock(e, err)) {
         emb_free(e);
@@ -1959,26 +1956,7 @@ static uint64_t emb_commit_seq(sl_log *log)
 static int emb_wait_since(sl_log *log, uint64_t seq, int timeout_ms)
 {
     emb *e = (emb *)log;
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    if (timeout_ms >= 0) {
-        dl.tv_sec += timeout_ms / 1000;
-        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (dl.tv_nsec >= 1000000000L) {
-            dl.tv_sec++;
-            dl.tv_nsec -= 1000000000L;
-        }
-    }
-    pthread_mutex_lock(&e->mu);
-    while (e->seq == seq) {
-        int rc = timeout_ms >= 0 ? pthread_cond_timedwait(&e->cond, &e->mu, &dl)
-                                 : pthread_cond_wait(&e->cond, &e->mu);
-        if (rc == ETIMEDOUT)
-            break;
-    }
-    int changed = e->seq != seq;
-    pthread_mutex_unlock(&e->mu);
-    return changed;
+    return sl_log_wait_change(&e->mu, &e->cond, &e->seq, seq, timeout_ms);
 }
 
 /* ------------------------------------------------------------------ */

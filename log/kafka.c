@@ -54,6 +54,7 @@
  *   use); each librdkafka client runs a few threads of its own.
  */
 #include "log/kafka.h"
+#include "log/wait.h"
 
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
@@ -1347,26 +1348,7 @@ static uint64_t kafka_commit_seq(sl_log *log)
 static int kafka_wait_since(sl_log *log, uint64_t seq, int timeout_ms)
 {
     klog *k = (klog *)log;
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    if (timeout_ms >= 0) {
-        until.tv_sec += timeout_ms / 1000;
-        until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-    }
-    pthread_mutex_lock(&k->seq_mu);
-    while (k->seq == seq) {
-        int r = timeout_ms < 0 ? pthread_cond_wait(&k->seq_cv, &k->seq_mu)
-                               : pthread_cond_timedwait(&k->seq_cv, &k->seq_mu, &until);
-        if (r == ETIMEDOUT)
-            break;
-    }
-    int changed = k->seq != seq;
-    pthread_mutex_unlock(&k->seq_mu);
-    return changed;
+    return sl_log_wait_change(&k->seq_mu, &k->seq_cv, &k->seq, seq, timeout_ms);
 }
 
 /* The broker enforces retention. */
@@ -1448,11 +1430,7 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
     k->base.ops = &kafka_ops;
     pthread_mutex_init(&k->mu, NULL);
     pthread_mutex_init(&k->seq_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&k->seq_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sl_log_cond_init(&k->seq_cv);
     k->bootstrap = xstrdup(o->bootstrap_servers);
     k->client_id = xstrdup(o->client_id && *o->client_id ? o->client_id : "sluice");
     k->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
