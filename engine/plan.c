@@ -598,6 +598,9 @@ static int plan_aggregate(sl_plan *p, const sl_select *q, const sl_scope *in_sc,
         }
     }
     build_output(p, items, nitems, ng);
+    p->pre_types = sl_arena_zalloc(a, (size_t)(p->npre + 1) * sizeof *p->pre_types);
+    for (int i = 0; i < p->npre; i++)
+        p->pre_types[i] = sl_cexpr_type(p->pre_expr[i]);
     return 0;
 }
 

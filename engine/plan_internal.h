@@ -70,6 +70,7 @@ struct sl_plan {
     sl_column *group_cols;      /* name and type of each GROUP BY value (store key encoding) */
     int npre;
     sl_cexpr **pre_expr;
+    const sl_type **pre_types;  /* npre: the type of each pre value */
     int nagg;
     sl_agg **aggs;
     const char **agg_text;

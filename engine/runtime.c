@@ -294,9 +294,6 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     }
     if (add_op(r, sl_op_project_new(p->pre_expr, 0, p->npre), err))
         return -1;
-    const sl_type **pt = sl_arena_zalloc(p->arena, (size_t)(p->npre + 1) * sizeof *pt);
-    for (int i = 0; i < p->npre; i++)
-        pt[i] = sl_cexpr_type(p->pre_expr[i]);
     sl_aggregate_spec sp = {0};
     sp.ngroup = p->ngroup;
     sp.group_cols = p->group_cols;
@@ -313,7 +310,7 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     sp.emit_final = p->emit_final;
     sp.table_in = p->table_in;
     sp.npre = p->npre;
-    sp.pre_types = pt;
+    sp.pre_types = p->pre_types;
     sp.having = p->having;
     sp.out_expr = p->out_expr;
     sp.nout = p->out.ncols;
