@@ -359,6 +359,41 @@ void sl_agg_state_free(sl_agg_state *s)
 
 uint64_t sl_agg_state_dropped(const sl_agg_state *s) { return s->dropped; }
 
+int64_t sl_agg_bound(const sl_agg *g, const char **what)
+{
+    int64_t k = g->k ? g->k : 1;
+    switch (g->kind) {
+    case K_COLLECT_LIST:
+        *what = "elements";
+        return g->collect_limit;
+    case K_COLLECT_SET:
+    case K_HISTOGRAM:
+        *what = "distinct values";
+        return g->collect_limit;
+    case K_COUNT_DISTINCT:
+        *what = "distinct values counted exactly (past them a sketch, which cannot retract)";
+        return SL_AGG_DISTINCT_EXACT;
+    case K_MIN:
+    case K_MAX:
+    case K_TOPK:
+    case K_TOPKDISTINCT:
+        if (!g->retract)
+            break;
+        *what = "distinct values kept to retract table rows";
+        return g->retain > k ? g->retain : k;
+    case K_LATEST:
+    case K_EARLIEST:
+        if (!g->retract)
+            break;
+        *what = "rows kept to retract table rows";
+        return g->retain > k ? g->retain : k;
+    default:
+        break;
+    }
+    *what = "";
+    return 0;
+}
+
 static size_t round16(size_t n) { return (n + 15) & ~(size_t)15; }
 
 /* Bytes a deep copy of v takes in an arena (approximately, as allocated). */

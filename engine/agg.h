@@ -114,5 +114,11 @@ size_t sl_agg_state_size(const sl_agg *g, const sl_agg_state *s);
  * (COLLECT_* limit, retain limit, COUNT_DISTINCT's sketch ignoring
  * retractions); the operator reports them in the processing log. */
 uint64_t sl_agg_state_dropped(const sl_agg_state *s);
+/*
+ * The bound behind sl_agg_state_dropped, for the processing log: its size,
+ * with *what (static text) saying what it bounds, e.g. "elements" for
+ * COLLECT_LIST. 0 (and *what "") for an aggregate that never drops.
+ */
+int64_t sl_agg_bound(const sl_agg *g, const char **what);
 
 #endif

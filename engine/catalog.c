@@ -968,6 +968,15 @@ const sl_source *sl_catalog_find_source(const sl_catalog *c, const char *name)
     return e ? &e->src : NULL;
 }
 
+int sl_catalog_set_materialized(sl_catalog *c, const char *name, bool on)
+{
+    src_entry *e = (src_entry *)vec_get(&c->sources, name);
+    if (!e)
+        return -1;
+    e->src.materialized = on;
+    return 0;
+}
+
 int sl_catalog_source_count(const sl_catalog *c) { return c->sources.n; }
 
 const sl_source *sl_catalog_source_at(const sl_catalog *c, int i)
@@ -1169,8 +1178,9 @@ static const struct known_prop {
     {{"cache.max.bytes.buffering", "10485760",
       "record cache of aggregations: 0 emits every update, else one row per group and commit"},
      PK_UINT, NULL},
-    {{"commit.interval.ms", "2000", "how often queries commit state and offsets"}, PK_UINT,
-     NULL},
+    {{"commit.interval.ms", "2000",
+      "how often aggregations commit state, output and offsets (other queries: every batch)"},
+     PK_UINT, NULL},
     {{"ksql.logging.processing.rows.include", "false",
       "processing-log entries carry the failed record's bytes (base64)"}, PK_BOOL, NULL},
     {{"ksql.output.topic.name.prefix", "", "prefix of the topics CREATE ... AS SELECT makes"},
@@ -1196,7 +1206,6 @@ static const struct known_prop {
 /* Properties accepted for ksqlDB compatibility that this build does not act on yet. */
 static const struct { const char *name, *why; } NOT_YET[] = {
     {"bootstrap.servers", "the log is chosen at start: --bootstrap-servers or SLUICE_BOOTSTRAP_SERVERS"},
-    {"commit.interval.ms", "each batch commits as soon as it is processed"},
     {"ksql.query.pull.table.scan.enabled", "pull queries may always scan a table"},
     {"ksql.service.id", "workers sharing a service id need the Kafka backend"},
     {"num.stream.threads", "queries share the engine's worker threads"},

@@ -54,6 +54,8 @@ typedef struct sl_source {
     const char *window_type;    /* WINDOW_TYPE or NULL */
     int64_t window_size_ms;     /* WINDOW_SIZE of TUMBLING / HOPPING, else 0 */
     const char *statement;      /* the CREATE text */
+    bool materialized;          /* a persistent query writes it (CREATE ... AS SELECT):
+                                   pull queries read the rows its sink materializes */
     const sl_catalog_prop *props;   /* every WITH property, as written */
     int nprops;
     const char *const *type_refs;   /* CREATE TYPE aliases its columns used */
@@ -91,6 +93,12 @@ int sl_catalog_create_source(sl_catalog *c, const sl_stmt *st, sl_create_result 
 /* DROP STREAM|TABLE [IF EXISTS]: *dropped false when IF EXISTS found nothing. */
 int sl_catalog_drop_source(sl_catalog *c, const sl_stmt *st, bool *dropped, sl_error *err);
 const sl_source *sl_catalog_find_source(const sl_catalog *c, const char *name);
+/*
+ * Marks source `name` as written by a persistent query (sl_source.materialized).
+ * The flag is not part of the CREATE text: whoever replays a journal sets it
+ * again when it replays the CREATE ... AS SELECT. -1 when there is no such source.
+ */
+int sl_catalog_set_materialized(sl_catalog *c, const char *name, bool on);
 int sl_catalog_source_count(const sl_catalog *c);
 const sl_source *sl_catalog_source_at(const sl_catalog *c, int i);    /* sorted by name */
 

@@ -672,6 +672,11 @@ static void session_cache(sl_session *s, sl_plan_opts *po)
     po->state_cache_bytes = sc ? strtoll(sc, NULL, 10) : 0;
     const char *ic = sl_catalog_property(s->cat, "sluice.window.idle.close.ms");
     po->idle_close_ms = ic ? strtoll(ic, NULL, 10) : 0;
+    const char *ci = sl_catalog_property(s->cat, "commit.interval.ms");
+    if (!ci)
+        ci = sl_catalog_property(s->cat, "ksql.streams.commit.interval.ms");
+    /* 0 commits every batch; unset: the default */
+    po->commit_interval_ms = !ci ? 0 : strtoll(ci, NULL, 10) > 0 ? strtoll(ci, NULL, 10) : -1;
 }
 
 static const char *query_state_name(sl_query_state st)
@@ -942,6 +947,8 @@ static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_p
         err->span = st->name.span;
         return NULL;
     }
+    /* pull queries read what the query's sink materializes (replays come here too) */
+    sl_catalog_set_materialized(s->cat, st->name.name, true);
     const sl_source *sink = sl_catalog_find_source(s->cat, st->name.name);
     if (!sink || (!sl_engine_replaying(s->eng) && ensure_topic(s, sink, made_topic, err) < 0)) {
         undo_create(s, st->name.name, st->is_table, st->name.span);
@@ -1400,7 +1407,7 @@ static int on_row(void *ud, const sl_schema *schema, const sl_row *row)
  * then materialized by the query's sink. */
 static bool is_materialized(const sl_source *src)
 {
-    return src->statement && strcasestr(src->statement, " AS SELECT") != NULL;
+    return src->materialized;
 }
 
 static int cmp_rec_key(const void *x, const void *y)
@@ -1418,9 +1425,47 @@ static int cmp_rec_key(const void *x, const void *y)
 }
 
 /*
+ * The window of the query writing the windowed table src (*w) and the
+ * query's stream time (*st, the largest of its tasks'): false when no
+ * running query writes src from a windowed aggregation.
+ */
+static bool writer_window(sl_session *s, const sl_source *src, sl_window_spec *w, int64_t *st)
+{
+    sl_runtime *rt = sl_engine_runtime(s->eng);
+    for (int i = 0; i < sl_runtime_query_count(rt); i++) {
+        sl_query *q = sl_runtime_query_at(rt, i);
+        const sl_plan *p = q ? sl_query_plan(q) : NULL;
+        const sl_source *o = p ? sl_plan_sink(p) : NULL;
+        const sl_window_spec *pw = p ? sl_plan_window_spec(p) : NULL;
+        if (o && pw && strcmp(o->name, src->name) == 0) {
+            *w = *pw;
+            sl_query_stats qs;
+            sl_query_get_stats(q, &qs);
+            *st = qs.stream_time;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether the materialized row of windowed key k has expired (ksqlDB's
+ * window stores return nothing older than stream time - retention): the
+ * query deletes such rows at its next flush, a pull query skips them now. */
+static bool expired_row(const sl_window_spec *w, int64_t st, const void *k, size_t kl)
+{
+    const void *gk;
+    size_t gkl;
+    int64_t ws, we;
+    sl_error e;
+    return sl_windowed_key_decode(w, k, kl, &gk, &gkl, &ws, &we, &e) == 0 &&
+           sl_window_expired(w, ws, we, st);
+}
+
+/*
  * The current rows of table src, as records: from its materialization when
- * a query writes it, else the latest record of each key of its topic (a
- * null value deletes the key), read up to the end offsets of now.
+ * a query writes it (less the windows retention has expired), else the
+ * latest record of each key of its topic (a null value deletes the key),
+ * read up to the end offsets of now.
  */
 static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_record **out, int *n,
                       sl_error *err)
@@ -1429,6 +1474,9 @@ static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_recor
     int cap = 64, cnt = 0;
     sl_record *recs = sl_arena_zalloc(a, (size_t)cap * sizeof *recs);
     if (is_materialized(src)) {
+        sl_window_spec w;
+        int64_t st = INT64_MIN;
+        bool windowed = writer_window(s, src, &w, &st) && st != INT64_MIN;
         size_t plen = strlen(src->kafka_topic) + 1;
         sl_log_iter *it = sl_log_scan_raw(log, SL_MATERIALIZED_SPACE, src->kafka_topic, plen,
                                           NULL, 0, err);
@@ -1438,7 +1486,8 @@ static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_recor
         size_t kl, vl;
         int rc;
         while ((rc = sl_log_iter_next(it, &k, &kl, &v, &vl, err)) == 1) {
-            if (vl < 8 || kl < plen)
+            if (vl < 8 || kl < plen ||
+                (windowed && expired_row(&w, st, (const char *)k + plen, kl - plen)))
                 continue;
             if (cnt == cap) {
                 recs = sl_arena_realloc(a, recs, (size_t)cap * sizeof *recs,
@@ -1777,6 +1826,7 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
             f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
                                   "writeQueries", queries_on(s, a, src->name, true, NULL), 0};
             uint64_t in = 0, failed = 0, skipped = 0, out = 0, late = 0, keys = 0, bytes = 0;
+            uint64_t late_windows = 0, bounded = 0;
             bool stateful = false;
             sl_runtime *rt = sl_engine_runtime(s->eng);
             for (int i = 0; i < sl_runtime_query_count(rt); i++) {
@@ -1790,8 +1840,11 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                     failed += qs.records_failed;
                     skipped += qs.records_skipped;
                 }
-                if (qi && strcmp(qi->name, src->name) == 0)
+                if (qi && strcmp(qi->name, src->name) == 0) {
                     late += qs.records_late;
+                    late_windows += qs.late_window_updates;
+                    bounded += qs.agg_values_dropped;
+                }
                 if (qo && strcmp(qo->name, src->name) == 0) {
                     out += qs.records_out;
                     if (sl_plan_produces_table(p) && qs.stream_time != INT64_MIN) {
@@ -1806,11 +1859,15 @@ static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bo
                                                      "consumer-failed-messages: %llu, "
                                                      "consumer-skipped-tombstones: %llu, "
                                                      "consumer-late-records-dropped: %llu, "
+                                                     "late-window-updates-skipped: %llu, "
+                                                     "aggregate-values-dropped: %llu, "
                                                      "producer-total-messages: %llu",
                                                   (unsigned long long)in,
                                                   (unsigned long long)failed,
                                                   (unsigned long long)skipped,
                                                   (unsigned long long)late,
+                                                  (unsigned long long)late_windows,
+                                                  (unsigned long long)bounded,
                                                   (unsigned long long)out), 0};
             if (stateful)
                 f[nf++] = (sl_rfield){"State", "state",

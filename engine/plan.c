@@ -641,6 +641,7 @@ sl_plan *sl_plan_build(const sl_catalog *cat, const sl_select *q, const sl_plan_
     p->cache_off = opts && opts->cache_off;
     p->state_cache_bytes = opts ? opts->state_cache_bytes : 0;
     p->idle_close_ms = opts ? opts->idle_close_ms : 0;
+    p->commit_interval_ms = opts ? opts->commit_interval_ms : 0;
     p->table_in = src->is_table;
     p->table_out = src->is_table || q->group_by.n > 0;
     p->win.kind = SL_WIN_NONE;
@@ -903,6 +904,11 @@ int sl_plan_limit(const sl_plan *p) { return p->limit; }
 sl_offset_reset sl_plan_reset(const sl_plan *p) { return p->reset; }
 const sl_source *sl_plan_sink(const sl_plan *p) { return p->sink; }
 bool sl_plan_produces_table(const sl_plan *p) { return p->table_out; }
+
+const sl_window_spec *sl_plan_window_spec(const sl_plan *p)
+{
+    return p->ngroup > 0 && p->win.kind != SL_WIN_NONE ? &p->win : NULL;
+}
 
 sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms)
 {

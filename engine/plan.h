@@ -25,6 +25,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "schema.h"
+#include "window.h"
 
 typedef struct sl_plan sl_plan;
 
@@ -39,7 +40,12 @@ typedef struct sl_plan_opts {
     bool cache_off;             /* aggregations emit every update (cache.max.bytes.buffering=0) */
     int64_t state_cache_bytes;  /* bound of each task's state cache; 0: the default */
     int64_t idle_close_ms;      /* > 0: windows close by wall clock after this much idleness */
+    int64_t commit_interval_ms; /* aggregations: commit at most this often (commit.interval.ms);
+                                   0: SL_COMMIT_INTERVAL_MS; < 0: every batch */
 } sl_plan_opts;
+
+/* ksqlDB's default commit.interval.ms */
+#define SL_COMMIT_INTERVAL_MS 2000
 
 /*
  * Builds the plan of q (the statement's select), reading from the catalog.
@@ -86,6 +92,8 @@ bool sl_plan_produces_table(const sl_plan *p);
  * source's passed through (its size, or the gap of sessions, in *size_ms),
  * or SL_WIN_NONE. */
 sl_window_kind sl_plan_window(const sl_plan *p, int64_t *size_ms);
+/* The window of a windowed aggregation (grace, retention), or NULL. */
+const sl_window_spec *sl_plan_window_spec(const sl_plan *p);
 
 /* EXPLAIN: the steps, one per line, with their expressions and schemas. */
 void sl_plan_explain(const sl_plan *p, sl_buf *out);

@@ -86,6 +86,7 @@ struct sl_plan {
     bool cache_off;             /* sl_plan_opts */
     int64_t state_cache_bytes;
     int64_t idle_close_ms;
+    int64_t commit_interval_ms; /* sl_plan_opts */
 
     sl_cexpr **all;             /* every compiled expression, for release */
     int nall, capall;

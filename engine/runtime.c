@@ -55,7 +55,10 @@ struct runner {
     int batch_size;
     sl_value *slots;
     int nslots;
-    sl_log_txn *txn;            /* the batch's transaction (transient: made on the first failure) */
+    sl_log_txn *txn;            /* the open transaction: the batch's, or (aggregations) that of
+                                   every batch since the last commit; transient queries: made
+                                   on the first failure */
+    int64_t txn_since;          /* wall clock when txn was begun (aggregations) */
     sl_buf pl;                  /* processing-log record scratch */
     int fatal;                  /* a processing-log append failed */
     sl_error fatal_err;
@@ -64,7 +67,8 @@ struct runner {
 struct task {
     sl_query *q;
     int32_t partition;
-    int64_t next;               /* the committed position: next offset to read */
+    int64_t next;               /* the next offset to read */
+    int64_t committed;          /* the committed position (next, once its batch commits) */
     bool busy;                  /* a worker runs it */
     int64_t idle_since;         /* wall clock of the first empty read in a row; 0: busy */
     runner r;                   /* unused when the query has one shared runner */
@@ -454,10 +458,12 @@ static int push_from(runner *r, sl_batch *b, int from, sl_error *err)
     return 0;
 }
 
-/* Pushes recs[0..n) through the chain, then lets stateful operators hand
- * on what they held back (the end of the batch); counts into *b. -1 on a
- * fatal error. */
-static int runner_push(runner *r, int n, sl_batch *b, sl_error *err)
+static int runner_flush(runner *r, sl_batch *b, sl_error *err);
+
+/* Pushes recs[0..n) through the chain, then (flush) lets stateful operators
+ * hand on what they held back (the end of the batch); counts into *b. -1
+ * on a fatal error. */
+static int runner_push(runner *r, int n, sl_batch *b, bool flush, sl_error *err)
 {
     memset(b, 0, sizeof *b);
     b->arena = r->arena;
@@ -477,6 +483,13 @@ static int runner_push(runner *r, int n, sl_batch *b, sl_error *err)
         return -1;
     if (push_from(r, b, 1, err))
         return -1;
+    return flush ? runner_flush(r, b, err) : 0;
+}
+
+/* Lets stateful operators hand on what they held back (emissions, closed
+ * windows) and write their state into the open transaction. */
+static int runner_flush(runner *r, sl_batch *b, sl_error *err)
+{
     for (int i = 0; i < r->nops; i++) {
         if (!r->ops[i]->vt->flush)
             continue;
@@ -532,7 +545,7 @@ static void idle_close(task *t, runner *r)
     r->fatal = 0;
     sl_op_aggregate_set_txn(r->agg, r->txn);
     sl_batch b;
-    int rc = runner_push(r, 0, &b, &err);
+    int rc = runner_push(r, 0, &b, true, &err);
     sl_op_aggregate_set_txn(r->agg, NULL);
     sl_log_txn *txn = r->txn;
     r->txn = NULL;
@@ -550,7 +563,112 @@ static void idle_close(task *t, runner *r)
     atomic_fetch_add(&t->q->out, b.emitted);
 }
 
-/* One batch of one task: read, process, commit. Returns records read, or -1. */
+/* Every task the runner serves (all of the query's for a shared runner). */
+static void runner_tasks(task *t, task **first, int *n)
+{
+    if (t->q->shared) {
+        *first = t->q->tasks;
+        *n = t->q->ntasks;
+    } else {
+        *first = t;
+        *n = 1;
+    }
+}
+
+/*
+ * Ends the runner's open transaction: stateful operators flush (emissions,
+ * closed windows, state) into it, and it commits; the positions it holds
+ * become the tasks' committed ones. On failure it is aborted, the state
+ * caches forget what it held, the tasks go back to their committed
+ * positions and the query fails. 0, or -1 on failure.
+ */
+static int commit_open(task *t, runner *r)
+{
+    if (!r->txn)
+        return 0;
+    sl_query *q = t->q;
+    sl_error err;
+    sl_error_clear(&err);
+    r->fatal = 0;
+    if (r->agg)
+        sl_op_aggregate_set_txn(r->agg, r->txn);
+    sl_batch b;
+    memset(&b, 0, sizeof b);
+    int rc = r->agg ? runner_push(r, 0, &b, true, &err) : 0;
+    if (r->agg)
+        sl_op_aggregate_set_txn(r->agg, NULL);
+    sl_log_txn *txn = r->txn;
+    r->txn = NULL;
+    if (rc == 0)
+        rc = sl_log_txn_commit(txn, &err);
+    else
+        sl_log_txn_abort(txn);
+    sl_arena_reset(r->arena);
+    task *ts;
+    int nt;
+    runner_tasks(t, &ts, &nt);
+    if (rc) {
+        sl_error e2;
+        if (r->agg)
+            sl_op_aggregate_discard(r->agg, &e2);
+        for (int i = 0; i < nt; i++)
+            ts[i].next = ts[i].committed;
+        query_fail(q, "writing a batch failed", &err);
+        return -1;
+    }
+    for (int i = 0; i < nt; i++)
+        ts[i].committed = ts[i].next;
+    atomic_fetch_add(&q->out, b.emitted);
+    return 0;
+}
+
+/*
+ * Whether an aggregation's open transaction should commit now: its
+ * interval (commit.interval.ms, as Kafka Streams: state changes between
+ * commits stay in the cache, so a window made and closed within one
+ * interval never reaches RocksDB) has passed, or the state cache is full.
+ */
+static bool commit_due(const task *t, const runner *r)
+{
+    int64_t interval = t->q->plan->commit_interval_ms;
+    if (interval == 0)
+        interval = SL_COMMIT_INTERVAL_MS;
+    return interval < 0 || now_ms() - r->txn_since >= interval ||
+           sl_op_aggregate_cache_full(r->agg);
+}
+
+/*
+ * Records [from, to) of the task's partition were deleted by the topic's
+ * retention before the task read them (a query that fell behind, or input
+ * older than RETENTION_MS): they are counted as failed and logged once,
+ * in the open transaction (begun if need be), and the task moves past them.
+ */
+static void retention_gap(task *t, runner *r, int64_t from, int64_t to)
+{
+    if (!r->txn) {
+        r->txn = sl_log_txn_begin(t->q->rt->log);
+        r->txn_since = now_ms();
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "%lld records (offsets %lld to %lld) were deleted by the topic's retention "
+             "before this query read them",
+             (long long)(to - from), (long long)from, (long long)(to - 1));
+    sl_record rec = {0};
+    rec.partition = t->partition;
+    rec.offset = from;
+    rec.key_len = -1;
+    rec.value_len = -1;
+    on_fail(r, NULL, &rec, SL_FAIL_RETENTION, msg);
+    atomic_fetch_add(&t->q->failed, (uint64_t)(to - from));
+    t->next = to;
+}
+
+/*
+ * One batch of one task: read, process, commit. A stateless query commits
+ * every batch; an aggregation keeps its transaction open across batches
+ * until commit_due (or its input is idle). Returns records read, or -1.
+ */
 static int task_step(task *t)
 {
     sl_query *q = t->q;
@@ -563,39 +681,67 @@ static int task_step(task *t)
                     &err)) {
         query_fail(q, "reading the input failed", &err);
         sl_arena_reset(r->arena);
+        if (r->txn) {
+            /* give the others their committed positions back */
+            sl_log_txn_abort(r->txn);
+            r->txn = NULL;
+            sl_error e2;
+            if (r->agg)
+                sl_op_aggregate_discard(r->agg, &e2);
+            task *ts;
+            int nt;
+            runner_tasks(t, &ts, &nt);
+            for (int i = 0; i < nt; i++)
+                ts[i].next = ts[i].committed;
+        }
         return -1;
     }
     if (n == 0) {
         sl_arena_reset(r->arena);
+        /* nothing to read: also when retention deleted everything from next on */
+        int64_t start = sl_log_start_offset(log, r->topic, t->partition, &err);
+        if (start > t->next) {
+            retention_gap(t, r, t->next, start);
+            if (sl_log_txn_set_position(r->txn, q->id, r->topic, t->partition, t->next, &err)) {
+                query_fail(q, "writing a position failed", &err);
+                return -1;
+            }
+        }
+        if (commit_open(t, r))
+            return -1;
         if (r->agg && q->plan->idle_close_ms > 0 && q->plan->emit_final)
             idle_close(t, r);
         return 0;
     }
     t->idle_since = 0;
-    r->txn = sl_log_txn_begin(log);
+    if (r->recs[0].offset > t->next)
+        retention_gap(t, r, t->next, r->recs[0].offset);
+    if (!r->txn) {
+        r->txn = sl_log_txn_begin(log);
+        r->txn_since = now_ms();
+    }
     r->fatal = 0;
     if (r->agg)
         sl_op_aggregate_set_txn(r->agg, r->txn);
     sl_batch b;
     int64_t next = r->recs[n - 1].offset + 1;
-    int rc = runner_push(r, n, &b, &err);
+    int rc = runner_push(r, n, &b, !r->agg, &err);
     if (rc == 0)
         rc = sl_log_txn_set_position(r->txn, q->id, r->topic, t->partition, next, &err);
-    if (rc == 0) {
-        sl_log_txn *txn = r->txn;
-        r->txn = NULL;
-        rc = sl_log_txn_commit(txn, &err);
-    }
     if (r->agg)
         sl_op_aggregate_set_txn(r->agg, NULL);
     if (rc) {
-        if (r->txn)
-            sl_log_txn_abort(r->txn);
+        sl_log_txn_abort(r->txn);
         r->txn = NULL;
         sl_arena_reset(r->arena);
         sl_error e2;
         if (r->agg)
             sl_op_aggregate_discard(r->agg, &e2);
+        task *ts;
+        int nt;
+        runner_tasks(t, &ts, &nt);
+        for (int i = 0; i < nt; i++)
+            ts[i].next = ts[i].committed;
         query_fail(q, "writing a batch failed", &err);
         return -1;
     }
@@ -607,6 +753,8 @@ static int task_step(task *t)
     atomic_fetch_add(&q->skipped, b.skipped);
     atomic_fetch_add(&q->late, b.late);
     sl_arena_reset(r->arena);
+    if ((!r->agg || commit_due(t, r)) && commit_open(t, r))
+        return -1;
     return n;
 }
 
@@ -743,6 +891,28 @@ static void query_free(sl_query *q)
     free(q);
 }
 
+/*
+ * Commits what a query's tasks hold uncommitted (aggregations between
+ * commits), from a thread that is not a worker: before the query stops or
+ * pauses, and at shutdown. Under rt->mu, with none of q's tasks busy and q
+ * not runnable (stopping, paused or shutting down); releases rt->mu while
+ * committing.
+ */
+static void commit_query(sl_runtime *rt, sl_query *q)
+{
+    for (int k = 0; k < q->ntasks; k++) {
+        task *t = &q->tasks[k];
+        runner *r = task_runner(t);
+        if (!r->txn)
+            continue;
+        t->busy = true;
+        pthread_mutex_unlock(&rt->mu);
+        commit_open(t, r);
+        pthread_mutex_lock(&rt->mu);
+        t->busy = false;
+    }
+}
+
 void sl_runtime_free(sl_runtime *rt)
 {
     if (!rt)
@@ -753,6 +923,11 @@ void sl_runtime_free(sl_runtime *rt)
     /* workers finish their step (batch committed) and see the flag */
     for (int i = 0; i < rt->nthreads; i++)
         pthread_join(rt->threads[i], NULL);
+    pthread_mutex_lock(&rt->mu);
+    for (int i = 0; i < rt->nq; i++)
+        if (rt->queries[i]->state == SL_QUERY_RUNNING)
+            commit_query(rt, rt->queries[i]);
+    pthread_mutex_unlock(&rt->mu);
     for (int i = 0; i < rt->nq; i++)
         query_free(rt->queries[i]);
     free(rt->queries);
@@ -842,6 +1017,7 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
             if (sl_log_txn_set_position(txn, q->id, topic, p, t->next, err))
                 goto fail;
         }
+        t->committed = t->next;
         if ((!q->shared || p == 0) &&
             runner_init(&t->r, rt, plan, NULL, NULL, q->shared ? 0 : p, err))
             goto fail;
@@ -893,6 +1069,7 @@ int sl_runtime_stop(sl_runtime *rt, const char *query_id, sl_error *err)
             break;
         pthread_cond_wait(&rt->cv, &rt->mu);
     }
+    commit_query(rt, q);
     i = find_index(rt, query_id);
     memmove(&rt->queries[i], &rt->queries[i + 1], (size_t)(rt->nq - i - 1) * sizeof *rt->queries);
     rt->nq--;
@@ -913,9 +1090,21 @@ static int set_state(sl_runtime *rt, const char *query_id, sl_query_state from,
         return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN, "no query with id %s", query_id);
     }
     sl_query *q = rt->queries[i];
-    if (q->state == from)
+    if (q->state == from) {
         q->state = to;
-    else if (q->state == SL_QUERY_ERROR) {
+        if (to == SL_QUERY_PAUSED) {
+            /* what the running tasks hold uncommitted is committed now */
+            for (;;) {
+                bool busy = false;
+                for (int k = 0; k < q->ntasks; k++)
+                    busy |= q->tasks[k].busy;
+                if (!busy)
+                    break;
+                pthread_cond_wait(&rt->cv, &rt->mu);
+            }
+            commit_query(rt, q);
+        }
+    } else if (q->state == SL_QUERY_ERROR) {
         pthread_mutex_unlock(&rt->mu);
         return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN, "query %s is in error: %s",
                             query_id, q->error);
@@ -997,6 +1186,8 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
             out->stream_time = as.stream_time;
         out->state_keys += as.keys_cached;
         out->state_bytes += as.cache_bytes;
+        out->late_window_updates += as.late_window_updates;
+        out->agg_values_dropped += as.values_dropped;
     }
 }
 
@@ -1121,7 +1312,7 @@ int sl_runtime_run_transient(sl_runtime *rt, sl_plan *plan, bool until_end, sl_r
             r.txn = NULL;
             r.fatal = 0;
             sl_batch b;
-            if (runner_push(&r, n, &b, err))
+            if (runner_push(&r, n, &b, true, err))
                 goto done;
             if (failed)
                 *failed += b.failed;
@@ -1172,7 +1363,7 @@ int sl_runtime_run_records(sl_runtime *rt, sl_plan *plan, sl_record *recs, int n
         r.txn = NULL;
         r.fatal = 0;
         sl_batch b;
-        rc = runner_push(&r, m, &b, err);
+        rc = runner_push(&r, m, &b, true, err);
         if (failed)
             *failed += b.failed;
         if (r.txn) {

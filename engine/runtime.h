@@ -58,6 +58,9 @@ typedef struct sl_query_stats {
     int64_t lag;                /* input records not yet processed, summed over partitions */
     uint64_t records_skipped;   /* null values (tombstones) on a stream: skipped, not failures */
     uint64_t records_late;      /* dropped because their windows had closed */
+    uint64_t late_window_updates; /* hopping windows skipped (closed) of records that were
+                                   added to their open windows */
+    uint64_t agg_values_dropped;  /* aggregate inputs left out past a bound (COLLECT_LIST...) */
     int64_t stream_time;        /* aggregations: largest timestamp seen (any task); INT64_MIN: none */
     uint64_t state_keys;        /* aggregations: groups / windows cached in memory */
     uint64_t state_bytes;       /* and their counted bytes */

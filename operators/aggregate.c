@@ -15,20 +15,29 @@
  *
  * Time: stream time is the largest timestamp this task has seen, kept in
  * the keyspace "state_meta" with every flush. A record whose windows are
- * all closed (sl_window_closed) is late: dropped, counted, logged.
+ * all closed (sl_window_closed) is late: dropped, counted, logged. A record
+ * with some hopping windows closed goes to the open ones; the closed ones
+ * are counted (late window updates) and the record logged once.
+ *
+ * Bounds: a value an aggregate leaves out past its bound (COLLECT_* limits,
+ * the values kept to retract table rows; sl_agg_state_dropped) is counted
+ * and logged with the record that caused it.
  *
  * Emission: cache_off (or session windows) produces a row per update from
  * push; otherwise the updated groups of a batch are produced once each by
  * flush. EMIT FINAL produces a window's row from flush once stream time
  * has closed it, and forgets the window (a late record for it is dropped
- * anyway). With EMIT CHANGES windows are forgotten when retention expires
- * them (and removed from the sink's materialization). HAVING false turns
- * a row into a tombstone.
+ * anyway); its row stays in the sink's materialization until retention
+ * expires the window ("<name>/exp" remembers which rows to delete then,
+ * across restarts). With EMIT CHANGES windows are forgotten when retention
+ * expires them (and removed from the sink's materialization). HAVING false
+ * turns a row into a tombstone.
  *
  * Output rows live in the batch arena; entries belong to the store.
  * Does not: evaluate GROUP BY values or arguments (a project operator before
  * it does), encode or write records (the sink), commit (the runtime).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +96,14 @@ typedef struct agg_op {
     int *removed;
     sl_record synth;            /* the "record" of rows produced by flush */
     size_t suffix;              /* window suffix of store keys: 0, 8 or 16 */
+    sl_store *exp;              /* windowed, materialized: rows to delete from the
+                                   materialization when retention expires their window */
+    uint64_t *dbase;            /* nagg: sl_agg_state_dropped before an update */
+    char *mat_prefix;           /* our copy of sp.mat_prefix (the caller's may not last) */
+    /* counters: this batch's, the last flushed batch's (taken back when its
+     * transaction aborts), and the totals DESCRIBE shows (read by other threads) */
+    uint64_t batch_late_windows, batch_dropped, last_late_windows, last_dropped;
+    _Atomic uint64_t late_windows, dropped;
 } agg_op;
 
 /* ---- entries and their codec ---- */
@@ -246,6 +263,46 @@ static size_t prev_size(void *ud, const void *obj)
     return sizeof(prevrow) + ((const prevrow *)obj)->len;
 }
 
+/*
+ * The expiry store ("<name>/exp") holds no state, only keys: the windowed
+ * keys whose row is in the sink's materialization but no longer in "agg"
+ * (EMIT FINAL forgets a window once its final row is out) or was written
+ * there after its window expired (a row produced by the flush that expires
+ * it reaches the sink after the deletion). Its time index says when
+ * retention expires each; flush then deletes the materialized row.
+ */
+static const unsigned char exp_mark = 1;
+
+static void exp_encode(void *ud, const void *obj, sl_buf *out)
+{
+    (void)ud;
+    (void)obj;
+    sl_buf_append(out, (const char *)&exp_mark, 1);
+}
+
+static int exp_decode(void *ud, const void *bytes, size_t len, void **obj, sl_error *err)
+{
+    (void)ud;
+    (void)bytes;
+    (void)len;
+    (void)err;
+    *obj = (void *)&exp_mark;
+    return 0;
+}
+
+static void exp_free(void *ud, void *obj)
+{
+    (void)ud;
+    (void)obj;
+}
+
+static size_t exp_size(void *ud, const void *obj)
+{
+    (void)ud;
+    (void)obj;
+    return 1;
+}
+
 /* ---- rows out ---- */
 
 static sl_brow *new_row(agg_op *a, sl_batch *b)
@@ -366,16 +423,48 @@ static const sl_value *call_args(agg_op *a, sl_batch *b, const sl_value *pre, in
     return a->args;
 }
 
-/* Adds (or, retract, removes) one row's arguments to e. -1 with a message in err. */
-static int accumulate(agg_op *a, sl_batch *b, entry *e, const sl_value *pre, int64_t offset,
-                      bool retract, sl_error *err)
+/*
+ * Writes a processing-log entry for a record that was processed, but not
+ * entirely (a closed window skipped, a value past an aggregate's bound):
+ * unlike sl_batch_fail_record it counts the record neither failed nor late.
+ */
+static void note(sl_batch *b, const sl_record *rec, sl_fail_kind kind, const char *message)
 {
+    if (b->fail && rec)
+        b->fail(b->fail_ud, b, rec, kind, message);
+}
+
+/* n values of rec did not reach aggregate i (or, retract, could not leave
+ * it) because of the aggregate's bound: counted and logged. */
+static void report_dropped(agg_op *a, sl_batch *b, const sl_record *rec, int i, uint64_t n,
+                           bool retract)
+{
+    const char *what;
+    int64_t bound = sl_agg_bound(a->sp.aggs[i], &what);
+    char msg[400];
+    snprintf(msg, sizeof msg, "%s %s %llu value%s of this record: it keeps at most %lld %s",
+             sl_agg_name(a->sp.aggs[i]), retract ? "could not retract" : "dropped",
+             (unsigned long long)n, n == 1 ? "" : "s", (long long)bound, what);
+    a->batch_dropped += n;
+    note(b, rec, SL_FAIL_BOUND, msg);
+}
+
+/* Adds (or, retract, removes) one row's arguments to e; values an
+ * aggregate drops past its bound are reported. -1 with a message in err. */
+static int accumulate(agg_op *a, sl_batch *b, entry *e, const sl_value *pre,
+                      const sl_record *rec, bool retract, sl_error *err)
+{
+    int64_t offset = rec ? rec->offset : 0;
     for (int i = 0; i < a->sp.nagg; i++) {
         const sl_value *args = call_args(a, b, pre, i, err);
         int n = a->sp.agg_nargs[i];
+        uint64_t before = sl_agg_state_dropped(e->st[i]);
         if (!args || (retract ? sl_agg_retract(a->sp.aggs[i], e->st[i], args, n, err)
                               : sl_agg_add(a->sp.aggs[i], e->st[i], args, n, offset, err)))
             return -1;
+        uint64_t after = sl_agg_state_dropped(e->st[i]);
+        if (after > before)
+            report_dropped(a, b, rec, i, after - before, retract);
     }
     return 0;
 }
@@ -420,7 +509,7 @@ static int update(agg_op *a, sl_batch *b, const sl_brow *r, const sl_value *pre,
     if (!e && !(e = entry_new(a)))
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
     sl_error rerr;
-    if (accumulate(a, b, e, pre, r->rec ? r->rec->offset : 0, retract, &rerr)) {
+    if (accumulate(a, b, e, pre, r->rec, retract, &rerr)) {
         char msg[600];
         snprintf(msg, sizeof msg, "error aggregating: %s", rerr.msg);
         sl_batch_fail_record(b, r->rec, SL_FAIL_EVALUATION, msg);
@@ -492,18 +581,27 @@ static int session_row(agg_op *a, sl_batch *b, const sl_brow *r, const sl_value 
     entry *ne = entry_new(a);
     if (!ne)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+    for (int i = 0; i < a->sp.nagg; i++)
+        a->dbase[i] = 0;
     for (int k = 0; k < nremoved; k++) {
         const entry *old = a->hits[a->removed[k]].e;
-        for (int i = 0; i < a->sp.nagg; i++)
+        for (int i = 0; i < a->sp.nagg; i++) {
+            a->dbase[i] += sl_agg_state_dropped(old->st[i]);
             if (sl_agg_merge(a->sp.aggs[i], ne->st[i], old->st[i], err)) {
                 entry_free(NULL, ne);
                 return -1;
             }
+        }
         if (old->ts > ne->ts)
             ne->ts = old->ts;
     }
+    /* values the merged session cannot hold (bounds of the sessions' sum) */
+    for (int i = 0; i < a->sp.nagg; i++)
+        if (sl_agg_state_dropped(ne->st[i]) > a->dbase[i])
+            report_dropped(a, b, r->rec, i, sl_agg_state_dropped(ne->st[i]) - a->dbase[i],
+                           false);
     sl_error rerr;
-    if (accumulate(a, b, ne, pre, r->rec ? r->rec->offset : 0, false, &rerr)) {
+    if (accumulate(a, b, ne, pre, r->rec, false, &rerr)) {
         char msg[600];
         snprintf(msg, sizeof msg, "error aggregating: %s", rerr.msg);
         sl_batch_fail_record(b, r->rec, SL_FAIL_EVALUATION, msg);
@@ -591,12 +689,27 @@ static int table_row(agg_op *a, sl_batch *b, const sl_brow *r, const sl_value *p
     return sl_store_put(a->rows, rk, rklen, nr, err);
 }
 
+/* A record added to its open hopping windows only: the closed ones are
+ * skipped, counted (as Kafka Streams counts each skipped window) and logged. */
+static void partly_late(agg_op *a, sl_batch *b, const sl_record *rec, int closed, int n,
+                        int64_t first_open)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg,
+             "%d of the record's %d windows had closed: skipped them; the record went to the "
+             "open ones, the earliest starting at %lld",
+             closed, n, (long long)first_open);
+    a->batch_late_windows += (uint64_t)closed;
+    note(b, rec, SL_FAIL_LATE, msg);
+}
+
 static int agg_push(sl_operator *op, sl_batch *b, sl_error *err)
 {
     agg_op *a = (agg_op *)op;
     const sl_aggregate_spec *sp = &a->sp;
     a->outrows = NULL;
     a->nrows = a->caprows = 0;
+    a->last_late_windows = a->last_dropped = 0;
     bool now = sp->cache_off || a->win.kind == SL_WIN_SESSION;
     for (int i = 0; i < b->n; i++) {
         const sl_brow *r = &b->rows[i];
@@ -636,12 +749,16 @@ static int agg_push(sl_operator *op, sl_batch *b, sl_error *err)
         int n = sl_window_assign(&a->win, ts, a->starts, a->maxstarts);
         if (n > a->maxstarts)
             n = a->maxstarts;
-        int open = 0;
+        int open = 0, closed = 0;
+        int64_t first_open = 0;
         for (int w = 0; w < n; w++) {
             int64_t start = a->starts[w], end = sl_window_end(&a->win, start);
-            if (sl_window_closed(&a->win, end, a->stream_time))
+            if (sl_window_closed(&a->win, end, a->stream_time)) {
+                closed++;
                 continue;
-            open++;
+            }
+            if (open++ == 0)
+                first_open = start;
             sl_buf_reset(&a->wkbuf);
             sl_windowed_key_encode(&a->wkbuf, a->win.kind, a->kbuf.data, a->kbuf.len, start, end);
             if (update(a, b, r, pre, a->wkbuf.data, a->wkbuf.len, true, start, end, false, now,
@@ -651,6 +768,8 @@ static int agg_push(sl_operator *op, sl_batch *b, sl_error *err)
         if (open == 0)
             sl_batch_late(b, r->rec, n ? "the record's windows have closed: dropped"
                                        : "the record's timestamp is in no window: dropped");
+        else if (closed > 0)
+            partly_late(a, b, r->rec, closed, n, first_open);
     }
     b->rows = a->outrows;
     b->n = a->nrows;
@@ -664,6 +783,24 @@ typedef struct visit {
     sl_batch *b;
     bool final;                 /* produce the row (EMIT FINAL), else expire */
 } visit;
+
+/* Deletes key's row from the sink's materialization (pull queries). */
+static int delete_mat(agg_op *a, const void *key, size_t len, sl_error *err)
+{
+    if (!a->txn || !a->sp.mat_space)
+        return 0;
+    sl_buf_reset(&a->okbuf);
+    sl_buf_append(&a->okbuf, a->sp.mat_prefix, a->sp.mat_prefix_len);
+    sl_buf_append(&a->okbuf, key, len);
+    return sl_log_txn_put_raw(a->txn, a->sp.mat_space, a->okbuf.data, a->okbuf.len, NULL, 0,
+                              err);
+}
+
+/* Marks key's materialized row for deletion once retention expires its window. */
+static int mark_expiry(agg_op *a, const void *key, size_t len, sl_error *err)
+{
+    return a->exp ? sl_store_put(a->exp, key, len, (void *)&exp_mark, err) : 0;
+}
 
 static int on_window(void *ud, const void *key, size_t len, int64_t time, sl_error *err)
 {
@@ -679,17 +816,39 @@ static int on_window(void *ud, const void *key, size_t len, int64_t time, sl_err
             int64_t ws, we;
             if (key_values(a, v->b, key, len, &gv, &ws, &we, err))
                 return -1;
+            int before = a->nrows;
             emit(a, v->b, gv, obj, true, ws, we, false, ((entry *)obj)->ts, &a->synth);
+            if (sl_window_expired(&a->win, ws, we, a->stream_time)) {
+                /* closed and expired at once (RETENTION = SIZE + GRACE, the
+                 * default): a pull query would never see the row, so it is
+                 * not kept, which spares a put and a delete per window */
+                if (a->nrows > before)
+                    a->outrows[a->nrows - 1].unkept = true;
+            } else if (mark_expiry(a, key, len, err)) {
+                /* the row outlives the state: it goes when retention expires the window */
+                return -1;
+            }
         }
-    } else if (a->txn && a->sp.mat_space) {
-        sl_buf_reset(&a->okbuf);
-        sl_buf_append(&a->okbuf, a->sp.mat_prefix, a->sp.mat_prefix_len);
-        sl_buf_append(&a->okbuf, key, len);
-        if (sl_log_txn_put_raw(a->txn, a->sp.mat_space, a->okbuf.data, a->okbuf.len, NULL, 0,
-                               err))
-            return -1;
+    } else if (delete_mat(a, key, len, err)) {
+        return -1;
     }
     return sl_store_delete(a->st, key, len, err);
+}
+
+static int on_expired(void *ud, const void *key, size_t len, int64_t time, sl_error *err)
+{
+    agg_op *a = ud;
+    (void)time;
+    if (delete_mat(a, key, len, err))
+        return -1;
+    return sl_store_delete(a->exp, key, len, err);
+}
+
+/* The first time (window start, session end) still retained at stream time st. */
+static int64_t retained_from(const sl_window_spec *w, int64_t st)
+{
+    __int128 t = (__int128)st - w->retention + 1;
+    return t < INT64_MIN ? INT64_MIN : t > INT64_MAX ? INT64_MAX : (int64_t)t;
 }
 
 static int agg_flush(sl_operator *op, sl_batch *b, sl_error *err)
@@ -697,6 +856,15 @@ static int agg_flush(sl_operator *op, sl_batch *b, sl_error *err)
     agg_op *a = (agg_op *)op;
     a->outrows = NULL;
     a->nrows = a->caprows = 0;
+    a->last_late_windows = a->last_dropped = 0;
+    /* materialized rows of expired windows marked by earlier flushes (first:
+     * the marks this flush makes are for rows the sink has yet to write) */
+    if (a->exp && a->have_time) {
+        int64_t before = retained_from(&a->win, a->stream_time);
+        if (sl_store_min_time(a->exp) < before &&
+            sl_store_scan_time(a->exp, before, on_expired, a, err) < 0)
+            return -1;
+    }
     /* groups updated in this batch, once each */
     const unsigned char *p = (const unsigned char *)a->pend.data;
     for (int i = 0; i < a->npend; i++) {
@@ -715,6 +883,10 @@ static int agg_flush(sl_operator *op, sl_batch *b, sl_error *err)
         if (key_values(a, b, key, len, &gv, &ws, &we, err))
             return -1;
         emit(a, b, gv, e, a->win.kind != SL_WIN_NONE, ws, we, false, e->ts, &a->synth);
+        /* expired by a later record of this batch: below, before the sink writes this row */
+        if (a->exp && sl_window_expired(&a->win, ws, we, a->stream_time) &&
+            mark_expiry(a, key, len, err))
+            return -1;
     }
     sl_buf_reset(&a->pend);
     a->npend = 0;
@@ -730,15 +902,16 @@ static int agg_flush(sl_operator *op, sl_batch *b, sl_error *err)
             before = t < INT64_MIN ? INT64_MIN : t > INT64_MAX ? INT64_MAX : (int64_t)t;
         } else {
             /* start (sessions: end) + retention <= st */
-            __int128 t = (__int128)st - w->retention + 1;
-            before = t < INT64_MIN ? INT64_MIN : t > INT64_MAX ? INT64_MAX : (int64_t)t;
+            before = retained_from(w, st);
         }
         if (sl_store_min_time(a->st) < before &&
             sl_store_scan_time(a->st, before, on_window, &v, err) < 0)
             return -1;
     }
     if (a->txn) {
-        if (sl_store_flush(a->st, a->txn, err) || (a->rows && sl_store_flush(a->rows, a->txn, err)))
+        if (sl_store_flush(a->st, a->txn, err) ||
+            (a->rows && sl_store_flush(a->rows, a->txn, err)) ||
+            (a->exp && sl_store_flush(a->exp, a->txn, err)))
             return -1;
         if (a->have_time) {
             unsigned char v[8];
@@ -747,6 +920,12 @@ static int agg_flush(sl_operator *op, sl_batch *b, sl_error *err)
                 return -1;
         }
     }
+    /* counted once the batch is done (sl_op_aggregate_discard takes them back) */
+    atomic_fetch_add_explicit(&a->late_windows, a->batch_late_windows, memory_order_relaxed);
+    atomic_fetch_add_explicit(&a->dropped, a->batch_dropped, memory_order_relaxed);
+    a->last_late_windows = a->batch_late_windows;
+    a->last_dropped = a->batch_dropped;
+    a->batch_late_windows = a->batch_dropped = 0;
     b->rows = a->outrows;
     b->n = a->nrows;
     return 0;
@@ -757,6 +936,9 @@ static void agg_close(sl_operator *op)
     agg_op *a = (agg_op *)op;
     sl_store_close(a->st);
     sl_store_close(a->rows);
+    sl_store_close(a->exp);
+    free(a->dbase);
+    free(a->mat_prefix);
     sl_encoder_free(a->kenc);
     sl_decoder_free(a->kdec);
     sl_encoder_free(a->penc);
@@ -824,11 +1006,21 @@ sl_operator *sl_op_aggregate_new(const sl_aggregate_spec *spec, sl_error *err)
         if (spec->agg_nargs[i] > a->maxargs)
             a->maxargs = spec->agg_nargs[i];
     a->args = calloc((size_t)a->maxargs + 1, sizeof *a->args);
+    a->dbase = calloc((size_t)spec->nagg + 1, sizeof *a->dbase);
+    if (spec->mat_space) {
+        a->mat_prefix = malloc(spec->mat_prefix_len + 1);
+        if (!a->mat_prefix) {
+            sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+            goto fail;
+        }
+        memcpy(a->mat_prefix, spec->mat_prefix, spec->mat_prefix_len);
+        a->sp.mat_prefix = a->mat_prefix;
+    }
     a->maxstarts = a->win.kind == SL_WIN_NONE ? 1 : sl_window_max_per_record(&a->win);
     if (a->maxstarts < 1)
         a->maxstarts = 1;
     a->starts = calloc((size_t)a->maxstarts, sizeof *a->starts);
-    if (!a->name || !a->args || !a->starts) {
+    if (!a->name || !a->args || !a->starts || !a->dbase) {
         sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
         goto fail;
     }
@@ -874,6 +1066,17 @@ sl_operator *sl_op_aggregate_new(const sl_aggregate_spec *spec, sl_error *err)
             goto fail;
         }
     }
+    if (a->st && spec->mat_space && a->win.kind != SL_WIN_NONE) {
+        sl_store_codec ec = {exp_encode, exp_decode, exp_free, exp_size, key_time, a};
+        sl_store_opts eo = {0};    /* keys only: nothing worth caching */
+        sl_buf_reset(&nb);
+        sl_buf_printf(&nb, "%s/exp", a->name);
+        if (!(a->exp = sl_store_open(spec->log, sl_buf_cstr(&nb), spec->partition, &ec, &eo,
+                                     err))) {
+            sl_buf_fini(&nb);
+            goto fail;
+        }
+    }
     sl_buf_fini(&nb);
     if (!a->st)
         goto fail;
@@ -903,7 +1106,11 @@ int sl_op_aggregate_discard(sl_operator *op, sl_error *err)
     a->npend = 0;
     a->have_time = false;
     a->stream_time = INT64_MIN;
-    if (sl_store_discard(a->st, err) || (a->rows && sl_store_discard(a->rows, err)))
+    atomic_fetch_sub_explicit(&a->late_windows, a->last_late_windows, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&a->dropped, a->last_dropped, memory_order_relaxed);
+    a->last_late_windows = a->last_dropped = a->batch_late_windows = a->batch_dropped = 0;
+    if (sl_store_discard(a->st, err) || (a->rows && sl_store_discard(a->rows, err)) ||
+        (a->exp && sl_store_discard(a->exp, err)))
         return -1;
     return load_time(a, err);
 }
@@ -928,9 +1135,19 @@ void sl_op_aggregate_stats(const sl_operator *op, sl_aggregate_stats *out)
     out->keys_cached = s.keys_cached;
     out->cache_bytes = s.cache_bytes;
     out->windows_indexed = s.index_keys;
+    /* read by other threads while the task runs (C11 atomics take no const) */
+    agg_op *m = (agg_op *)op;
+    out->late_window_updates = atomic_load_explicit(&m->late_windows, memory_order_relaxed);
+    out->values_dropped = atomic_load_explicit(&m->dropped, memory_order_relaxed);
     if (a->rows) {
         sl_store_get_stats(a->rows, &s);
         out->keys_cached += s.keys_cached;
         out->cache_bytes += s.cache_bytes;
     }
+}
+
+bool sl_op_aggregate_cache_full(const sl_operator *op)
+{
+    const agg_op *a = (const agg_op *)op;
+    return sl_store_over_bound(a->st) || (a->rows && sl_store_over_bound(a->rows));
 }

@@ -17,6 +17,8 @@ const char *sl_fail_kind_name(sl_fail_kind k)
     case SL_FAIL_EVALUATION: return "EVALUATION";
     case SL_FAIL_LATE: return "LATE_RECORD";
     case SL_FAIL_KEY: return "NULL_KEY";
+    case SL_FAIL_BOUND: return "AGGREGATE_BOUND";
+    case SL_FAIL_RETENTION: return "RETENTION";
     default: return "SERIALIZATION";
     }
 }

@@ -39,7 +39,11 @@ typedef enum sl_fail_kind {
     SL_FAIL_EVALUATION,
     SL_FAIL_SERIALIZATION,
     SL_FAIL_LATE,               /* a record for a closed window: dropped (counted in late) */
-    SL_FAIL_KEY                 /* a NULL GROUP BY value or table key: dropped (counted in failed) */
+    SL_FAIL_KEY,                /* a NULL GROUP BY value or table key: dropped (counted in failed) */
+    SL_FAIL_BOUND,              /* an aggregate left out a value past its bound: the record
+                                   itself went through (counted by the aggregate operator) */
+    SL_FAIL_RETENTION           /* records the topic's retention deleted before the query read
+                                   them (one entry per gap, counted in failed per record) */
 } sl_fail_kind;
 
 const char *sl_fail_kind_name(sl_fail_kind k);  /* "DESERIALIZATION" ... */
@@ -50,6 +54,8 @@ typedef struct sl_brow {
     sl_value *out;              /* the output row: output schema order (project / rekey fill it) */
     const sl_record *rec;       /* the record it came from */
     bool tombstone;             /* tables: the key's row is deleted (null value written) */
+    bool unkept;                /* tables: written to the topic, not kept for pull queries
+                                   (a final row whose window has already expired) */
     const sl_rawtext *raw;      /* NULL, or per value column of the input (in their order):
                                    the value's input text (sl_decode_raw), for the sink's
                                    pass-through (sl_op_set_passthrough) */
@@ -212,8 +218,13 @@ bool sl_op_aggregate_advance(sl_operator *op, int64_t t);
 typedef struct sl_aggregate_stats {
     int64_t stream_time;
     uint64_t keys_cached, cache_bytes, windows_indexed;
+    uint64_t late_window_updates;   /* hopping windows of accepted records skipped: closed */
+    uint64_t values_dropped;        /* aggregate inputs past a bound (sl_agg_state_dropped) */
 } sl_aggregate_stats;
 void sl_op_aggregate_stats(const sl_operator *op, sl_aggregate_stats *out);
+/* Whether the operator's state caches are past their bound: its owner
+ * should flush (commit) now rather than at the end of its interval. */
+bool sl_op_aggregate_cache_full(const sl_operator *op);
 
 /* ---- sink ---- */
 

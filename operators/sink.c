@@ -124,7 +124,7 @@ static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
         }
         if (sl_log_txn_append(s->txn, s->topic, -1, &out, NULL, NULL, err))
             return -1;
-        if (s->mat_space && materialize(s, &out, err))
+        if (s->mat_space && !r->unkept && materialize(s, &out, err))
             return -1;
         b->emitted++;
     }

@@ -202,6 +202,7 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
         row->out = cols + ncols;
         row->rec = rec;
         row->tombstone = rec->value_len < 0 && !s->spec.skip_null_values;
+        row->unkept = false;
         row->raw = raw;
     }
     (void)err;

@@ -721,11 +721,18 @@ int sl_store_put(sl_store *s, const void *key, size_t key_len, void *obj, sl_err
     if (e && make_dirty(s, e))
         return oom(err, "state cache");
     bool was_present = e && e->obj;
+    /* a key with no cache entry has no pending change, so a windowed
+     * store's index says exactly whether it is committed: a window made
+     * and closed between two flushes then costs RocksDB nothing */
+    uint8_t stored = STORED_UNKNOWN;
+    if (s->windowed && !e)
+        stored = sk_contains(&s->idx, key_time(s, key, key_len), key, key_len) ? STORED_YES
+                                                                              : STORED_NO;
     if (s->windowed && !was_present &&
         sk_insert(s, &s->idx, key_time(s, key, key_len), key, key_len))
         return oom(err, "time index");
     if (!e) {
-        e = entry_new(s, h, key, key_len, obj, STORED_UNKNOWN, true);
+        e = entry_new(s, h, key, key_len, obj, stored, true);
         if (!e) {
             if (s->windowed)
                 sk_remove(&s->idx, key_time(s, key, key_len), key, key_len);
@@ -792,6 +799,11 @@ int sl_store_flush(sl_store *s, sl_log_txn *txn, sl_error *err)
         s->st.evictions++;
     }
     return 0;
+}
+
+bool sl_store_over_bound(const sl_store *s)
+{
+    return s->bytes > s->opts.cache_bytes;
 }
 
 int sl_store_discard(sl_store *s, sl_error *err)

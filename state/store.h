@@ -113,6 +113,9 @@ int sl_store_delete(sl_store *s, const void *key, size_t key_len, sl_error *err)
  * transaction call sl_store_discard instead.
  */
 int sl_store_flush(sl_store *s, sl_log_txn *txn, sl_error *err);
+/* Whether the cache holds more than its bound (dirty entries cannot be
+ * evicted before a flush: the owner should flush soon). */
+bool sl_store_over_bound(const sl_store *s);
 /* Forgets every change since the last flush: the cache is emptied, the time
  * index rebuilt from what is committed. For a batch whose transaction was
  * aborted. -1 with err when the rebuild scan fails. */

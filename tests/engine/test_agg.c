@@ -895,3 +895,25 @@ Test(agg, table_latest_and_collect_set_retract)
     cr_expect_str_eq(result_of(set, s), "[2]");
     sl_agg_state_free(s);
 }
+
+Test(agg, bounds_say_what_they_bound)
+{
+    const char *what;
+    sl_agg *g = agg1("COLLECT_LIST", "INT");
+    sl_agg_set_collect_limit(g, 7);
+    cr_expect_eq(sl_agg_bound(g, &what), 7);
+    cr_expect_str_eq(what, "elements");
+    cr_expect_eq(sl_agg_bound(agg1("HISTOGRAM", "STRING"), &what), SL_AGG_COLLECT_LIMIT);
+    cr_expect_str_eq(what, "distinct values");
+    sl_agg *m = agg1("MIN", "INT");
+    cr_expect_eq(sl_agg_bound(m, &what), 0, "a stream's MIN drops nothing worth reporting");
+    cr_expect_str_eq(what, "");
+    sl_agg_set_retract(m, true, 5);
+    cr_expect_eq(sl_agg_bound(m, &what), 5);
+    cr_expect(strstr(what, "retract"), "%s", what);
+    sl_agg *t = agg_k("TOPK", "INT", 10);
+    sl_agg_set_retract(t, true, 5);
+    cr_expect_eq(sl_agg_bound(t, &what), 10, "never fewer than K");
+    cr_expect_eq(sl_agg_bound(agg1("COUNT_DISTINCT", "INT"), &what), SL_AGG_DISTINCT_EXACT);
+    cr_expect_eq(sl_agg_bound(agg1("SUM", "INT"), &what), 0);
+}

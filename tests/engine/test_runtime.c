@@ -679,3 +679,59 @@ Test(runtime, kill_9_mid_stream_then_exactly_once)
     }
     free(seen);
 }
+
+/* Records the topic's retention deletes before a query reads them are
+ * skipped, counted as failed and logged once per gap; the query moves on
+ * (and is idle, not stuck below the topic's start). */
+Test(runtime, records_deleted_by_retention_before_read_are_counted_and_logged)
+{
+    sl_create_result res;
+    sl_stmt *st0 = parse("CREATE STREAM orders (id INT KEY, name STRING, amount INT) WITH "
+                         "(KAFKA_TOPIC='orders', PARTITIONS=1, VALUE_FORMAT='JSON');");
+    cr_assert_eq(sl_catalog_create_source(cat, st0, &res, &err), 0, "%s", err.msg);
+    sl_topic_config c = sl_topic_config_default();
+    c.partitions = 1;
+    c.retention_ms = 60000;                         /* one minute */
+    cr_assert_eq(sl_log_create_topic(lg, "orders", &c, NULL, &err), 0, "%s", err.msg);
+    stream("CREATE STREAM big (id INT KEY, name STRING) WITH (KAFKA_TOPIC='big', PARTITIONS=1, "
+           "VALUE_FORMAT='JSON');");
+    rt = runtime(1, 3, false);
+    sl_query *q = start("CREATE STREAM big AS SELECT id, name FROM orders WHERE amount > 1;",
+                        "CSAS_BIG_1", SL_RESET_EARLIEST);
+    wait_idle();                                    /* position 0 committed */
+    cr_assert_eq(sl_runtime_pause(rt, "CSAS_BIG_1", &err), 0, "%s", err.msg);
+    in_rec old[] = {
+        {int_key(1), 4, "{\"name\":\"a\",\"amount\":5}", 1000},
+        {int_key(2), 4, "{\"name\":\"b\",\"amount\":5}", 2000},
+        {int_key(3), 4, "{\"name\":\"c\",\"amount\":5}", 3000},
+    };
+    put("orders", old, 3);
+    cr_assert_gt(sl_log_enforce_retention(lg, 1000000, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_runtime_resume(rt, "CSAS_BIG_1", &err), 0, "%s", err.msg);
+    wait_idle();                                    /* everything it would read is gone */
+    sl_query_stats st;
+    sl_query_get_stats(q, &st);
+    cr_assert_eq(st.records_failed, 3);
+    cr_assert_eq(st.records_out, 0);
+
+    in_rec fresh[] = {
+        {int_key(4), 4, "{\"name\":\"d\",\"amount\":5}", 2000000},
+        {int_key(5), 4, "{\"name\":\"e\",\"amount\":0}", 2000001},
+    };
+    put("orders", fresh, 2);
+    wait_idle();
+    int n;
+    sl_record *out = read_all("big", &n);
+    cr_assert_eq(n, 1);
+    find(out, n, "\"NAME\":\"d\"");
+    sl_query_get_stats(q, &st);
+    cr_assert_eq(st.records_failed, 3);
+    cr_assert_eq(st.records_in, 2);
+
+    sl_record *pl = read_all(SL_PROCESSING_LOG_TOPIC, &n);
+    cr_assert_eq(n, 1, "one entry for the gap");
+    char *v = value_str(&pl[0]);
+    cr_assert(strstr(v, "\"ERROR_KIND\":\"RETENTION\""), "%s", v);
+    cr_assert(strstr(v, "\"OFFSET\":0,"), "%s", v);
+    cr_assert(strstr(v, "3 records (offsets 0 to 2)"), "%s", v);
+}
