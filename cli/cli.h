@@ -36,6 +36,48 @@ int sl_cli_load(int argc, char **argv);
 int sl_cli_dump(int argc, char **argv);
 int sl_cli_test(int argc, char **argv);
 
+/* ---- where the streams live: options every subcommand takes ---- */
+
+struct sl_config;
+struct sl_log;
+
+enum { SL_OPT_BOOTSTRAP = 0x100, SL_OPT_CONFIG_FILE = 0x101 };
+/* getopt_long entries for --bootstrap-servers and --config-file */
+#define SL_CLI_CONN_LONGOPTS                                                  \
+    {"bootstrap-servers", required_argument, NULL, SL_OPT_BOOTSTRAP},         \
+    {"config-file", required_argument, NULL, SL_OPT_CONFIG_FILE}
+/* and their lines in a usage text */
+#define SL_CLI_CONN_HELP                                                                  \
+    "      --bootstrap-servers HOST:PORT[,...]\n"                                         \
+    "                           keep streams in this Kafka cluster (default:\n"           \
+    "                           $SLUICE_BOOTSTRAP_SERVERS, else bootstrap.servers of\n"   \
+    "                           the config file, else the embedded store)\n"              \
+    "      --config-file FILE   properties: bootstrap.servers, ksql.service.id,\n"        \
+    "                           ksql.streams.*, Kafka client properties (default:\n"      \
+    "                           $SLUICE_CONFIG_FILE)\n"
+
+typedef struct sl_cli_conn {
+    const char *bootstrap;      /* --bootstrap-servers, or NULL */
+    const char *config_file;    /* --config-file, or NULL */
+    const char *data_dir;       /* --data-dir, or NULL */
+} sl_cli_conn;
+
+/* Takes option c (SL_OPT_BOOTSTRAP / SL_OPT_CONFIG_FILE) into cc; false
+ * when c is not one of them. */
+bool sl_cli_conn_option(sl_cli_conn *cc, int c, const char *arg);
+/*
+ * The configuration (engine/config.h): cc's values over the SLUICE_*
+ * environment over the config file. NULL when it is invalid, with the
+ * error printed after `prog: `; the exit status is then SL_CLI_USAGE.
+ */
+struct sl_config *sl_cli_config(const char *prog, const sl_cli_conn *cc);
+/* The exit status for an engine or log that did not open: SL_CLI_USAGE
+ * when Kafka cannot be reached or a setting is wrong, else SL_CLI_FAIL. */
+int sl_cli_open_status(const sl_error *err);
+/* The log alone (load, dump): the Kafka cluster when the configuration
+ * names one, else the embedded log of the data directory. NULL with err. */
+struct sl_log *sl_cli_open_log(struct sl_config *cfg, sl_error *err);
+
 /* Reads all of path ("-": stdin) into a malloc'd NUL-terminated buffer; NULL
  * with err filled (SL_ERR_IO, naming the file). */
 char *sl_cli_read_file(const char *path, size_t *len, sl_error *err);

@@ -1,7 +1,8 @@
 /*
  * common.c: helpers shared by the subcommands (cli.h): whole-file reads,
  * the data directory default, number parsing, JSON and base64 rendering of
- * record bytes, Kafka's big-endian primitives and the stop signal.
+ * record bytes, Kafka's big-endian primitives, the stop signal, and the
+ * configuration layers every subcommand builds (engine/config.h).
  * Does not: know about statements, topics or formats.
  */
 #include <errno.h>
@@ -11,6 +12,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/config.h"
+#include "log/kafka.h"
+#include "log/log.h"
 
 volatile int sl_cli_stop = 0;
 
@@ -219,4 +223,59 @@ int32_t sl_cli_get_be32(const unsigned char *p)
     for (int i = 0; i < 4; i++)
         u = (u << 8) | p[i];
     return (int32_t)u;
+}
+
+/* ---- configuration ---- */
+
+bool sl_cli_conn_option(sl_cli_conn *cc, int c, const char *arg)
+{
+    if (c == SL_OPT_BOOTSTRAP)
+        cc->bootstrap = arg;
+    else if (c == SL_OPT_CONFIG_FILE)
+        cc->config_file = arg;
+    else
+        return false;
+    return true;
+}
+
+sl_config *sl_cli_config(const char *prog, const sl_cli_conn *cc)
+{
+    sl_config *cfg = sl_config_new(stderr);
+    sl_error err;
+    sl_error_clear(&err);
+    if (!cfg) {
+        fprintf(stderr, "%s: out of memory\n", prog);
+        return NULL;
+    }
+    int rc = 0;
+    if (cc->bootstrap)
+        rc = sl_config_set(cfg, SL_CFG_CLI, SL_CFG_BOOTSTRAP, cc->bootstrap,
+                           "--bootstrap-servers", &err);
+    if (!rc && cc->data_dir && *cc->data_dir)
+        rc = sl_config_set(cfg, SL_CFG_CLI, SL_CFG_DATA_DIR, cc->data_dir, "--data-dir", &err);
+    if (!rc)
+        rc = sl_config_load_layers(cfg, cc->config_file, NULL, &err);
+    if (rc) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        sl_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+int sl_cli_open_status(const sl_error *err)
+{
+    return sl_log_kafka_unreachable(err) || err->code == SL_ERR_ANALYSIS ? SL_CLI_USAGE
+                                                                         : SL_CLI_FAIL;
+}
+
+sl_log *sl_cli_open_log(sl_config *cfg, sl_error *err)
+{
+    if (!sl_config_get(cfg, SL_CFG_BOOTSTRAP)) {
+        const char *dir = sl_config_get(cfg, SL_CFG_DATA_DIR);
+        return sl_log_open_embedded(dir ? dir : "./sluice-data", err);
+    }
+    sl_log_kafka_opts ko = {0};
+    sl_config_kafka_opts(cfg, &ko);
+    return sl_log_open_kafka(&ko, err);
 }

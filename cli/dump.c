@@ -1,7 +1,8 @@
 /*
  * dump.c: `sluice dump TOPIC`, a topic's records as JSON lines.
  *
- * Does: opens the log of the data directory and writes one line per record,
+ * Does: opens the log (the data directory's, or the Kafka cluster that
+ * --bootstrap-servers or the configuration names) and writes one line per record,
  *     {"partition":P,"offset":O,"timestamp":T,"key":K,"value":V}
  * partition by partition, offsets ascending. A key or value is a JSON
  * string of its bytes when they are text (UTF-8, no control characters but
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "engine/config.h"
 #include "log/log.h"
 
 static const char dump_usage[] =
@@ -37,6 +39,7 @@ static const char dump_usage[] =
     "                           wait for new records until --limit or Ctrl-C)\n"
     "  -n, --limit N            stop after N records\n"
     "  -d, --data-dir DIR       the data directory ($SLUICE_DATA_DIR, else ./sluice-data)\n"
+    SL_CLI_CONN_HELP
     "  -h, --help               show this help\n";
 
 #define READ_BATCH 1000
@@ -84,8 +87,10 @@ int sl_cli_dump(int argc, char **argv)
         {"limit", required_argument, NULL, 'n'},
         {"data-dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
+        SL_CLI_CONN_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    sl_cli_conn cc = {0};
     bool from_beginning = false;
     int64_t limit = -1;
     const char *data_dir = NULL;
@@ -94,6 +99,8 @@ int sl_cli_dump(int argc, char **argv)
         switch (c) {
         case 'B': from_beginning = true; break;
         case 'd': data_dir = optarg; break;
+        case SL_OPT_BOOTSTRAP:
+        case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&cc, c, optarg); break;
         case 'n':
             if (!sl_cli_parse_int(optarg, 0, INT64_MAX, &limit)) {
                 fprintf(stderr, "sluice dump: --limit wants a number, got '%s'\n", optarg);
@@ -118,10 +125,15 @@ int sl_cli_dump(int argc, char **argv)
         sl_cli_catch_signals();     /* before the data directory is locked */
     sl_error err;
     sl_error_clear(&err);
-    sl_log *log = sl_log_open_embedded(sl_cli_data_dir(data_dir), &err);
+    cc.data_dir = data_dir;
+    sl_config *cfg = sl_cli_config("sluice dump", &cc);
+    if (!cfg)
+        return SL_CLI_USAGE;
+    sl_log *log = sl_cli_open_log(cfg, &err);
+    sl_config_free(cfg);
     if (!log) {
         fprintf(stderr, "sluice dump: %s\n", err.msg);
-        return SL_CLI_FAIL;
+        return sl_cli_open_status(&err);
     }
     sl_arena *meta = sl_arena_new(0), *a = sl_arena_new(1 << 20);
     sl_record *recs = calloc(READ_BATCH, sizeof *recs);

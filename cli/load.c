@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/config.h"
 #include "log/log.h"
 
 static const char load_usage[] =
@@ -56,6 +57,7 @@ static const char load_usage[] =
     "      --delimiter C        CSV: the field delimiter (default ',')\n"
     "  -b, --batch N            records per commit (default 10000)\n"
     "  -d, --data-dir DIR       the data directory ($SLUICE_DATA_DIR, else ./sluice-data)\n"
+    SL_CLI_CONN_HELP
     "  -q, --quiet              do not print the rate\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -586,8 +588,10 @@ int sl_cli_load(int argc, char **argv)
         {"data-dir", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        SL_CLI_CONN_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    sl_cli_conn cc = {0};
     load_opts o = {0};
     o.key_col = o.ts_col = -1;
     o.delim = ',';
@@ -603,6 +607,8 @@ int sl_cli_load(int argc, char **argv)
         case 'H': o.header = true; break;
         case 'd': data_dir = optarg; break;
         case 'q': quiet = true; break;
+        case SL_OPT_BOOTSTRAP:
+        case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&cc, c, optarg); break;
         case 'K':
             if (!strcasecmp(optarg, "json"))
                 o.json_key = true;
@@ -712,16 +718,22 @@ int sl_cli_load(int argc, char **argv)
         data = owned;
     }
 
-    const char *dir = sl_cli_data_dir(data_dir);
     loader L = {0};
     L.topic = topic;
     L.batch = (int)batch;
     sl_error_clear(&L.err);
-    L.log = sl_log_open_embedded(dir, &err);
+    cc.data_dir = data_dir;
+    sl_config *cfg = sl_cli_config("sluice load", &cc);
     int rc = SL_CLI_OK;
+    if (!cfg) {
+        rc = SL_CLI_USAGE;
+        goto out;
+    }
+    L.log = sl_cli_open_log(cfg, &err);
+    sl_config_free(cfg);
     if (!L.log) {
         fprintf(stderr, "sluice load: %s\n", err.msg);
-        rc = SL_CLI_FAIL;
+        rc = sl_cli_open_status(&err);
         goto out;
     }
     /* an existing topic is used as it is, unless --partitions contradicts it */

@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "engine/config.h"
+#include "engine/engine.h"
 #include "engine/exec.h"
 #include "repl/repl.h"
 
@@ -42,16 +44,14 @@ static const char usage_text[] =
     "      --continue           go on after a failed statement (the exit status is still 1)\n"
     "  -d, --data-dir DIR       where the embedded store keeps its data\n"
     "                           (default: $SLUICE_DATA_DIR, else ./sluice-data)\n"
-    "      --bootstrap-servers HOST:PORT[,...]\n"
-    "                           keep streams in this Kafka cluster instead\n"
-    "                           (default: $SLUICE_BOOTSTRAP_SERVERS; aggregations\n"
-    "                           need the embedded store for now)\n"
+    SL_CLI_CONN_HELP
     "  -o, --output FORMAT      table (default) or json: one JSON document per statement\n"
     "      --history FILE       the REPL's history file (default: ~/.sluice_history)\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n"
     "\n"
-    "exit status: 0 all statements succeeded, 1 a statement failed, 2 usage error\n";
+    "exit status: 0 all statements succeeded, 1 a statement failed, 2 usage error\n"
+    "(a bad option or setting, or a Kafka cluster that cannot be reached)\n";
 
 static int help_main(int argc, char **argv);
 
@@ -170,6 +170,48 @@ static char *default_history(void)
     return p;
 }
 
+/* The session: on an engine opened with the configuration layers, or on
+ * the catalog alone when the data directory is "" (statements that need
+ * the log are refused). NULL with *rc set and the error printed. */
+static sl_session *open_session(const sl_session_opts *opts, const sl_cli_conn *cc,
+                                sl_engine **engine, int *rc)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    sl_session *s = NULL;
+    *engine = NULL;
+    if (opts->data_dir && !*opts->data_dir && !cc->bootstrap && !cc->config_file) {
+        s = sl_session_new(opts, &err);     /* the catalog only */
+        if (!s) {
+            fprintf(stderr, "sluice: %s\n", err.msg);
+            *rc = EXIT_STATEMENT;
+        }
+        return s;
+    }
+    sl_config *cfg = sl_cli_config("sluice", cc);
+    if (!cfg) {
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    sl_engine_opts eo = {0};
+    eo.config = cfg;
+    *engine = sl_engine_open(&eo, &err);
+    sl_config_free(cfg);
+    if (!*engine) {
+        fprintf(stderr, "sluice: %s\n", err.msg);
+        *rc = sl_cli_open_status(&err);
+        return NULL;
+    }
+    s = sl_session_open(*engine, opts, &err);
+    if (!s) {
+        fprintf(stderr, "sluice: %s\n", err.msg);
+        sl_engine_close(*engine);
+        *engine = NULL;
+        *rc = EXIT_STATEMENT;
+    }
+    return s;
+}
+
 static int shell_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -177,7 +219,7 @@ static int shell_main(int argc, char **argv)
         {"file", required_argument, NULL, 'f'},
         {"define", required_argument, NULL, 'D'},
         {"data-dir", required_argument, NULL, 'd'},
-        {"bootstrap-servers", required_argument, NULL, 'B'},
+        SL_CLI_CONN_LONGOPTS,
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
         {"continue", no_argument, NULL, 'C'},
@@ -187,9 +229,9 @@ static int shell_main(int argc, char **argv)
     };
     sl_session_opts opts = {0};
     opts.output = SL_OUTPUT_TABLE;
-    opts.data_dir = getenv("SLUICE_DATA_DIR");
-    opts.bootstrap_servers = getenv("SLUICE_BOOTSTRAP_SERVERS");
+    sl_cli_conn cc = {0};
     const char *history = NULL;
+    sl_engine *engine = NULL;
     input *inputs = calloc((size_t)argc, sizeof *inputs);
     const char **defines = calloc((size_t)argc, sizeof *defines);
     int ninputs = 0, ndefines = 0;
@@ -215,10 +257,11 @@ static int shell_main(int argc, char **argv)
             defines[ndefines++] = optarg;
             break;
         case 'd':
-            opts.data_dir = optarg;
+            opts.data_dir = cc.data_dir = optarg;
             break;
-        case 'B':
-            opts.bootstrap_servers = optarg;
+        case SL_OPT_BOOTSTRAP:
+        case SL_OPT_CONFIG_FILE:
+            sl_cli_conn_option(&cc, c, optarg);
             break;
         case 'o':
             if (!strcmp(optarg, "table"))
@@ -262,12 +305,9 @@ static int shell_main(int argc, char **argv)
 
     sl_error err;
     sl_error_clear(&err);
-    sl_session *s = sl_session_new(&opts, &err);
-    if (!s) {
-        fprintf(stderr, "sluice: %s\n", err.msg);
-        rc = EXIT_STATEMENT;
+    sl_session *s = open_session(&opts, &cc, &engine, &rc);
+    if (!s)
         goto done;
-    }
     for (int i = 0; i < ndefines && rc == 0; i++) {
         char *eq = strchr(defines[i], '=');
         *eq = '\0';
@@ -290,6 +330,7 @@ static int shell_main(int argc, char **argv)
         free(hist);
     }
     sl_session_free(s);
+    sl_engine_close(engine);
 done:
     free(inputs);
     free(defines);

@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <xxhash.h>
 
 #include "cli/cli.h"
+#include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/exec.h"
 
@@ -46,21 +48,34 @@ static const char run_usage[] =
     "options:\n"
     "      --until-idle         exit 0 once every input is consumed to its end\n"
     "  -d, --data-dir DIR       the data directory ($SLUICE_DATA_DIR, else ./sluice-data)\n"
+    SL_CLI_CONN_HELP
     "  -D, --define NAME=VALUE  a variable for ${NAME} in FILE (may be repeated)\n"
     "  -t, --threads N          runtime worker threads (default 2)\n"
     "  -q, --quiet              print no statement results or counts\n"
     "  -h, --help               show this help\n"
     "\n"
     "exit status: 0 stopped cleanly, 1 a statement failed or a query stopped on\n"
-    "an error, 2 usage error\n";
+    "an error, 2 usage error (or a Kafka cluster that cannot be reached)\n";
 
 #define APPLIED_FILE "applied-files"
 
-/* Whether DATA_DIR/applied-files lists hash. */
-static bool applied_before(const char *dir, const char *hash)
+/* The list of applied files: DATA_DIR/applied-files, and on Kafka
+ * DATA_DIR/applied-files-kafka-SERVICE_ID (the journal is the service's
+ * command topic there, not this directory). */
+static void applied_path(sl_engine *e, char *path, size_t n)
+{
+    if (sl_engine_on_kafka(e))
+        snprintf(path, n, "%s/" APPLIED_FILE "-kafka-%s", sl_engine_data_dir(e),
+                 sl_engine_service_id(e));
+    else
+        snprintf(path, n, "%s/" APPLIED_FILE, sl_engine_data_dir(e));
+}
+
+/* Whether the list of applied files has hash. */
+static bool applied_before(sl_engine *e, const char *hash)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/" APPLIED_FILE, dir);
+    applied_path(e, path, sizeof path);
     FILE *f = fopen(path, "r");
     if (!f)
         return false;
@@ -73,10 +88,11 @@ static bool applied_before(const char *dir, const char *hash)
     return found;
 }
 
-static void remember_applied(const char *dir, const char *hash, const char *file)
+static void remember_applied(sl_engine *e, const char *hash, const char *file)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/" APPLIED_FILE, dir);
+    applied_path(e, path, sizeof path);
+    mkdir(sl_engine_data_dir(e), 0777);     /* on Kafka it may not exist yet */
     FILE *f = fopen(path, "a");
     if (!f) {
         fprintf(stderr, "sluice run: cannot record %s in %s: %s\n", file, path, strerror(errno));
@@ -134,10 +150,10 @@ static int apply_file(sl_engine *e, const char *file, const char **defines, int 
         fprintf(stderr, "sluice run: %s\n", err.msg);
         return SL_CLI_FAIL;
     }
-    const char *dir = sl_engine_data_dir(e);
+    const char *dir = sl_engine_location(e);
     char hash[17];
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH64(text, len, 0));
-    if (applied_before(dir, hash)) {
+    if (applied_before(e, hash)) {
         if (!quiet)
             fprintf(stderr, "sluice run: %s was applied to %s before (same content): its "
                             "statements are in the journal, not running them again\n",
@@ -169,7 +185,7 @@ static int apply_file(sl_engine *e, const char *file, const char **defines, int 
         if (sl_session_execute(s, text, len, src) != 0)
             rc = SL_CLI_FAIL;
         else
-            remember_applied(dir, hash, src);
+            remember_applied(e, hash, src);
     }
     sl_session_free(s);
     if (devnull)
@@ -187,8 +203,10 @@ int sl_cli_run(int argc, char **argv)
         {"threads", required_argument, NULL, 't'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
+        SL_CLI_CONN_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    sl_cli_conn cc = {0};
     bool until_idle = false, quiet = false;
     const char *data_dir = NULL;
     int64_t threads = 0;
@@ -201,6 +219,8 @@ int sl_cli_run(int argc, char **argv)
         case 'u': until_idle = true; break;
         case 'd': data_dir = optarg; break;
         case 'q': quiet = true; break;
+        case SL_OPT_BOOTSTRAP:
+        case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&cc, c, optarg); break;
         case 'D':
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "sluice run: -D wants NAME=VALUE, got '%s'\n", optarg);
@@ -237,14 +257,21 @@ int sl_cli_run(int argc, char **argv)
     sl_cli_catch_signals();
     sl_error err;
     sl_error_clear(&err);
+    cc.data_dir = data_dir;
+    sl_config *cfg = sl_cli_config("sluice run", &cc);
+    if (!cfg) {
+        free(defines);
+        return SL_CLI_USAGE;
+    }
     sl_engine_opts eo = {0};
-    eo.data_dir = data_dir;
+    eo.config = cfg;
     eo.threads = (int)threads;
     sl_engine *e = sl_engine_open(&eo, &err);
+    sl_config_free(cfg);
     if (!e) {
         fprintf(stderr, "sluice run: %s\n", err.msg);
         free(defines);
-        return SL_CLI_FAIL;
+        return sl_cli_open_status(&err);
     }
     int rc = file ? apply_file(e, file, defines, ndefines, quiet) : SL_CLI_OK;
     free(defines);
@@ -252,12 +279,13 @@ int sl_cli_run(int argc, char **argv)
     if (rc == SL_CLI_OK && !quiet)
         fprintf(stderr, "sluice run: %d persistent quer%s on %s; %s\n",
                 sl_runtime_query_count(rt), sl_runtime_query_count(rt) == 1 ? "y" : "ies",
-                sl_engine_data_dir(e),
+                sl_engine_location(e),
                 until_idle ? "running until every input is consumed"
                            : "running until SIGINT or SIGTERM");
 
     sl_query_stats st;
     int errors_seen = 0;
+    unsigned ticks = 0;
     while (rc == SL_CLI_OK && !sl_cli_stop) {
         if (until_idle) {
             /* Short waits, so a signal still ends the run between them. */
@@ -266,6 +294,10 @@ int sl_cli_run(int argc, char **argv)
         } else {
             struct timespec ts = {0, 100 * 1000 * 1000};
             nanosleep(&ts, NULL);
+            /* a query's stats ask the log for end offsets (on Kafka, a
+             * request to the cluster): look once a second, signals at once */
+            if (++ticks % 10 != 0 || sl_cli_stop)
+                continue;
         }
         sl_query *bad = NULL;
         int nbad = queries_in_error(rt, &bad, &st);

@@ -51,6 +51,14 @@
  * update of an aggregate is an output record; statements that SET it
  * themselves override that.
  *
+ * On Kafka (--bootstrap-servers, or bootstrap.servers in the
+ * configuration): the run gets a service id and a topic prefix of its own,
+ * "sluice-test-PID-MS" (log/prefix.h), so the statements and the expected
+ * file name topics as they are while the cluster holds PREFIX + name, and
+ * runs never see each other's topics; every topic of the run (prefixed, or
+ * named after its service id: the command topic, changelogs) is deleted
+ * afterwards unless --keep.
+ *
  * Does not: support ksqlDB's test-case JSON (tests with several cases) or
  * schema-registry formats.
  */
@@ -62,10 +70,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "engine/catalog.h"
+#include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/exec.h"
 #include "engine/window.h"
@@ -86,6 +96,8 @@ static const char test_usage[] =
     "  -o, --output-file FILE   {\"outputs\":[{\"topic\",\"key\",\"value\",\"timestamp\",\"window\"}]}\n"
     "      --timeout SECONDS    how long the queries may take to become idle (default 60)\n"
     "      --keep               keep the temporary data directory (its path is printed)\n"
+    "                           and, on Kafka, the run's topics\n"
+    SL_CLI_CONN_HELP
     "  -v, --verbose            print the statements' results\n"
     "  -h, --help               show this help\n"
     "\n"
@@ -725,6 +737,33 @@ static int compare_topic(sl_engine *e, const char *topic, json_t *outputs)
     return bad ? 1 : 0;
 }
 
+/* ---- Kafka ---- */
+
+/* Deletes the topics of a run on Kafka: those named with its prefix, and
+ * those named after its service id (the command topic, changelogs). */
+static void delete_run_topics(sl_config *cfg, const char *run_id)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    sl_log *log = sl_cli_open_log(cfg, &err);
+    sl_arena *a = sl_arena_new(0);
+    const char **names = NULL;
+    int n = 0;
+    if (!log || sl_log_list_topics(log, a, &names, &n, &err) != 0) {
+        fprintf(stderr, "sluice test: the run's topics (%s*) could not be deleted: %s\n", run_id,
+                err.msg);
+        n = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!strstr(names[i], run_id))
+            continue;
+        if (sl_log_delete_topic(log, names[i], &err) != 0)
+            fprintf(stderr, "sluice test: deleting topic %s: %s\n", names[i], err.msg);
+    }
+    sl_arena_free(a);
+    sl_log_close(log);
+}
+
 /* ---- the command ---- */
 
 int sl_cli_test(int argc, char **argv)
@@ -737,8 +776,10 @@ int sl_cli_test(int argc, char **argv)
         {"keep", no_argument, NULL, 'k'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
+        SL_CLI_CONN_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    sl_cli_conn cc = {0};
     const char *sql = NULL, *infile = NULL, *outfile = NULL;
     int64_t timeout = 60;
     bool keep = false, verbose = false;
@@ -750,6 +791,8 @@ int sl_cli_test(int argc, char **argv)
         case 'o': outfile = optarg; break;
         case 'k': keep = true; break;
         case 'v': verbose = true; break;
+        case SL_OPT_BOOTSTRAP:
+        case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&cc, c, optarg); break;
         case 'T':
             if (!sl_cli_parse_int(optarg, 1, 86400, &timeout)) {
                 fprintf(stderr, "sluice test: --timeout wants seconds, got '%s'\n", optarg);
@@ -772,10 +815,27 @@ int sl_cli_test(int argc, char **argv)
 
     sl_error err;
     sl_error_clear(&err);
+    sl_config *cfg = sl_cli_config("sluice test", &cc);
+    if (!cfg)
+        return SL_CLI_USAGE;
+    /* on Kafka: a service id and topic prefix of this run's own */
+    char run_id[64];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(run_id, sizeof run_id, "sluice-test-%ld-%lld", (long)getpid(),
+             (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+    bool kafka = sl_config_get(cfg, SL_CFG_BOOTSTRAP) != NULL;
+    if (kafka && sl_config_set(cfg, SL_CFG_CLI, SL_CFG_SERVICE_ID, run_id, "sluice test",
+                               &err) != 0) {
+        fprintf(stderr, "sluice test: %s\n", err.msg);
+        sl_config_free(cfg);
+        return SL_CLI_FAIL;
+    }
     size_t sql_len = 0;
     char *text = sl_cli_read_file(sql, &sql_len, &err);
     if (!text) {
         fprintf(stderr, "sluice test: %s\n", err.msg);
+        sl_config_free(cfg);
         return SL_CLI_FAIL;
     }
     json_t *inputs = infile ? load_records(infile, "inputs") : json_array();
@@ -784,6 +844,7 @@ int sl_cli_test(int argc, char **argv)
         free(text);
         json_decref(inputs);
         json_decref(outputs);
+        sl_config_free(cfg);
         return SL_CLI_FAIL;
     }
 
@@ -795,6 +856,7 @@ int sl_cli_test(int argc, char **argv)
         free(text);
         json_decref(inputs);
         json_decref(outputs);
+        sl_config_free(cfg);
         return SL_CLI_FAIL;
     }
     if (keep)
@@ -804,15 +866,22 @@ int sl_cli_test(int argc, char **argv)
     char *outbuf = NULL;
     size_t outlen = 0;
     FILE *out = verbose ? NULL : open_memstream(&outbuf, &outlen);
+    char prefix[80];
+    snprintf(prefix, sizeof prefix, "%s-", run_id);
     sl_engine_opts eo = {0};
     eo.data_dir = dir;
+    eo.config = cfg;
+    eo.topic_prefix = kafka ? prefix : NULL;
     sl_engine *e = sl_engine_open(&eo, &err);
     sl_session *s = NULL;
+    bool reached = e != NULL;   /* on Kafka: the run may have made topics */
     if (!e) {
         fprintf(stderr, "sluice test: %s\n", err.msg);
-        rc = SL_CLI_FAIL;
+        rc = sl_cli_open_status(&err);
         goto done;
     }
+    if (kafka && keep)
+        fprintf(stderr, "sluice test: topics %s* (kept)\n", prefix);
     sl_session_opts so = {0};
     so.output = SL_OUTPUT_TABLE;
     so.out = out;
@@ -866,6 +935,9 @@ done:
         sl_session_free(s);
     if (e)
         sl_engine_close(e);
+    if (kafka && reached && !keep)
+        delete_run_topics(cfg, run_id);
+    sl_config_free(cfg);
     if (out) {
         fclose(out);
         if (rc != SL_CLI_OK && outlen) {

@@ -1,23 +1,34 @@
 /*
  * engine.c: one data directory, opened (engine.h).
  *
- * Does: pick the data directory, open the embedded log (its lock error,
- * naming the process that holds the directory, is passed through), make the
+ * Does: pick the data directory, open the log: the embedded one (its lock
+ * error, naming the process that holds the directory, is passed through)
+ * or, with bootstrap servers, the Kafka cluster seen through the service
+ * id (log/prefix.h: positions of query Q are kept under consumer group
+ * "_sluice-SERVICE-Q", so services never share one); make the
  * catalog ask the log whether a topic exists, create the processing-log
  * stream, start the runtime, and replay the journal: every entry is a JSON
  * object {"statement": text, "properties": {name: value}} (jansson: control
- * plane only) in partition 0 of SL_JOURNAL_TOPIC, executed again in a
+ * plane only) in partition 0 of the journal topic (SL_JOURNAL_TOPIC on the
+ * embedded log; on Kafka the service's command topic
+ * "_sluice-SERVICE-command", which every worker of the service replays, so
+ * they all see the same streams, tables and queries), executed again in a
  * session with journaling off; the persistent queries it recreates start
  * only when the replay is over (a query terminated later in the journal
  * never runs). Keeps the statement text of each persistent query for SHOW
  * QUERIES and EXPLAIN. A background thread enforces the topics' retention
- * (RETENTION_MS, retention bytes) every SL_RETENTION_INTERVAL_MS.
+ * (RETENTION_MS, retention bytes) every SL_RETENTION_INTERVAL_MS. After the
+ * replay, the engine properties of the configuration (config.h) are set
+ * on the catalog: every session's defaults, journaled with what they
+ * affect like a SET.
  *
  * Does not: parse or execute statements itself (exec.c does, for the
  * replay too), plan or run queries (plan.c, runtime.c).
  */
 #include "engine.h"
+#include "config.h"
 #include "../log/kafka.h"
+#include "../log/prefix.h"
 #include "../state/store.h"
 
 #include <jansson.h>
@@ -37,9 +48,15 @@ typedef struct qnote {
 } qnote;
 
 static void start_pending(sl_engine *e);
+static void free_names(sl_engine *e);
+static int apply_defaults(sl_engine *e, const struct sl_config *cfg, sl_error *err);
 
 struct sl_engine {
     char *dir;
+    char *location;             /* for messages: the directory or the cluster */
+    char *service_id;
+    char *journal;              /* the journal topic */
+    bool kafka;
     sl_log *log;
     sl_catalog *cat;
     sl_runtime *rt;
@@ -196,7 +213,7 @@ static int replay(sl_engine *e, sl_error *err)
 {
     sl_arena *a = sl_arena_new(0);
     int64_t from = 0;
-    int64_t end = sl_log_end_offset(e->log, SL_JOURNAL_TOPIC, 0, err);
+    int64_t end = sl_log_end_offset(e->log, e->journal, 0, err);
     if (end < 0) {
         sl_arena_free(a);
         return -1;
@@ -205,7 +222,7 @@ static int replay(sl_engine *e, sl_error *err)
     while (from < end) {
         int n = 0;
         sl_arena_reset(a);
-        if (sl_log_read(e->log, SL_JOURNAL_TOPIC, 0, from, 64, a, recs, &n, err) < 0) {
+        if (sl_log_read(e->log, e->journal, 0, from, 64, a, recs, &n, err) < 0) {
             sl_arena_free(a);
             return -1;
         }
@@ -219,13 +236,50 @@ static int replay(sl_engine *e, sl_error *err)
     return 0;
 }
 
+/* a b c, malloc'd; NULL when out of memory */
+static char *concat(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", a, b, c);
+    return s;
+}
+
+/* The Kafka log as the configuration says, seen through the service id
+ * (and the test prefix, if any). */
+static sl_log *open_kafka(sl_engine *e, const char *bootstrap, const sl_engine_opts *opts,
+                          sl_error *err)
+{
+    sl_config *cfg = opts ? opts->config : NULL;
+    sl_log_kafka_opts ko = {0};
+    sl_config_kafka_opts(cfg, &ko);
+    ko.bootstrap_servers = bootstrap;
+    ko.service_id = e->service_id;
+    ko.data_dir = e->dir;
+    sl_log *log = sl_log_open_kafka(&ko, err);
+    if (!log)
+        return NULL;
+    char *groups = concat(SL_COMMAND_TOPIC_PREFIX, e->service_id, "-");
+    sl_log *p = groups ? sl_log_open_prefixed(log, opts ? opts->topic_prefix : NULL, groups, err)
+                       : (sl_log_close(log), NULL);
+    free(groups);
+    return p;
+}
+
 sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
 {
+    const sl_config *cfg = opts ? opts->config : NULL;
     const char *dir = opts ? opts->data_dir : NULL;
+    if (!dir || !*dir)
+        dir = sl_config_get(cfg, SL_CFG_DATA_DIR);
     if (!dir || !*dir)
         dir = getenv("SLUICE_DATA_DIR");
     if (!dir || !*dir)
         dir = "./sluice-data";
+    const char *bootstrap = opts ? opts->bootstrap_servers : NULL;
+    if (!bootstrap || !*bootstrap)
+        bootstrap = sl_config_get(cfg, SL_CFG_BOOTSTRAP);
     sl_engine *e = calloc(1, sizeof *e);
     if (!e) {
         sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
@@ -236,22 +290,26 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
                                                              : SL_RETENTION_INTERVAL_MS;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
-    if (opts && opts->bootstrap_servers && *opts->bootstrap_servers) {
-        sl_log_kafka_opts ko = {0};
-        ko.bootstrap_servers = opts->bootstrap_servers;
-        size_t n = strlen(opts->bootstrap_servers) + sizeof "kafka:";
-        e->dir = malloc(n);
-        if (e->dir)
-            snprintf(e->dir, n, "kafka:%s", opts->bootstrap_servers);
-        e->log = sl_log_open_kafka(&ko, err);
+    e->kafka = bootstrap && *bootstrap;
+    e->dir = strdup(dir);
+    e->service_id = strdup(sl_config_service_id(cfg));
+    if (e->kafka) {
+        e->journal = concat(SL_COMMAND_TOPIC_PREFIX, e->service_id, SL_COMMAND_TOPIC_SUFFIX);
+        char *where = concat("Kafka at ", bootstrap, " (service id ");
+        e->location = where ? concat(where, e->service_id, ")") : NULL;
+        free(where);
     } else {
-        e->dir = strdup(dir);
-        e->log = sl_log_open_embedded(dir, err);
+        e->journal = strdup(SL_JOURNAL_TOPIC);
+        e->location = strdup(dir);
     }
+    if (!e->dir || !e->service_id || !e->journal || !e->location)
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+    else
+        e->log = e->kafka ? open_kafka(e, bootstrap, opts, err) : sl_log_open_embedded(dir, err);
     if (!e->log) {
         pthread_mutex_destroy(&e->mu);
         pthread_cond_destroy(&e->cv);
-        free(e->dir);
+        free_names(e);
         free(e);
         return NULL;
     }
@@ -260,7 +318,7 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
     sl_topic_config jc = sl_topic_config_default();
     jc.partitions = 1;
     jc.retention_ms = -1;
-    if (sl_log_create_topic(e->log, SL_JOURNAL_TOPIC, &jc, NULL, err) < 0)
+    if (sl_log_create_topic(e->log, e->journal, &jc, NULL, err) < 0)
         goto fail;
     sl_runtime_opts ro = {.threads = opts ? opts->threads : 0};
     e->rt = sl_runtime_new(e->log, &ro, err);
@@ -271,6 +329,8 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
     if (!(opts && opts->no_replay) && replay(e, err) < 0)
         goto fail;
     start_pending(e);
+    if (apply_defaults(e, cfg, err) < 0)
+        goto fail;
     if (pthread_create(&e->retention, NULL, retention_main, e) == 0)
         e->retention_started = true;
     else
@@ -303,11 +363,15 @@ void sl_engine_close(sl_engine *e)
         sl_plan_free(e->notes[i].pending);
     }
     free(e->notes);
-    free(e->dir);
+    free_names(e);
     free(e);
 }
 
 const char *sl_engine_data_dir(const sl_engine *e) { return e->dir; }
+const char *sl_engine_location(const sl_engine *e) { return e->location; }
+const char *sl_engine_service_id(const sl_engine *e) { return e->service_id; }
+const char *sl_engine_command_topic(const sl_engine *e) { return e->journal; }
+bool sl_engine_on_kafka(const sl_engine *e) { return e->kafka; }
 sl_log *sl_engine_log(sl_engine *e) { return e->log; }
 sl_catalog *sl_engine_catalog(sl_engine *e) { return e->cat; }
 sl_runtime *sl_engine_runtime(sl_engine *e) { return e->rt; }
@@ -318,7 +382,7 @@ int64_t sl_engine_statement_offset(sl_engine *e)
     if (e->replay_offset >= 0)
         return e->replay_offset;
     sl_error err;
-    int64_t end = sl_log_end_offset(e->log, SL_JOURNAL_TOPIC, 0, &err);
+    int64_t end = sl_log_end_offset(e->log, e->journal, 0, &err);
     return end < 0 ? 0 : end;
 }
 
@@ -345,7 +409,7 @@ int sl_engine_journal(sl_engine *e, const char *statement_text, const sl_catalog
     rec.value_len = (int32_t)strlen(text);
     rec.timestamp = -1;
     sl_log_txn *t = sl_log_txn_begin(e->log);
-    int rc = sl_log_txn_append(t, SL_JOURNAL_TOPIC, 0, &rec, NULL, NULL, err);
+    int rc = sl_log_txn_append(t, e->journal, 0, &rec, NULL, NULL, err);
     if (rc < 0)
         sl_log_txn_abort(t);
     else
@@ -482,6 +546,36 @@ int sl_engine_query_ids(sl_engine *e, sl_arena *a, const char ***ids)
             v[n++] = sl_arena_strdup(a, e->notes[i].id);
     *ids = v;
     return n;
+}
+
+static void free_names(sl_engine *e)
+{
+    free(e->dir);
+    free(e->location);
+    free(e->service_id);
+    free(e->journal);
+}
+
+/* The configuration's engine properties, as SET in every session; and
+ * the service id (and the cluster) in force, for SHOW PROPERTIES. */
+static int apply_defaults(sl_engine *e, const sl_config *cfg, sl_error *err)
+{
+    sl_error e1;
+    if (sl_catalog_set_property(e->cat, SL_CFG_SERVICE_ID, e->service_id, SL_NOSPAN, &e1) < 0)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "%s", e1.msg);
+    const char *bootstrap = sl_config_get(cfg, SL_CFG_BOOTSTRAP);
+    if (e->kafka && bootstrap &&
+        sl_catalog_set_property(e->cat, SL_CFG_BOOTSTRAP, bootstrap, SL_NOSPAN, &e1) < 0)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "%s", e1.msg);
+    for (int i = 0; i < sl_config_count(cfg); i++) {
+        const char *name, *value, *where;
+        if (sl_config_at(cfg, i, &name, &value, &where) != SL_CFG_ENGINE)
+            continue;
+        sl_error e2;
+        if (sl_catalog_set_property(e->cat, name, value, SL_NOSPAN, &e2) < 0)
+            return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN, "%s: %s", where, e2.msg);
+    }
+    return 0;
 }
 
 /* After the replay: start what it recorded, in journal order. */

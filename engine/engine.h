@@ -23,23 +23,49 @@
 
 typedef struct sl_engine sl_engine;
 
+/* The journal: on the embedded log this topic; on Kafka the command topic
+ * of the service, "_sluice-" SERVICE_ID "-command" (sl_engine_command_topic),
+ * shared by every worker with that service id. */
 #define SL_JOURNAL_TOPIC "_sluice_journal"
+#define SL_COMMAND_TOPIC_PREFIX "_sluice-"
+#define SL_COMMAND_TOPIC_SUFFIX "-command"
 #define SL_RETENTION_INTERVAL_MS 30000  /* how often topics' retention is enforced */
 
+struct sl_config;
+
 typedef struct sl_engine_opts {
-    const char *data_dir;       /* NULL: $SLUICE_DATA_DIR, else ./sluice-data */
+    const char *data_dir;       /* NULL: the config's sluice.data.dir, else
+                                   $SLUICE_DATA_DIR, else ./sluice-data */
     int threads;                /* runtime workers; <= 0: default */
     bool no_replay;             /* open without replaying the journal (tests, repair) */
     int retention_interval_ms;  /* how often retention is enforced; <= 0: SL_RETENTION_INTERVAL_MS */
     const char *bootstrap_servers; /* non-NULL: the log is this Kafka cluster (log/kafka.h);
-                                      aggregations need the embedded log's state stores */
+                                      NULL: the config's bootstrap.servers, if any */
+    /* Everything else (engine/config.h): the service id, librdkafka
+     * properties, Kafka timeouts and log level, and engine properties that
+     * become every session's defaults (as if SET). NULL: defaults. Only
+     * read during sl_engine_open. */
+    struct sl_config *config;
+    /* Kafka only: every topic is PREFIX + name on the cluster (sluice test
+     * runs, log/prefix.h); NULL: none. */
+    const char *topic_prefix;
 } sl_engine_opts;
 
 sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err);
 /* Stops the queries (batch in flight finished and committed), closes the log. */
 void sl_engine_close(sl_engine *e);
 
+/* The local data directory (on Kafka too: local state lives there). */
 const char *sl_engine_data_dir(const sl_engine *e);
+/* Where the streams live, for messages: the data directory, or
+ * "Kafka at HOSTS (service id ID)". */
+const char *sl_engine_location(const sl_engine *e);
+/* The service id (ksql.service.id; "default_"). */
+const char *sl_engine_service_id(const sl_engine *e);
+/* The journal's topic: SL_JOURNAL_TOPIC, or the service's command topic. */
+const char *sl_engine_command_topic(const sl_engine *e);
+/* Whether the log is a Kafka cluster. */
+bool sl_engine_on_kafka(const sl_engine *e);
 sl_log *sl_engine_log(sl_engine *e);
 sl_catalog *sl_engine_catalog(sl_engine *e);
 sl_runtime *sl_engine_runtime(sl_engine *e);

@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "catalog.h"
+#include "config.h"
 #include "engine.h"
 #include "expr.h"
 #include "func.h"
@@ -2174,6 +2175,9 @@ static int do_set(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, s
     const char *k = stmt_key(st);
     const char *old = sl_catalog_property(s->cat, k);
     old = old ? sl_arena_strdup(a, old) : NULL;
+    /* properties that load code or run commands are refused here as in files */
+    if (sl_config_check_property(k, st->str2, "SET", st->span, err) < 0)
+        return -1;
     if (sl_catalog_set_property(s->cat, k, st->str2, st->span, err) < 0)
         return -1;
     const char *now = sl_catalog_property(s->cat, k);

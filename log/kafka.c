@@ -12,10 +12,13 @@
  * consumer handle in librdkafka's per-partition ("simple consumer") mode,
  * each partition started at the requested offset and kept fetching ahead
  * while reads continue where the last one stopped.
- * Does not: state keyspaces (put_raw, get_raw, scan_raw, delete_range are
- * unsupported: state goes to changelog topics), retention (the broker
- * enforces it: enforce_retention is a no-op), consumer-group membership or
- * rebalancing, Kafka transactions (exactly-once comes later).
+ * State keyspaces (put_raw, delete_range, get_raw, scan_raw) are
+ * log/kafka_state.c's: a local RocksDB database changelogged to compacted
+ * topics; a commit appends the changelog records with the outputs and
+ * writes the local state only after the Kafka side succeeded.
+ * Does not: retention (the broker enforces it: enforce_retention is a
+ * no-op), consumer-group membership or rebalancing, Kafka transactions
+ * (exactly-once comes later).
  *
  * Where Kafka differs from the embedded log's semantics (log.h):
  * - Commits are at-least-once, not atomic. txn_append hands the record to
@@ -54,6 +57,7 @@
  *   use); each librdkafka client runs a few threads of its own.
  */
 #include "log/kafka.h"
+#include "log/kafka_internal.h"
 #include "log/wait.h"
 
 #include <errno.h>
@@ -123,6 +127,15 @@ typedef struct klog {
     int timeout_ms;
     int16_t rf;
     atomic_bool no_describe_configs;    /* the cluster refused DescribeConfigs */
+    int connect_timeout_ms;     /* opening waits this long for an answer */
+    int log_level;              /* librdkafka lines up to this level are shown */
+    atomic_bool opened;         /* errors are recorded, not shown, while opening */
+    pthread_mutex_t diag_mu;    /* guards last_error and shown */
+    char last_error[320];       /* librdkafka's last error (for "cannot reach") */
+    rd_kafka_resp_err_t shown[16];  /* error codes already shown once */
+    int n_shown;
+    char shown_fac[16][16];     /* log facilities whose errors were shown once */
+    int n_shown_fac;
     pthread_mutex_t mu;         /* guards parts, groups, topics */
     kpart *parts;
     kgroup *groups;
@@ -130,6 +143,7 @@ typedef struct klog {
     pthread_mutex_t seq_mu;
     pthread_cond_t seq_cv;      /* CLOCK_MONOTONIC */
     uint64_t seq;
+    sl_kstate *state;           /* the raw keyspaces (log/kafka_state.c) */
 } klog;
 
 /* Delivery tracking of one transaction: the txn holds one reference, every
@@ -140,6 +154,9 @@ typedef struct ktrack {
     int outstanding;            /* records without a delivery report yet */
     rd_kafka_resp_err_t err;    /* the first failure */
     char msg[400];
+    bool track_offsets;         /* keep the last offset delivered per partition */
+    sl_kafka_delivered *dv;     /* ... here (topics owned) */
+    int n_dv, cap_dv;
 } ktrack;
 
 typedef struct kpos {
@@ -153,6 +170,7 @@ typedef struct ktxn {
     ktrack *tr;
     kpos *pos;
     int n_pos, cap_pos;
+    sl_kstate_txn *st;          /* raw writes; NULL: none */
 } ktxn;
 
 static const sl_log_ops kafka_ops;
@@ -212,11 +230,18 @@ static int kerr(sl_error *err, const char *what, rd_kafka_resp_err_t e)
 /* ------------------------------------------------------------------ */
 /* configuration                                                       */
 
-static const char *const refused_props[] = {
-    "plugin.library.paths",     /* loads shared libraries */
-    "sasl.kerberos.kinit.cmd",  /* runs a shell command */
-    "ssl.engine.location",      /* loads an OpenSSL engine */
-    "ssl.providers",            /* loads OpenSSL providers */
+/* Properties that load code or run commands, and why. */
+static const struct {
+    const char *name;
+    bool family;                /* name is a prefix: every property under it */
+    const char *why;
+} refused_props[] = {
+    {"plugin.library.paths", false, "it loads shared libraries"},
+    {"ssl.engine.", true, "it loads an OpenSSL engine"},
+    {"ssl.providers", false, "it loads OpenSSL providers"},
+    {"sasl.kerberos.", true,
+     "Kerberos runs a shell command (sasl.kerberos.kinit.cmd, with the other "
+     "sasl.kerberos.* values substituted into it)"},
 };
 
 /* name without a "producer." or "consumer." prefix; *scope 0 all, 1 producer,
@@ -235,16 +260,29 @@ static const char *unprefix(const char *name, int *scope)
     return name;
 }
 
-bool sl_log_kafka_property_refused(const char *name)
+const char *sl_log_kafka_refusal(const char *name, const char *value)
 {
     if (!name)
-        return false;
+        return NULL;
     int scope;
     const char *n = unprefix(name, &scope);
-    for (size_t i = 0; i < sizeof refused_props / sizeof *refused_props; i++)
-        if (!strcasecmp(n, refused_props[i]))
-            return true;
-    return false;
+    if (!strncasecmp(n, "ksql.streams.", 13))
+        n = unprefix(n + 13, &scope);
+    for (size_t i = 0; i < sizeof refused_props / sizeof *refused_props; i++) {
+        const char *r = refused_props[i].name;
+        if (refused_props[i].family ? !strncasecmp(n, r, strlen(r)) : !strcasecmp(n, r))
+            return refused_props[i].why;
+    }
+    if (value && (!strcasecmp(n, "sasl.mechanism") || !strcasecmp(n, "sasl.mechanisms")) &&
+        strcasestr(value, "GSSAPI"))
+        return "GSSAPI (Kerberos) runs kinit, a shell command; use PLAIN, SCRAM-SHA-256, "
+               "SCRAM-SHA-512 or OAUTHBEARER";
+    return NULL;
+}
+
+bool sl_log_kafka_property_refused(const char *name)
+{
+    return sl_log_kafka_refusal(name, NULL) != NULL;
 }
 
 static int conf_set(rd_kafka_conf_t *c, const char *name, const char *value, sl_error *err)
@@ -261,15 +299,102 @@ static int conf_set(rd_kafka_conf_t *c, const char *name, const char *value, sl_
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
 
-/* librdkafka's log lines, as its default logger writes them, minus the
- * warning that a property given to every client means nothing to some
- * (an unprefixed producer property on a consumer, or the reverse). */
+/* The klog of a client (its configuration's opaque), NULL for none. */
+static klog *client_log(const rd_kafka_t *rk)
+{
+    return rk ? rd_kafka_opaque(rk) : NULL;
+}
+
+/* Keeps msg as the last error, without librdkafka's trailing
+ * "(after 0ms in state CONNECT...)" detail. */
+static void remember_error(klog *k, const char *msg)
+{
+    size_t n = strlen(msg);
+    const char *after = strstr(msg, " (after ");
+    if (after && msg[n - 1] == ')')
+        n = (size_t)(after - msg);
+    pthread_mutex_lock(&k->diag_mu);
+    snprintf(k->last_error, sizeof k->last_error, "%.*s", (int)n, msg);
+    pthread_mutex_unlock(&k->diag_mu);
+}
+
+/* Whether error code e is shown now: each code once per log (librdkafka
+ * repeats a broker's failure at every reconnect; once says it). */
+static bool show_once(klog *k, rd_kafka_resp_err_t e)
+{
+    pthread_mutex_lock(&k->diag_mu);
+    bool seen = false;
+    for (int i = 0; i < k->n_shown && !seen; i++)
+        seen = k->shown[i] == e;
+    if (!seen && k->n_shown < (int)(sizeof k->shown / sizeof *k->shown))
+        k->shown[k->n_shown++] = e;
+    pthread_mutex_unlock(&k->diag_mu);
+    return !seen;
+}
+
+/* Whether an error logged under facility fac is shown now: the first of
+ * each facility ("FAIL": a broker connection, ...) only. */
+static bool show_fac_once(klog *k, const char *fac)
+{
+    pthread_mutex_lock(&k->diag_mu);
+    bool seen = false;
+    for (int i = 0; i < k->n_shown_fac && !seen; i++)
+        seen = !strncmp(k->shown_fac[i], fac, sizeof k->shown_fac[i] - 1);
+    if (!seen && k->n_shown_fac < (int)(sizeof k->shown_fac / sizeof *k->shown_fac))
+        snprintf(k->shown_fac[k->n_shown_fac++], sizeof k->shown_fac[0], "%s", fac);
+    pthread_mutex_unlock(&k->diag_mu);
+    return !seen;
+}
+
+/*
+ * librdkafka's log lines, filtered by level. Errors are summarized: the
+ * first of each facility becomes one line "sluice: Kafka at HOSTS: ...",
+ * the rest are not shown (a broker that is down is logged at every
+ * reconnect); debug (level 7) shows every line as librdkafka writes it.
+ * Warnings and informational lines show up to the configured level. While
+ * opening nothing is shown (opening fails with one message of its own).
+ * The warning that a property given to every client means nothing to some
+ * (an unprefixed producer property on a consumer) is never shown.
+ */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
+    klog *k = client_log(rk);
+    int shown = k ? k->log_level : 3;
+    if (k && level <= 3 && !strstr(buf, "brokers are down")) {
+        /* from a broker thread: "[thrd:NAME]: " first */
+        const char *msg = !strncmp(buf, "[thrd:", 6) && strstr(buf, "]: ") ? strstr(buf, "]: ") + 3
+                                                                         : buf;
+        remember_error(k, msg);
+    }
     if (!strcmp(fac, "CONFWARN") && (strstr(buf, "will be ignored by this consumer") ||
                                      strstr(buf, "will be ignored by this producer")))
         return;
+    if (level > shown || (k && !atomic_load(&k->opened) && shown < 7))
+        return;
+    if (level <= 3 && shown < 7) {
+        if (k && show_fac_once(k, fac)) {
+            pthread_mutex_lock(&k->diag_mu);
+            fprintf(stderr, "sluice: Kafka at %s: %s (errors like it are not shown again)\n",
+                    k->bootstrap, k->last_error);
+            pthread_mutex_unlock(&k->diag_mu);
+        }
+        return;
+    }
     fprintf(stderr, "%%%d|%s|%s| %s\n", level, fac, rk ? rd_kafka_name(rk) : "", buf);
+}
+
+/* Client-level errors: remembered, and once opened each kind shown once. */
+static void error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque)
+{
+    klog *k = opaque;
+    if (!k)
+        return;
+    /* "1/1 brokers are down" follows the reason they are: keep the reason */
+    if (e != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        remember_error(k, reason);
+    if (atomic_load(&k->opened) && show_once(k, (rd_kafka_resp_err_t)e))
+        fprintf(stderr, "sluice: Kafka at %s: %s (%s; shown once)\n", k->bootstrap, reason,
+                rd_kafka_err2name((rd_kafka_resp_err_t)e));
 }
 
 enum { KIND_PRODUCER, KIND_READER, KIND_GROUP };
@@ -280,7 +405,9 @@ static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error
     rd_kafka_conf_t *c = rd_kafka_conf_new();
     char ms[32];
     snprintf(ms, sizeof ms, "%d", k->timeout_ms);
+    rd_kafka_conf_set_opaque(c, k);
     rd_kafka_conf_set_log_cb(c, log_cb);
+    rd_kafka_conf_set_error_cb(c, error_cb);
     int rc = conf_set(c, "bootstrap.servers", k->bootstrap, err);
     rc = rc ? rc : conf_set(c, "client.id", k->client_id, err);
     if (kind == KIND_PRODUCER) {
@@ -798,9 +925,33 @@ static void track_release(ktrack *tr)
     bool last = --tr->refs == 0;
     pthread_mutex_unlock(&tr->mu);
     if (last) {
+        for (int i = 0; i < tr->n_dv; i++)
+            free((char *)tr->dv[i].topic);
+        free(tr->dv);
         pthread_mutex_destroy(&tr->mu);
         free(tr);
     }
+}
+
+/* Keeps m's offset as the last delivered to its partition (under tr->mu). */
+static void note_offset(ktrack *tr, const rd_kafka_message_t *m)
+{
+    const char *topic = rd_kafka_topic_name(m->rkt);
+    for (int i = tr->n_dv - 1; i >= 0; i--) {
+        sl_kafka_delivered *d = &tr->dv[i];
+        if (d->partition == m->partition && !strcmp(d->topic, topic)) {
+            if (m->offset > d->last_offset)
+                d->last_offset = m->offset;
+            return;
+        }
+    }
+    if (tr->n_dv == tr->cap_dv) {
+        tr->cap_dv = tr->cap_dv ? 2 * tr->cap_dv : 4;
+        tr->dv = realloc(tr->dv, sizeof *tr->dv * (size_t)tr->cap_dv);
+        if (!tr->dv)
+            abort();
+    }
+    tr->dv[tr->n_dv++] = (sl_kafka_delivered){xstrdup(topic), m->partition, m->offset};
 }
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -817,6 +968,8 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
                  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
                  rd_kafka_err2str(m->err));
     }
+    if (!m->err && tr->track_offsets && m->rkt && m->offset >= 0)
+        note_offset(tr, m);
     tr->outstanding--;
     pthread_mutex_unlock(&tr->mu);
     track_release(tr);
@@ -839,6 +992,7 @@ static void txn_free(ktxn *t)
         free(t->pos[i].topic);
     }
     free(t->pos);
+    sl_kafka_state_txn_free(t->st);
     track_release(t->tr);
     free(t);
 }
@@ -1026,6 +1180,15 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
 {
     ktxn *t = (ktxn *)base;
     klog *k = (klog *)base->log;
+    int rc = 0;
+    if (t->st) {
+        /* the changelog records, checked with the outputs; their offsets
+         * become the local state's checkpoints */
+        pthread_mutex_lock(&t->tr->mu);
+        t->tr->track_offsets = true;
+        pthread_mutex_unlock(&t->tr->mu);
+        rc = sl_kafka_state_txn_produce(t->st, base, err);
+    }
     /* every delivery report of this transaction, whatever thread serves
      * it; flush (rather than poll) sends what linger.ms still holds back */
     for (;;) {
@@ -1036,9 +1199,8 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
             break;
         rd_kafka_flush(k->producer, FLUSH_SLICE_MS);
     }
-    int rc = 0;
     pthread_mutex_lock(&t->tr->mu);
-    if (t->tr->err)
+    if (!rc && t->tr->err)
         rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s", t->tr->msg);
     pthread_mutex_unlock(&t->tr->mu);
     if (!rc && t->n_pos) {
@@ -1048,10 +1210,50 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
                 rc = commit_group(k, t, i, done, err);
         free(done);
     }
+    bool kafka_ok = rc == 0;
+    if (t->st) {
+        /* local state only once Kafka has the commit (see kafka_state.c) */
+        sl_error ignored;
+        if (sl_kafka_state_txn_finish(t->st, kafka_ok, t->tr->dv, t->tr->n_dv,
+                                      kafka_ok ? err : &ignored))
+            rc = -1;
+        t->st = NULL;
+    }
     txn_free(t);
-    if (!rc)
+    if (kafka_ok)
         bump_seq(k);
     return rc;
+}
+
+/* ---- the raw keyspaces: log/kafka_state.c ---- */
+
+static int kafka_txn_put_raw(sl_log_txn *base, const char *space, const void *key,
+                             size_t key_len, const void *val, size_t val_len, sl_error *err)
+{
+    ktxn *t = (ktxn *)base;
+    return sl_kafka_state_put(((klog *)base->log)->state, &t->st, space, key, key_len, val,
+                              val_len, err);
+}
+
+static int kafka_txn_delete_range_raw(sl_log_txn *base, const char *space, const void *lo,
+                                      size_t lo_len, const void *hi, size_t hi_len,
+                                      sl_error *err)
+{
+    ktxn *t = (ktxn *)base;
+    return sl_kafka_state_delete_range(((klog *)base->log)->state, &t->st, space, lo, lo_len,
+                                       hi, hi_len, err);
+}
+
+static int kafka_get_raw(sl_log *log, const char *space, const void *key, size_t key_len,
+                         sl_arena *a, const void **val, size_t *val_len, sl_error *err)
+{
+    return sl_kafka_state_get(((klog *)log)->state, space, key, key_len, a, val, val_len, err);
+}
+
+static sl_log_iter *kafka_scan_raw(sl_log *log, const char *space, const void *lo,
+                                   size_t lo_len, const void *hi, size_t hi_len, sl_error *err)
+{
+    return sl_kafka_state_scan(((klog *)log)->state, space, lo, lo_len, hi, hi_len, err);
 }
 
 /* Records already handed to the producer cannot be taken back (see the top
@@ -1362,6 +1564,7 @@ static int64_t kafka_enforce_retention(sl_log *log, int64_t now_ms, sl_error *er
 
 static void klog_free(klog *k)
 {
+    sl_kafka_state_free(k->state);
     for (kpart *p = k->parts, *nx; p; p = nx) {
         nx = p->link;
         if (p->started)
@@ -1401,8 +1604,32 @@ static void klog_free(klog *k)
     free(k->client_id);
     pthread_mutex_destroy(&k->mu);
     pthread_mutex_destroy(&k->seq_mu);
+    pthread_mutex_destroy(&k->diag_mu);
     pthread_cond_destroy(&k->seq_cv);
     free(k);
+}
+
+#define UNREACHABLE "cannot reach Kafka at "
+
+/* The first metadata answer, within connect_timeout_ms; else one message
+ * with librdkafka's last error (what a user can act on: a refused
+ * connection, a name that does not resolve, a TLS or SASL failure). */
+static int await_cluster(klog *k, sl_error *err)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(k->producer, 0, NULL, &md, k->connect_timeout_ms);
+    if (!e) {
+        rd_kafka_metadata_destroy(md);
+        return 0;
+    }
+    char last[sizeof k->last_error];
+    pthread_mutex_lock(&k->diag_mu);
+    snprintf(last, sizeof last, "%s", k->last_error);
+    pthread_mutex_unlock(&k->diag_mu);
+    return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                        UNREACHABLE "%s: %s (no answer within %d ms; "
+                        "sluice.kafka.connect.timeout.ms sets how long to wait)",
+                        k->bootstrap, *last ? last : rd_kafka_err2str(e), k->connect_timeout_ms);
 }
 
 sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
@@ -1420,17 +1647,24 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
             return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN,
                                 "Kafka property %d has no name or no value", i + 1),
                    NULL;
-        if (sl_log_kafka_property_refused(name))
+        const char *why = sl_log_kafka_refusal(name, val);
+        if (why)
             return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN,
-                                "Kafka property '%s' is refused: it loads code or runs a command",
-                                name),
+                                "Kafka property '%s' is refused: %s", name, why),
                    NULL;
     }
     klog *k = xcalloc(1, sizeof *k);
     k->base.ops = &kafka_ops;
     pthread_mutex_init(&k->mu, NULL);
     pthread_mutex_init(&k->seq_mu, NULL);
+    pthread_mutex_init(&k->diag_mu, NULL);
     sl_log_cond_init(&k->seq_cv);
+    k->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms
+                                                      : SL_LOG_KAFKA_CONNECT_TIMEOUT_MS;
+    k->log_level = o->log_level > 0 ? o->log_level : 3;
+    for (int i = 0; i < o->n_props; i++)
+        if (!strcmp(o->props[2 * i], "debug"))
+            k->log_level = 7;   /* debug contexts asked for: show their lines */
     k->bootstrap = xstrdup(o->bootstrap_servers);
     k->client_id = xstrdup(o->client_id && *o->client_id ? o->client_id : "sluice");
     k->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
@@ -1448,13 +1682,23 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
         klog_free(k);
         return NULL;
     }
-    const struct rd_kafka_metadata *md;
-    if (all_metadata(k, &md, err)) {
+    if (await_cluster(k, err)) {
         klog_free(k);
         return NULL;
     }
-    rd_kafka_metadata_destroy(md);
+    /* state keyspaces: the local database opens at their first use */
+    k->state = sl_kafka_state_new(&k->base, o, err);
+    if (!k->state) {
+        klog_free(k);
+        return NULL;
+    }
+    atomic_store(&k->opened, true);
     return &k->base;
+}
+
+bool sl_log_kafka_unreachable(const sl_error *err)
+{
+    return err && !strncmp(err->msg, UNREACHABLE, sizeof UNREACHABLE - 1);
 }
 
 static void kafka_close(sl_log *log)
@@ -1472,10 +1716,10 @@ static const sl_log_ops kafka_ops = {
     .txn_begin = kafka_txn_begin,
     .txn_append = kafka_txn_append,
     .txn_set_position = kafka_txn_set_position,
-    .txn_put_raw = NULL,
-    .txn_delete_range_raw = NULL,
-    .get_raw = NULL,
-    .scan_raw = NULL,
+    .txn_put_raw = kafka_txn_put_raw,
+    .txn_delete_range_raw = kafka_txn_delete_range_raw,
+    .get_raw = kafka_get_raw,
+    .scan_raw = kafka_scan_raw,
     .txn_commit = kafka_txn_commit,
     .txn_abort = kafka_txn_abort,
     .read = kafka_read,
@@ -1485,3 +1729,98 @@ static const sl_log_ops kafka_ops = {
     .wait_since = kafka_wait_since,
     .enforce_retention = kafka_enforce_retention,
 };
+
+/* ------------------------------------------------------------------ */
+/* for log/kafka_state.c (kafka_internal.h)                            */
+
+int32_t sl_log_kafka_partition_count(sl_log *log, const char *topic, sl_error *err)
+{
+    klog *k = (klog *)log;
+    const struct rd_kafka_metadata *md;
+    if (all_metadata(k, &md, err))
+        return -1;
+    const struct rd_kafka_metadata_topic *mt = md_topic(md, topic);
+    int32_t n = mt ? mt->partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    if (n > 0)
+        cache_topic(k, topic, n);
+    return n;
+}
+
+int sl_log_kafka_add_partitions(sl_log *log, const char *topic, int32_t total, sl_error *err)
+{
+    klog *k = (klog *)log;
+    const struct rd_kafka_metadata *md;
+    if (all_metadata(k, &md, err))
+        return -1;
+    const struct rd_kafka_metadata_topic *mt = md_topic(md, topic);
+    int32_t have = mt ? mt->partition_cnt : 0;
+    bool ctl = has_controller(k, md);
+    rd_kafka_metadata_destroy(md);
+    if (have >= total)
+        return 0;
+    char what[300];
+    snprintf(what, sizeof what, "adding partitions to topic %s", topic);
+    if (!ctl)
+        return no_controller(k, what, err);
+    char es[512];
+    rd_kafka_NewPartitions_t *np = rd_kafka_NewPartitions_new(topic, (size_t)total, es, sizeof es);
+    if (!np)
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s", what, es);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_AdminOptions_t *ao = admin_opts(k, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS);
+    rd_kafka_CreatePartitions(k->producer, &np, 1, ao, q);
+    rd_kafka_event_t *ev = admin_wait(k, q, what, err);
+    int rc = ev ? 0 : -1;
+    if (ev) {
+        size_t cnt = 0;
+        const rd_kafka_topic_result_t **tr = rd_kafka_CreatePartitions_result_topics(
+            rd_kafka_event_CreatePartitions_result(ev), &cnt);
+        rd_kafka_resp_err_t e = cnt ? rd_kafka_topic_result_error(tr[0]) : RD_KAFKA_RESP_ERR_NO_ERROR;
+        /* INVALID_PARTITIONS: someone else grew it meanwhile (checked below) */
+        if (e && e != RD_KAFKA_RESP_ERR_INVALID_PARTITIONS) {
+            const char *m = rd_kafka_topic_result_error_string(tr[0]);
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s", what,
+                              m && *m ? m : rd_kafka_err2str(e));
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_NewPartitions_destroy(np);
+    rd_kafka_queue_destroy(q);
+    if (rc || await_topic(k, topic, total, true, err))
+        return -1;
+    cache_topic(k, topic, total);
+    /* the reader learns of the new partitions too (await_topic asked
+     * through the producer) */
+    rd_kafka_resp_err_t e = rd_kafka_metadata(k->reader, 1, NULL, &md, k->timeout_ms);
+    if (e)
+        return kerr(err, what, e);
+    rd_kafka_metadata_destroy(md);
+    /* the new partitions answer ListOffsets before the first produce (see
+     * kafka_create_topic) */
+    for (int32_t p = have; p < total; p++) {
+        int64_t lo, hi;
+        if (kafka_offsets(log, topic, p, &lo, &hi, err))
+            return -1;
+    }
+    return 0;
+}
+
+void sl_log_kafka_read_stop(sl_log *log, const char *topic, int32_t partition)
+{
+    klog *k = (klog *)log;
+    pthread_mutex_lock(&k->mu);
+    kpart *p;
+    for (p = k->parts; p; p = p->link)
+        if (p->partition == partition && !strcmp(p->topic, topic))
+            break;
+    pthread_mutex_unlock(&k->mu);
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    if (p->started)
+        rd_kafka_consume_stop(p->rkt, partition);
+    p->started = false;
+    pthread_mutex_unlock(&p->mu);
+}

@@ -165,8 +165,9 @@ int sl_log_txn_set_position(sl_log_txn *t, const char *group, const char *topic,
  * Extension point for the state stores: a raw put (val non-NULL) or delete
  * (val NULL) in keyspace `space` (a name other than "default" and
  * "records"; created on first use), written atomically with the
- * transaction's records and positions. Backends without a shared store
- * (Kafka) answer SL_ERR_UNSUPPORTED.
+ * transaction's records and positions (on Kafka at-least-once instead:
+ * changelogged with the records, applied locally once the commit reached
+ * Kafka; see log/kafka_state.c).
  */
 int sl_log_txn_put_raw(sl_log_txn *t, const char *space, const void *key, size_t key_len,
                        const void *val, size_t val_len, sl_error *err);

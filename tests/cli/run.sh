@@ -259,5 +259,65 @@ expect_exit 0 "pull query in SELECT order" -- "$SLUICE" -d "$O" -f order.sql
 expect_in out.txt "| NAME  | ID |" "columns shown in the order the SELECT names them"
 expect_in out.txt "| seven | 7  |" "values follow the same order"
 
+# ---- configuration: layers, refused properties, an unreachable Kafka ----
+# (tests/kafka/cli.sh checks the same against a real broker)
+
+# a cluster nobody listens at: one clear message, exit 2, no librdkafka lines
+expect_exit 2 "an unreachable Kafka cluster" -- "$SLUICE" --bootstrap-servers 127.0.0.1:1 -e 'SHOW TOPICS;'
+expect_in err.txt "cannot reach Kafka at 127.0.0.1:1:" "the message names the cluster"
+expect_in err.txt "Connection refused" "the message says why"
+expect_in err.txt "no answer within 5000 ms" "the default bound is 5 s"
+[ "$(wc -l < err.txt)" -eq 1 ] && ok || { bad "unreachable Kafka: more than one line on stderr"; cat err.txt; }
+expect_not_in err.txt "%3|" "no librdkafka log lines"
+expect_not_in out.txt "Kafka Topic" "nothing ran"
+expect_exit 2 "a shorter connect timeout" -- env SLUICE_PROP_SLUICE_KAFKA_CONNECT_TIMEOUT_MS=300 "$SLUICE" --bootstrap-servers 127.0.0.1:1 -e 'SHOW TOPICS;'
+expect_in err.txt "no answer within 300 ms" "the bound comes from the environment"
+for cmd in "run --until-idle" "dump topic --from-beginning" "load topic recs.jsonl" "test -s case/statements.sql -o case/good.json"; do
+    # shellcheck disable=SC2086
+    expect_exit 2 "sluice $cmd on an unreachable cluster" -- "$SLUICE" $cmd --bootstrap-servers 127.0.0.1:1
+    expect_in err.txt "cannot reach Kafka at 127.0.0.1:1" "sluice $cmd says so"
+done
+
+# properties that load code or run commands are refused wherever they come from
+printf 'bootstrap.servers=127.0.0.1:1\n# a comment\nplugin.library.paths=/tmp/evil.so\n' > evil.properties
+expect_exit 2 "a refused property in the config file" -- "$SLUICE" --config-file evil.properties -e 'SELECT 1;'
+expect_in err.txt "'plugin.library.paths' (evil.properties:3) is refused" "the error names the property and file:line"
+expect_not_in err.txt "cannot reach" "nothing was opened"
+for cmd in "run" "dump t" "load t recs.jsonl" "test -s case/statements.sql -o case/good.json"; do
+    # shellcheck disable=SC2086
+    expect_exit 2 "sluice $cmd --config-file with a refused property" -- "$SLUICE" $cmd --config-file evil.properties
+    expect_in err.txt "evil.properties:3" "sluice $cmd names the line"
+done
+expect_exit 2 "a refused property in the environment" -- env SLUICE_PROP_SASL_KERBEROS_KINIT_CMD='touch pwned' "$SLUICE" -d "$tmp/env-data" -e 'SELECT 1;'
+expect_in err.txt "SLUICE_PROP_SASL_KERBEROS_KINIT_CMD" "the error names the variable"
+[ ! -e pwned ] && ok || bad "a refused command ran"
+printf 'sasl.mechanism=GSSAPI\n' > gssapi.properties
+expect_exit 2 "Kerberos (kinit) is refused" -- "$SLUICE" --config-file gssapi.properties -d "$tmp/gss" -e 'SELECT 1;'
+expect_in err.txt "GSSAPI" "the error says why"
+expect_exit 2 "a missing config file" -- "$SLUICE" --config-file nosuch.properties -e 'SELECT 1;'
+expect_in err.txt "nosuch.properties" "the error names the file"
+printf 'ksql.service.id=no spaces please\n' > badid.properties
+expect_exit 2 "an invalid service id" -- "$SLUICE" --config-file badid.properties -e 'SELECT 1;'
+expect_in err.txt "badid.properties:1" "the error names the line"
+
+# unknown keys: a warning, and the rest applies
+printf 'listeners=http://0.0.0.0:8088\nksql.streams.auto.offset.reset=earliest\n' > ksql.properties
+expect_exit 0 "a config file with an unknown key" -- "$SLUICE" --config-file ksql.properties -d "$tmp/ksql-data" -e 'SHOW PROPERTIES;'
+expect_in err.txt "ksql.properties:1: unknown property 'listeners'" "the unknown key is named"
+grep -q "auto.offset.reset *| SESSION *| earliest" out.txt && ok || { bad "the config file's auto.offset.reset is not in force"; cat out.txt; }
+
+# precedence: command line > SLUICE_* > config file
+printf 'sluice.data.dir=%s\n' "$tmp/from-file" > dirs.properties
+expect_exit 0 "data dir from the file" -- "$SLUICE" --config-file dirs.properties -e 'SELECT 1;'
+[ -d "$tmp/from-file" ] && ok || bad "the config file's data directory was not used"
+expect_exit 0 "data dir from the environment" -- env SLUICE_CONFIG_FILE=dirs.properties SLUICE_DATA_DIR="$tmp/from-env" "$SLUICE" -e 'SELECT 1;'
+[ -d "$tmp/from-env" ] && ok || bad "SLUICE_DATA_DIR did not win over the file"
+expect_exit 0 "data dir from the command line" -- env SLUICE_DATA_DIR="$tmp/from-env2" "$SLUICE" --config-file dirs.properties -d "$tmp/from-cli" -e 'SELECT 1;'
+[ -d "$tmp/from-cli" ] && [ ! -d "$tmp/from-env2" ] && ok || bad "-d did not win over SLUICE_DATA_DIR"
+# the subcommands read the same layers: dump finds the store the file names
+printf 'sluice.data.dir=%s\n' "$tmp/data1" > store.properties
+expect_exit 0 "dump --config-file" -- "$SLUICE" dump --config-file store.properties people --from-beginning
+expect_in out.txt '"key":' "dump read the store the config file names"
+
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

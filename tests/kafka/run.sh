@@ -4,14 +4,24 @@
 # Starts a single-node broker with broker.sh (the first run resolves it from
 # Maven Central, about 45 MiB), runs the suite kafka_broker of the Criterion
 # executable test_log_kafka with SLUICE_TEST_KAFKA_BOOTSTRAP pointing at it,
-# and stops the broker whatever happens (exit, failure, interrupt).
+# then, given --sluice, against the same broker: the command line checks
+# (cli.sh: service ids, configuration, load/run/dump) and the SQL cases
+# listed in sql_cases.txt (sql.sh, `sluice test --bootstrap-servers`), and
+# stops the broker whatever happens (exit, failure, interrupt).
 # Does not: run the mock-cluster tests of the same executable (ctest runs
 # them as test_log_kafka).
-# Usage: tests/kafka/run.sh path/to/test_log_kafka [criterion options...]
+# Usage: tests/kafka/run.sh path/to/test_log_kafka [--sluice path/to/sluice]
+#            [criterion options...]
 set -uo pipefail
 
-bin=${1:?usage: run.sh path/to/test_log_kafka [criterion options...]}
+bin=${1:?usage: run.sh path/to/test_log_kafka [--sluice path/to/sluice] [criterion options...]}
 shift
+sluice=
+if [ "${1:-}" = "--sluice" ]; then
+    sluice=${2:?--sluice wants the sluice executable}
+    shift 2
+    [ -x "$sluice" ] || { echo "run.sh: $sluice is not an executable" >&2; exit 1; }
+fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 [ -x "$bin" ] || { echo "run.sh: $bin is not an executable" >&2; exit 1; }
 
@@ -46,6 +56,15 @@ if [ "$status" -eq 0 ] && ! grep -Eq "Tested: [1-9]" "$out"; then
     status=1
 fi
 rm -f "$out"
+# the state of aggregations on Kafka (local RocksDB, changelogs, restore)
+state_bin="$(dirname "$bin")/test_log_kafka_state"
+if [ -x "$state_bin" ]; then
+    SLUICE_TEST_KAFKA_BOOTSTRAP=$bootstrap "$state_bin" --filter 'kafka_broker/*' --jobs 1 || status=1
+fi
+if [ -n "$sluice" ]; then
+    "$here/cli.sh" "$sluice" "$bootstrap" || status=1
+    "$here/sql.sh" "$sluice" "$bootstrap" || status=1
+fi
 if [ "$status" -ne 0 ] && [ -r "$state/broker.log" ]; then
     echo "run.sh: the broker's log ends:" >&2
     tail -n 30 "$state/broker.log" >&2

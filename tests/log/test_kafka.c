@@ -485,18 +485,10 @@ Test(kafka, admin_requests_the_cluster_refuses_are_errors)
     sl_log_close(log);
 }
 
-Test(kafka, state_keyspaces_are_unsupported)
+/* (state keyspaces: tests/log/test_kafka_state.c) */
+Test(kafka, retention_is_the_brokers)
 {
     sl_log *log = open_log();
-    sl_log_txn *t = sl_log_txn_begin(log);
-    cr_assert_eq(sl_log_txn_put_raw(t, "s", "k", 1, "v", 1, &err), -1);
-    cr_assert_eq(err.code, SL_ERR_UNSUPPORTED);
-    sl_log_txn_abort(t);
-    const void *v;
-    size_t vl;
-    cr_assert_eq(sl_log_get_raw(log, "s", "k", 1, arena, &v, &vl, &err), -1);
-    cr_assert_eq(err.code, SL_ERR_UNSUPPORTED);
-    cr_assert_null(sl_log_scan_raw(log, "s", "", 0, NULL, 0, &err));
     cr_assert_eq(sl_log_enforce_retention(log, 0, &err), 0, "the broker enforces retention");
     sl_log_close(log);
 }

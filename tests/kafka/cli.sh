@@ -1,0 +1,92 @@
+#!/bin/sh
+# cli.sh: the sluice command line against a real Kafka cluster.
+#
+# Checks what a user of several workers sees: statements go to the command
+# topic of their service id (ksql.service.id), so a second invocation with
+# the same id sees the same streams and queries and one with another id
+# sees none of them; the configuration layers (config file, SLUICE_*
+# variables, options) pick the cluster and the service; load, dump and run
+# work on Kafka; librdkafka writes nothing to stderr on the way.
+# Usage: tests/kafka/cli.sh path/to/sluice BOOTSTRAP
+set -u
+SLUICE=${1:?usage: cli.sh path/to/sluice BOOTSTRAP}
+B=${2:?usage: cli.sh path/to/sluice BOOTSTRAP}
+case "$SLUICE" in /*) ;; *) SLUICE="$(pwd)/$SLUICE" ;; esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+pass=0
+fail=0
+run=$$-$(date +%s)         # names of this run: services, topics
+svc=cli-$run
+other=cli-other-$run
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
+expect_exit() {
+    want=$1; what=$2; shift 3
+    "$@" >out.txt 2>err.txt
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, wanted $want"; cat out.txt err.txt; fi
+}
+expect_in() {
+    if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1:"; cat "$1"; fi
+}
+expect_not_in() {
+    if grep -qF -- "$2" "$1"; then bad "$3: '$2' unexpectedly in $1"; cat "$1"; else ok; fi
+}
+quiet_stderr() {    # no librdkafka log lines ("%3|...")
+    if grep -q '^%[0-7]|' err.txt; then bad "$1: librdkafka lines on stderr"; cat err.txt; else ok; fi
+}
+
+# ---- one service id, two invocations: the same catalog ----
+cat > app.sql <<SQL
+CREATE STREAM clicks (user_id VARCHAR KEY, url VARCHAR, n INT)
+  WITH (KAFKA_TOPIC='clicks-$run', VALUE_FORMAT='JSON', PARTITIONS=2);
+SET 'auto.offset.reset'='earliest';
+CREATE STREAM big_clicks WITH (KAFKA_TOPIC='big-clicks-$run') AS
+  SELECT user_id, url, n FROM clicks WHERE n > 1 EMIT CHANGES;
+SQL
+expect_exit 0 "statements on Kafka" -- env SLUICE_SERVICE_ID="$svc" "$SLUICE" -d w1 --bootstrap-servers "$B" -f app.sql
+quiet_stderr "statements on Kafka"
+expect_exit 0 "a second worker of the service" -- env SLUICE_SERVICE_ID="$svc" "$SLUICE" -d w2 --bootstrap-servers "$B" -e 'SHOW STREAMS; SHOW QUERIES;'
+expect_in out.txt "CLICKS" "the second worker sees the stream"
+expect_in out.txt "BIG_CLICKS" "the second worker sees the query's sink"
+expect_in out.txt "CSAS_BIG_CLICKS_" "the second worker runs the query"
+quiet_stderr "a second worker"
+expect_exit 0 "another service" -- env SLUICE_SERVICE_ID="$other" "$SLUICE" -d w3 --bootstrap-servers "$B" -e 'SHOW STREAMS; SHOW QUERIES; SHOW ALL TOPICS;'
+expect_not_in out.txt "CLICKS " "another service id does not see the stream"
+expect_not_in out.txt "CSAS_BIG_CLICKS_" "another service id does not run the query"
+expect_in out.txt "_sluice-$svc-command" "the command topic is named after the service id"
+expect_in out.txt "_sluice-$other-command" "each service has its own command topic"
+
+# ---- the configuration file names the cluster and the service ----
+printf 'bootstrap.servers=%s\nksql.service.id=%s\n' "$B" "$svc" > kafka.properties
+expect_exit 0 "the cluster and service from a config file" -- "$SLUICE" -d w4 --config-file kafka.properties -e 'SHOW STREAMS;'
+expect_in out.txt "BIG_CLICKS" "the config file's service id is used"
+expect_exit 0 "SLUICE_SERVICE_ID over the config file" -- env SLUICE_SERVICE_ID="$other" "$SLUICE" -d w5 --config-file kafka.properties -e 'SHOW STREAMS;'
+expect_not_in out.txt "BIG_CLICKS" "the environment wins over the file"
+expect_exit 0 "SLUICE_CONFIG_FILE" -- env SLUICE_CONFIG_FILE=kafka.properties "$SLUICE" -d w6 -e 'SHOW STREAMS;'
+expect_in out.txt "BIG_CLICKS" "the file named by SLUICE_CONFIG_FILE is read"
+
+# ---- load, run, dump on Kafka ----
+printf '{"user_id":"u1","url":"/a","n":1}\n{"user_id":"u2","url":"/b","n":2}\n{"user_id":"u1","url":"/c","n":3}\n' > clicks.jsonl
+expect_exit 0 "load into a Kafka topic" -- "$SLUICE" load --bootstrap-servers "$B" "clicks-$run" clicks.jsonl --key user_id
+expect_in out.txt "loaded 3 records" "load says how many"
+quiet_stderr "load"
+expect_exit 0 "run the service's queries until idle" -- "$SLUICE" run -d w7 --config-file kafka.properties --until-idle
+expect_in err.txt "on Kafka at $B (service id $svc)" "run says where it runs"
+expect_in err.txt "3 read, 2 written, 1 filtered" "the query processed the records"
+quiet_stderr "run"
+expect_exit 0 "dump the output topic" -- "$SLUICE" dump --config-file kafka.properties "big-clicks-$run" --from-beginning
+[ "$(wc -l < out.txt)" -eq 2 ] && ok || { bad "big-clicks has $(wc -l < out.txt) records, wanted 2"; cat out.txt; }
+expect_in out.txt '"key":"u2"' "the second click is there"
+expect_in out.txt '\"URL\":\"/c\"' "the third click is there"
+# the other service's query (same query id, own consumer group) starts
+# from the beginning, not from the first service's committed position
+sed "s/big-clicks-$run/big-clicks-other-$run/" app.sql > other.sql
+expect_exit 0 "the same statements in another service" -- env SLUICE_SERVICE_ID="$other" "$SLUICE" run -d w8 --bootstrap-servers "$B" other.sql --until-idle
+expect_in err.txt "3 read, 2 written, 1 filtered" "another service's query reads everything itself"
+
+printf 'kafka cli: %d passed, %d failed\n' "$pass" "$fail"
+[ "$fail" -eq 0 ]
