@@ -53,6 +53,9 @@ static const char load_usage[] =
     "  -T, --timestamp FIELD    the timestamp (epoch ms) comes from this field\n"
     "                           (default: the time of the load)\n"
     "  -p, --partitions N       partitions when the topic is created (default 1)\n"
+    "      --retention-ms MS    retention.ms when the topic is created (default 7\n"
+    "                           days; -1 keeps records for ever: historical data\n"
+    "                           older than the retention is deleted within a minute)\n"
     "      --header             CSV: the first line names the columns (not loaded)\n"
     "      --delimiter C        CSV: the field delimiter (default ',')\n"
     "  -b, --batch N            records per commit (default 10000)\n"
@@ -582,6 +585,7 @@ int sl_cli_load(int argc, char **argv)
         {"key-type", required_argument, NULL, 'Y'},
         {"timestamp", required_argument, NULL, 'T'},
         {"partitions", required_argument, NULL, 'p'},
+        {"retention-ms", required_argument, NULL, 'R'},
         {"header", no_argument, NULL, 'H'},
         {"delimiter", required_argument, NULL, 'L'},
         {"batch", required_argument, NULL, 'b'},
@@ -596,7 +600,7 @@ int sl_cli_load(int argc, char **argv)
     o.key_col = o.ts_col = -1;
     o.delim = ',';
     const char *format = NULL, *data_dir = NULL;
-    int64_t partitions = -1, batch = 10000;
+    int64_t partitions = -1, batch = 10000, retention = -2;
     bool quiet = false;
     int c;
     while ((c = getopt_long(argc, argv, "F:k:T:p:b:d:qh", longopts, NULL)) != -1) {
@@ -640,6 +644,13 @@ int sl_cli_load(int argc, char **argv)
         case 'p':
             if (!sl_cli_parse_int(optarg, 1, 10000, &partitions)) {
                 fprintf(stderr, "sluice load: --partitions wants 1..10000, got '%s'\n", optarg);
+                return SL_CLI_USAGE;
+            }
+            break;
+        case 'R':
+            if (!sl_cli_parse_int(optarg, -1, INT64_MAX, &retention)) {
+                fprintf(stderr, "sluice load: --retention-ms wants -1 or a number of "
+                                "milliseconds, got '%s'\n", optarg);
                 return SL_CLI_USAGE;
             }
             break;
@@ -751,6 +762,8 @@ int sl_cli_load(int argc, char **argv)
     if (!exists) {
         sl_topic_config cfg = sl_topic_config_default();
         cfg.partitions = partitions > 0 ? (int32_t)partitions : 1;
+        if (retention >= -1)
+            cfg.retention_ms = retention;
         nparts = cfg.partitions;
         sl_error_clear(&err);
         if (sl_log_create_topic(L.log, topic, &cfg, NULL, &err) != 0) {

@@ -250,7 +250,7 @@ SQL
 load_store() {
     rm -rf "${STORE:?}/$1"
     mkdir -p "$STORE"
-    "$SLUICE" load -d "$STORE/$1" bid "$2" --timestamp dateTime --partitions 1 --quiet
+    "$SLUICE" load -d "$STORE/$1" bid "$2" --timestamp dateTime --partitions 1 --retention-ms -1 --quiet
     "$SLUICE" run -d "$STORE/$1" --until-idle --quiet
 }
 

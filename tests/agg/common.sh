@@ -34,16 +34,18 @@ HOP_MS=2000
 
 # agg_sql: the statements (IF NOT EXISTS, so a file applied again after a
 # kill is harmless).
+# The outputs carry the bids' event times (2015): a retention of about a
+# century keeps the retention pass (every 30 s) from deleting them mid-test.
 agg_sql() {
     cat <<'SQL'
 CREATE STREAM IF NOT EXISTS bid (bidder BIGINT KEY, auction BIGINT, price BIGINT)
   WITH (KAFKA_TOPIC='bid', VALUE_FORMAT='JSON', PARTITIONS=1);
 SET 'auto.offset.reset'='earliest';
-CREATE TABLE IF NOT EXISTS tumble AS
+CREATE TABLE IF NOT EXISTS tumble WITH (RETENTION_MS=3153600000000) AS
   SELECT bidder, COUNT(*) AS n, SUM(price) AS total, MIN(price) AS lo, MAX(price) AS hi
   FROM bid WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 5 SECONDS)
   GROUP BY bidder EMIT FINAL;
-CREATE TABLE IF NOT EXISTS hop AS
+CREATE TABLE IF NOT EXISTS hop WITH (RETENTION_MS=3153600000000) AS
   SELECT bidder, COUNT(*) AS n, SUM(price) AS total, MIN(price) AS lo, MAX(price) AS hi
   FROM bid WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 2 SECONDS, GRACE PERIOD 5 SECONDS)
   GROUP BY bidder EMIT FINAL;

@@ -33,7 +33,7 @@ echo "$N bids ($([ -n "$GEN" ] && [ -x "$GEN" ] && echo nexmark_gen || echo the 
 oracle_expect bids.csv oracle.db want_tumble.txt want_hop.txt want_late.txt ||
     { echo "FAIL: sqlite3"; exit 1; }
 
-"$SLUICE" load bid bids.jsonl --key bidder --key-type bigint --timestamp dateTime \
+"$SLUICE" load bid bids.jsonl --key bidder --key-type bigint --timestamp dateTime --retention-ms -1 \
     --partitions 1 --quiet || { echo "FAIL: sluice load"; exit 1; }
 agg_sql > app.sql
 if ! "$SLUICE" run app.sql --until-idle >run.out 2>run.err; then

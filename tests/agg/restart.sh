@@ -66,7 +66,7 @@ kill_after() {
 
 c=0
 for f in chunk*; do
-    "$SLUICE" load bid "$f" --key bidder --key-type bigint --timestamp dateTime \
+    "$SLUICE" load bid "$f" --key bidder --key-type bigint --timestamp dateTime --retention-ms -1 \
         --partitions 1 --quiet || { echo "FAIL: sluice load of $f"; exit 1; }
     kill_after "0.$((3 + 2 * c))"
     got=$("$SLUICE" dump TUMBLE --from-beginning 2>/dev/null | wc -l)
