@@ -1032,7 +1032,8 @@ sl_operator *sl_op_aggregate_new(const sl_aggregate_spec *spec, sl_error *err)
         goto fail;
 
     size_t cache = spec->cache_bytes ? spec->cache_bytes : DEFAULT_CACHE_BYTES;
-    sl_store_opts so = {cache};
+    /* sessions look up every session of a group per record: from memory */
+    sl_store_opts so = {cache, a->win.kind == SL_WIN_SESSION};
     sl_store_codec codec = {entry_encode, entry_decode, entry_free, entry_size,
                             a->win.kind != SL_WIN_NONE ? key_time : NULL, a};
     sl_buf nb = SL_BUF_INIT;

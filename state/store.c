@@ -120,6 +120,7 @@ struct sl_store {
     uint64_t bytes;
     sl_store_stats st;
     skiplist idx;               /* windowed stores: every key by (time, key) */
+    skiplist kidx;              /* windowed stores with opts.key_index: every key by key */
     skiplist pend;              /* the keys of the dirty entries, by key (time 0) */
     uint64_t rng;
 };
@@ -503,6 +504,25 @@ static void sk_fini(skiplist *k)
     k->head = NULL;
 }
 
+static int64_t key_time(const sl_store *s, const void *key, size_t len);
+
+/* A key joins / leaves the indexes of a windowed store. */
+static int idx_add(sl_store *s, const void *key, size_t len)
+{
+    int64_t t = key_time(s, key, len);
+    /* (out of memory leaves the indexes apart: the query fails anyway) */
+    if (sk_insert(s, &s->idx, t, key, len))
+        return -1;
+    return s->opts.key_index ? sk_insert(s, &s->kidx, 0, key, len) : 0;
+}
+
+static void idx_del(sl_store *s, const void *key, size_t len)
+{
+    sk_remove(&s->idx, key_time(s, key, len), key, len);
+    if (s->opts.key_index)
+        sk_remove(&s->kidx, 0, key, len);
+}
+
 static int64_t key_time(const sl_store *s, const void *key, size_t len)
 {
     return s->codec.time_of_key(s->codec.ud, len ? key : "", len);
@@ -512,6 +532,7 @@ static int64_t key_time(const sl_store *s, const void *key, size_t len)
 static int idx_build(sl_store *s, sl_error *err)
 {
     sk_clear(&s->idx);
+    sk_clear(&s->kidx);
     sl_log_iter *it = sl_log_scan_raw(s->log, SL_STORE_SPACE, s->kbuf, s->prefix_len, NULL, 0,
                                       err);
     if (!it)
@@ -522,7 +543,7 @@ static int idx_build(sl_store *s, sl_error *err)
     while ((rc = sl_log_iter_next(it, &k, &kl, &v, &vl, err)) > 0) {
         const uint8_t *uk = (const uint8_t *)k + s->prefix_len;
         size_t ul = kl - s->prefix_len;
-        if (sk_insert(s, &s->idx, key_time(s, uk, ul), uk, ul)) {
+        if (idx_add(s, uk, ul)) {
             rc = oom(err, "time index");
             break;
         }
@@ -565,7 +586,7 @@ sl_store *sl_store_open(sl_log *log, const char *name, int32_t partition,
     s->kcap = s->prefix_len + 64;
     s->kbuf = malloc(s->kcap);
     s->arena = sl_arena_new(0);
-    if (lists || !s->name || !s->kbuf || !s->arena || sk_init(&s->idx) || sk_init(&s->pend) ||
+    if (lists || !s->name || !s->kbuf || !s->arena || sk_init(&s->idx) || sk_init(&s->kidx) || sk_init(&s->pend) ||
         table_init(s, TABLE_MIN)) {
         oom(err, "state store");
         sl_store_close(s);
@@ -595,6 +616,7 @@ void sl_store_close(sl_store *s)
         drop_list(s, &s->dirty);
     }
     sk_fini(&s->idx);
+    sk_fini(&s->kidx);
     sk_fini(&s->pend);
     free(s->clean.head);
     free(s->dirty.head);
@@ -691,7 +713,7 @@ int sl_store_delete(sl_store *s, const void *key, size_t key_len, sl_error *err)
         if (!e)
             return oom(err, "state cache");
         if (s->windowed)
-            sk_remove(&s->idx, key_time(s, key, key_len), key, key_len);
+            idx_del(s, key, key_len);
         s->last = e;
         return 0;
     }
@@ -701,7 +723,7 @@ int sl_store_delete(sl_store *s, const void *key, size_t key_len, sl_error *err)
         return oom(err, "state cache");
     if (e->obj) {
         if (s->windowed)
-            sk_remove(&s->idx, key_time(s, key, key_len), key, key_len);
+            idx_del(s, key, key_len);
         free_obj(s, e->obj);
         e->obj = NULL;
         recount(s, e);
@@ -728,14 +750,13 @@ int sl_store_put(sl_store *s, const void *key, size_t key_len, void *obj, sl_err
     if (s->windowed && !e)
         stored = sk_contains(&s->idx, key_time(s, key, key_len), key, key_len) ? STORED_YES
                                                                               : STORED_NO;
-    if (s->windowed && !was_present &&
-        sk_insert(s, &s->idx, key_time(s, key, key_len), key, key_len))
+    if (s->windowed && !was_present && idx_add(s, key, key_len))
         return oom(err, "time index");
     if (!e) {
         e = entry_new(s, h, key, key_len, obj, stored, true);
         if (!e) {
             if (s->windowed)
-                sk_remove(&s->idx, key_time(s, key, key_len), key, key_len);
+                idx_del(s, key, key_len);
             return oom(err, "state cache");
         }
     } else {
@@ -888,11 +909,47 @@ static bool node_has_prefix(inode *n, const void *prefix, size_t len)
     return n && n->key_len >= len && (!len || !memcmp(inode_key(n), prefix, len));
 }
 
+/* scan_prefix of a store whose key index holds every key: no iterator */
+static int scan_key_index(sl_store *s, const void *prefix, size_t prefix_len,
+                          sl_store_entry_cb cb, void *ud, sl_error *err)
+{
+    int visited = 0;
+    uint8_t small[SMALL_KEY];
+    inode *n = sk_seek(&s->kidx, 0, prefix, prefix_len, false, NULL);
+    while (node_has_prefix(n, prefix, prefix_len)) {
+        /* the callback may change the index: visit a copy */
+        size_t len = n->key_len;
+        uint8_t *key = len <= SMALL_KEY ? small : malloc(len);
+        if (!key)
+            return oom(err, "prefix scan");
+        if (len)
+            memcpy(key, inode_key(n), len);
+        void *obj = NULL;
+        int rc = sl_store_get(s, key, len, &obj, err);
+        uint64_t mods = s->kidx.mods;
+        if (rc == 0 && obj) {
+            rc = cb(ud, key, len, obj, err);
+            visited++;
+        }
+        if (rc == 0)
+            n = s->kidx.mods == mods ? n->next[0] : sk_seek(&s->kidx, 0, key, len, true, NULL);
+        if (key != small)
+            free(key);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            break;
+    }
+    return visited;
+}
+
 int sl_store_scan_prefix(sl_store *s, const void *prefix, size_t prefix_len,
                          sl_store_entry_cb cb, void *ud, sl_error *err)
 {
     if (check_key(s, prefix, prefix_len, err))
         return -1;
+    if (s->windowed && s->opts.key_index)
+        return scan_key_index(s, prefix, prefix_len, cb, ud, err);
     const uint8_t *fk = full_key(s, prefix, prefix_len);
     if (!fk)
         return oom(err, "state key");

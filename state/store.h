@@ -68,6 +68,10 @@ typedef struct sl_store_codec {
 
 typedef struct sl_store_opts {
     size_t cache_bytes;         /* bound of the cache (see above); 0: nothing kept across flushes */
+    bool key_index;             /* windowed stores: also index every key in key order, so
+                                   sl_store_scan_prefix reads no RocksDB iterator (sessions
+                                   look up a group's sessions per record); costs another
+                                   SL_STORE_INDEX_OVERHEAD bytes plus the key per key */
 } sl_store_opts;
 
 /* Totals for DESCRIBE EXTENDED and the benchmarks. */
@@ -141,7 +145,11 @@ int64_t sl_store_min_time(const sl_store *s);
  * all), in byte order, merging the cache (dirty puts and deletes) with
  * what is committed: pull-style lookups and session merges (all sessions
  * of one group key). The object pointer is the store's (cached or just
- * decoded and cached). Returns the number visited or -1 with err.
+ * decoded and cached). A windowed store opened with key_index finds the
+ * keys in memory and reads only uncached objects (point reads); the
+ * callback may then also put and delete keys of the prefix (keys it puts
+ * after the one visited are visited too). Returns the number visited or
+ * -1 with err.
  */
 typedef int (*sl_store_entry_cb)(void *ud, const void *key, size_t key_len, void *obj,
                                  sl_error *err);

@@ -114,9 +114,11 @@ static int64_t c_time(void *ud, const void *key, size_t len)
 static const sl_store_codec plain = {c_encode, c_decode, c_free, c_size, NULL, NULL};
 static const sl_store_codec windowed = {c_encode, c_decode, c_free, c_size, c_time, NULL};
 
+static bool with_key_index;    /* open_store: opts.key_index */
+
 static sl_store *open_store(const char *name, int32_t p, const sl_store_codec *c, size_t cache)
 {
-    sl_store_opts o = {cache};
+    sl_store_opts o = {cache, with_key_index};
     sl_store *s = sl_store_open(log_, name, p, c, &o, &err);
     cr_assert_not_null(s, "store open: %s", err.msg);
     return s;
@@ -753,7 +755,7 @@ static int mprefix_cb(void *ud, const void *key, size_t len, void *obj, sl_error
     return 0;
 }
 
-Test(store, random_operations_match_a_model)
+static void random_operations(void)
 {
     model m;
     for (int i = 0; i < M_KEYS; i++)
@@ -837,4 +839,16 @@ Test(store, random_operations_match_a_model)
     cr_assert_gt(st.reads, 0);
     sl_store_close(s);
     cr_assert_eq(live, 0);
+}
+
+Test(store, random_operations_match_a_model)
+{
+    random_operations();
+}
+
+/* the same with the key index: prefix visits from memory, point reads only */
+Test(store, random_operations_match_a_model_with_a_key_index)
+{
+    with_key_index = true;
+    random_operations();
 }
