@@ -5,18 +5,22 @@
  * no tokenizer, no tree, no allocation per field. At creation the column
  * types are compiled into a tree of nodes; every STRUCT level (and the row
  * itself) gets an open-addressing table of its wanted fields, hashed on the
- * upper-cased name, so a field name is hashed while it is scanned and
- * looked up in one probe or two; and each level remembers, per position,
- * the exact text of the name it last saw there (see jpred), so records of
- * one shape skip even that. Values of unknown and unwanted fields are
- * skipped by a validating scanner that builds nothing (strings are scanned
- * 16 bytes at a time with SSE2, digits 8 at a time) but still checks
- * them, UTF-8 included. Only wanted columns are materialized, into the
- * batch arena: numbers exactly from their text (integers of up to 18
- * digits in one pass, DECIMAL from the digits, DOUBLE by the exact fast path
- * or strtod), strings unescaped (\uXXXX and surrogate pairs) and checked to
- * be UTF-8. Nesting is limited to JSON_MAX_DEPTH; the input is never read
- * past its length.
+ * upper-cased name (a name of a length no wanted field has is not even
+ * hashed); and each level remembers, per position, the exact text of the
+ * name it last saw there (see jpred), so records of one shape match a name
+ * with one 16-byte compare. The loop over an object's fields reads the
+ * common values inline (integers for BIGINT / TIMESTAMP, strings of
+ * printable ASCII) and calls out only for the rest. Values of unknown and
+ * unwanted fields are skipped by a validating scanner that builds nothing
+ * but still checks them, UTF-8 included: string bodies are stepped over 32
+ * and 16 bytes at a time with SSE2 while they hold printable ASCII, and
+ * the exact checks start at the first byte that is a backslash, a control
+ * byte or >= 0x80; digits go 8 at a time. Only wanted columns are
+ * materialized, into the batch arena: numbers exactly from their text
+ * (integers of up to 18 digits in one pass, DECIMAL from the digits, DOUBLE
+ * by the exact fast path or strtod), strings unescaped (\uXXXX and
+ * surrogate pairs) and checked to be UTF-8. Nesting is limited to
+ * JSON_MAX_DEPTH; the input is never read past its length.
  * The encoder writes compact JSON: column names as declared, DECIMAL exact,
  * DOUBLE as Java prints it (NaN and infinities as strings, as Jackson),
  * TIMESTAMP / DATE / TIME as numbers, BYTES as base64.
@@ -59,7 +63,10 @@ struct jnode {
     uint32_t *hashes;           /* per field: hash of the upper-cased name */
     int32_t *slots;             /* open addressing: field index or -1; NULL: nothing wanted */
     uint32_t mask;
-    struct jpred *pred;         /* STRUCT: PRED_MAX predictions, written while decoding */
+    uint64_t lens;              /* bit l (l < 63): a wanted field's name has l bytes;
+                                   bit 63: one has 63 or more */
+    struct jpred *pred;         /* STRUCT: PRED_MAX predictions, written while decoding,
+                                   and one that stays empty (the end) */
 };
 
 /*
@@ -76,8 +83,10 @@ struct jnode {
 
 typedef struct jpred {
     uint8_t len;                /* of text; 0: nothing remembered */
-    bool exact;                 /* the name equals the field's name exactly */
-    int32_t f;                  /* the field, -1: none (the value is skipped) */
+    uint16_t mask;              /* len <= 16: the low len bits set (one 16-byte compare) */
+    int32_t fx;                 /* the field f and whether the name equals the field's
+                                   name exactly, as f << 1 | exact; -1: no field (the
+                                   value is skipped) */
     uint8_t text[PRED_BYTES];   /* `"name":` */
 } jpred;
 
@@ -111,6 +120,16 @@ typedef struct jp {
  * scalars, so that nothing nested sets `canon` for them. */
 #define RAW_KINDS ((1u << SL_INT) | (1u << SL_BIGINT) | (1u << SL_TIMESTAMP) | \
                    (1u << SL_DATE) | (1u << SL_TIME) | (1u << SL_DECIMAL) | (1u << SL_STRING))
+
+/* Clears *v and gives it kind k, in place: building an sl_value in a
+ * temporary and copying it makes the CPU reload bytes it has just stored
+ * in pieces, which stalls (store forwarding) on the hottest path. */
+static inline sl_value *set_kind(sl_value *v, sl_kind k)
+{
+    memset(v, 0, sizeof *v);
+    v->kind = (uint8_t)k;
+    return v;
+}
 
 static inline uint8_t up(uint8_t c) { return (uint8_t)(c - ((unsigned)(c - 'a') < 26u ? 32 : 0)); }
 
@@ -161,6 +180,7 @@ static void build_table(sl_arena *a, jnode *n, const bool *wanted)
     for (int i = 0; i < n->nfields; i++) {
         if (wanted && !wanted[i])
             continue;
+        n->lens |= 1ull << (n->fields[i].nlen < 63 ? n->fields[i].nlen : 63);
         uint32_t s = n->hashes[i] & n->mask;
         while (n->slots[s] >= 0)
             s = (s + 1) & n->mask;
@@ -189,17 +209,22 @@ static void build_node(sl_arena *a, jnode *n, const char *name, const sl_type *t
         for (int i = 0; i < t->nfields; i++)
             build_node(a, &n->fields[i], t->fields[i].name, t->fields[i].type);
         build_table(a, n, NULL);
-        n->pred = sl_arena_zalloc(a, sizeof *n->pred * PRED_MAX);
+        n->pred = sl_arena_zalloc(a, sizeof *n->pred * (PRED_MAX + 1));
         break;
     default:
         break;
     }
 }
 
-static inline int lookup(const jnode *n, const uint8_t *k, uint32_t len, uint32_t h, bool *exact)
+/* The field named k (len bytes), or -1: an exact match, else the first
+ * case-insensitive one. A name of a length no wanted field has is not
+ * hashed. */
+static inline int lookup(const jnode *n, const uint8_t *k, uint32_t len, bool *exact)
 {
-    if (!n->slots)
+    *exact = false;
+    if (!n->slots || !((n->lens >> (len < 63 ? len : 63)) & 1))
         return -1;
+    uint32_t h = key_hash(k, len);
     int ci = -1;
     for (uint32_t s = h & n->mask;; s = (s + 1) & n->mask) {
         int32_t f = n->slots[s];
@@ -356,12 +381,66 @@ static int depth_error(jp *j)
 
 enum { S_ESC = 1, S_HIGH = 2 };
 
+/*
+ * The common string body, printable ASCII: from s, the first byte that ends
+ * such a run (a quote, a backslash, a control byte < 0x20 or a byte >=
+ * 0x80), or end if there is none. Every byte before the one returned is
+ * valid text that needs no unescaping, so a string whose body is one such
+ * run up to its closing quote is checked by that alone; anything else goes
+ * to the exact scanner from the byte returned. start: the first byte of the
+ * input (the tail is read with a load ending at `end`, which must not begin
+ * before start).
+ */
+static inline const uint8_t *plain_run(const uint8_t *s, const uint8_t *end,
+                                       const uint8_t *start)
+{
+#ifdef __SSE2__
+    /* a signed compare with 0x20 is true for 0x00..0x1F and 0x80..0xFF */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+#define PLAIN_MASK(x) ((unsigned)_mm_movemask_epi8(_mm_or_si128( \
+        _mm_or_si128(_mm_cmpeq_epi8((x), quote), _mm_cmpeq_epi8((x), bslash)), \
+        _mm_cmplt_epi8((x), space))))
+    while (end - s >= 32) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+        unsigned m = PLAIN_MASK(x) | PLAIN_MASK(y) << 16;
+        if (m)
+            return s + __builtin_ctz(m);
+        s += 32;
+    }
+    if (end - s >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+        unsigned m = PLAIN_MASK(x);
+        if (m)
+            return s + __builtin_ctz(m);
+        s += 16;
+    }
+    if (s < end && end - start >= 16) {
+        /* fewer than 16 bytes left: the last 16 of the input, without the
+         * bytes before s */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+        unsigned m = PLAIN_MASK(x) >> (16 - (end - s));
+        return m ? s + __builtin_ctz(m) : end;
+    }
+#undef PLAIN_MASK
+#endif
+    while (s < end && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80)
+        s++;
+    return s;
+}
+
 /* From just after an opening quote, finds the closing quote. Returns it, or
  * NULL with the error set. flags: escapes seen, bytes >= 0x80 maybe seen. */
 static const uint8_t *scan_string(jp *j, const uint8_t *s, unsigned *flags)
 {
     const uint8_t *end = j->end;
     unsigned fl = 0;
+    s = plain_run(s, end, j->start);
+    if (s < end && *s == '"') {
+        *flags = 0;
+        return s;
+    }
     for (;;) {
 #ifdef __SSE2__
         while (end - s >= 16) {
@@ -659,14 +738,13 @@ static int scan_number(jp *j, jnum *n)
 /*
  * The common case of a number, in one pass: an optional '-', then 1 to 18
  * digits without a leading zero, followed by something that cannot continue
- * a number. True with the value (j->p after it); false, with j->p where it
- * was, for anything else (which scan_number then reads or rejects).
+ * a number. Returns the byte after it, with the value; NULL for anything
+ * else (which scan_number then reads or rejects).
  */
-static inline bool fast_int(jp *j, int64_t *out)
+static inline const uint8_t *fast_int_at(const uint8_t *p, const uint8_t *end, int64_t *out)
 {
     static const uint64_t P10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
                                     100000000};
-    const uint8_t *p = j->p, *end = j->end;
     bool neg = p < end && *p == '-';
     p += neg;
     const uint8_t *d0 = p;
@@ -690,11 +768,21 @@ static inline bool fast_int(jp *j, int64_t *out)
     }
 done:
     if (nd == 0 || (nd > 1 && *d0 == '0'))
-        return false;
+        return NULL;
     if (p < end && ((unsigned)(*p - '0') < 10u || *p == '.' || *p == 'e' || *p == 'E'))
-        return false;
+        return NULL;
     *out = neg ? -(int64_t)v : (int64_t)v;
-    j->p = p;
+    return p;
+}
+
+/* fast_int_at at j->p: true with j->p after the number, false with j->p
+ * where it was. */
+static inline bool fast_int(jp *j, int64_t *out)
+{
+    const uint8_t *q = fast_int_at(j->p, j->end, out);
+    if (!q)
+        return false;
+    j->p = q;
     return true;
 }
 
@@ -1015,9 +1103,9 @@ static inline void path_push(jdec *d, const char *name, uint32_t nlen, uint32_t 
 static inline void path_pop(jdec *d) { d->plen--; }
 
 /* Reads a field name at j->p (a quote): *k / *kn point at the name (into the
- * input when it has no escapes, else into the arena), *h its hash; *plain
- * when it had no escapes (its bytes in the input are the name). */
-static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h, bool *plain)
+ * input when it has no escapes, else into the arena); *plain when it had no
+ * escapes (its bytes in the input are the name). */
+static int field_name(jp *j, const uint8_t **k, uint32_t *kn, bool *plain)
 {
     const uint8_t *s = j->p + 1;
     unsigned fl;
@@ -1029,7 +1117,6 @@ static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h, bool 
             return jerr(j, j->p, "invalid UTF-8 in the string that starts here");
         *k = s;
         *kn = (uint32_t)(e - s);
-        *h = key_hash(s, *kn);
         *plain = true;
         j->p = e + 1;
         return 0;
@@ -1040,7 +1127,6 @@ static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h, bool 
         return -1;
     *k = (const uint8_t *)str;
     *kn = n;
-    *h = key_hash((const uint8_t *)str, n);
     *plain = false;
     return 0;
 }
@@ -1049,7 +1135,15 @@ static int field_name(jp *j, const uint8_t **k, uint32_t *kn, uint32_t *h, bool 
 static inline bool pred_match(const uint8_t *p, const uint8_t *end, const jpred *pr)
 {
     size_t n = pr->len;
-    if ((size_t)(end - p) < n)
+#ifdef __SSE2__
+    if (pr->mask && end - p >= 16) {
+        /* the usual name: one compare of 16 bytes, the first n counting */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i t = _mm_loadu_si128((const __m128i *)(const void *)pr->text);
+        return (~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, t)) & pr->mask) == 0;
+    }
+#endif
+    if (n == 0 || (size_t)(end - p) < n)
         return false;
     if (n < 8) {
         if (n < 4)
@@ -1079,11 +1173,120 @@ static inline void set_raw(jp *j, const jnode *n, sl_rawtext *r, const uint8_t *
     }
 }
 
-/* An object into the fields of node n (fields[i] for n->fields[i]); the
- * fields of a nested STRUCT never report raw text (j->raw is NULL there). */
+/*
+ * A string of printable ASCII at p for a STRING field, the common
+ * case of parse_string: valid as it is, so it is borrowed from the input or
+ * copied without a check. Returns the byte after its closing quote, or NULL
+ * (nothing written) for anything else.
+ */
+static inline const uint8_t *plain_string(jp *j, const uint8_t *p, sl_value *out)
+{
+    if (p >= j->end || *p != '"')
+        return NULL;
+    const uint8_t *q = plain_run(p + 1, j->end, j->start);
+    if (q >= j->end || *q != '"' || (uint64_t)(q - p - 1) > UINT32_MAX)
+        return NULL;
+    uint32_t n = (uint32_t)(q - p - 1);
+    const char *str = (const char *)p + 1;
+    if (!j->d->borrow) {
+        char *c = sl_arena_alloc(j->a, (size_t)n + 1);
+        memcpy(c, str, n);
+        c[n] = '\0';
+        str = c;
+    }
+    sl_value *v = set_kind(out, SL_STRING);
+    v->u.s.ptr = str;
+    v->u.s.len = n;
+    return q + 1;
+}
+
+/*
+ * A value nobody reads, in its common forms: a string of printable ASCII
+ * or a plain integer followed by ',' or '}'. Returns the byte after it, or
+ * NULL for anything else, which skip_value then checks in full.
+ */
+static inline const uint8_t *fast_skip(const uint8_t *p, const uint8_t *end,
+                                       const uint8_t *start)
+{
+    if (p >= end)
+        return NULL;
+    if (*p == '"') {
+        const uint8_t *q = plain_run(p + 1, end, start);
+        return q < end && *q == '"' ? q + 1 : NULL;
+    }
+    p += *p == '-';
+    if (p < end && (unsigned)(*p - '1') < 9u) {
+        const uint8_t *q = skip_digits(p + 1, end);
+        if (q < end && (*q == ',' || *q == '}') && q - p <= MAX_NUMBER_DIGITS)
+            return q;
+    }
+    return NULL;
+}
+
+/*
+ * A field name that is not the one predicted at its position (pr, NULL when
+ * past the last one kept): reads it, the ':' after it (j->p after that), and
+ * looks it up; remembers it at pr when it is plain and tight. Returns
+ * NAME_NONE (no field wanted), NAME_ERROR, or the field f and whether the
+ * name matched exactly as f << 1 | exact. Out of line: it is the rare path,
+ * and keeping it out of dec_object keeps that loop in registers.
+ */
+enum { NAME_NONE = -1, NAME_ERROR = -2 };
+
+static __attribute__((noinline)) int name_slow(jp *j, const jnode *n, jpred *pr)
+{
+    const uint8_t *q0 = j->p, *k = NULL;
+    uint32_t kn = 0;
+    bool plain = false, exact = false;
+    if (field_name(j, &k, &kn, &plain) < 0)
+        return NAME_ERROR;
+    bool tight = j->p < j->end && *j->p == ':';
+    ws(j);
+    if (j->p >= j->end) {
+        truncated(j);
+        return NAME_ERROR;
+    }
+    if (*j->p != ':') {
+        jerr(j, j->p, "expected ':' after a field name");
+        return NAME_ERROR;
+    }
+    j->p++;
+    int f = lookup(n, k, kn, &exact);
+    if (pr && plain && tight && (size_t)(j->p - q0) <= PRED_BYTES) {
+        pr->len = (uint8_t)(j->p - q0);
+        pr->mask = pr->len <= 16 ? (uint16_t)((1u << pr->len) - 1) : 0;
+        memcpy(pr->text, q0, pr->len);
+        pr->fx = f < 0 ? -1 : f << 1 | exact;
+    }
+    return f < 0 ? NAME_NONE : f << 1 | exact;
+}
+
+/* A wanted field's value at j->p in general (dec_value), with its raw text
+ * when raw is not NULL (the top level). */
+static __attribute__((noinline)) int value_slow(jp *j, const jnode *fn, sl_value *out,
+                                                sl_rawtext *raw, int depth)
+{
+    const uint8_t *v0 = j->p;
+    j->canon = false;
+    path_push(j->d, fn->name, fn->nlen, 0);
+    if (dec_value(j, fn, out, depth + 1) < 0)
+        return -1;
+    path_pop(j->d);
+    if (raw)                    /* raw follows the value (duplicates too) */
+        set_raw(j, fn, raw, v0);
+    return 0;
+}
+
+/*
+ * An object into the fields of node n (fields[i] for n->fields[i]); the
+ * fields of a nested STRUCT never report raw text (j->raw is NULL there).
+ * The loop keeps its position in a local (p) on the paths of compact
+ * records of a known shape, and hands it to j->p around every call that
+ * reads or reports through j: stores into the values may alias j, so the
+ * compiler would otherwise reload j->p after each.
+ */
 static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
 {
-    jdec *d = j->d;
     if (depth > JSON_MAX_DEPTH)
         return depth_error(j);
     j->p++;
@@ -1094,74 +1297,99 @@ static int dec_object(jp *j, const jnode *n, sl_value *fields, int depth)
         j->p++;
         return 0;
     }
-    jpred *pr = n->pred, *pr_end = n->pred ? n->pred + PRED_MAX : NULL;
-    for (;; pr = pr && pr + 1 < pr_end ? pr + 1 : NULL) {
-        ws(j);
-        if (j->p >= j->end)
-            return truncated(j);
-        if (*j->p != '"')
-            return jerr(j, j->p, "expected a field name in quotes");
-        bool exact = false;
-        int f;
-        if (pr && pr->len && pred_match(j->p, j->end, pr)) {
-            j->p += pr->len;
-            f = pr->f;
-            exact = pr->exact;
-        } else {
-            const uint8_t *q0 = j->p, *k = NULL;
-            uint32_t kn = 0, h = 0;
-            bool plain = false;
-            if (field_name(j, &k, &kn, &h, &plain) < 0)
-                return -1;
-            bool tight = j->p < j->end && *j->p == ':';
+    const uint8_t *const end = j->end;
+    const uint8_t *p = j->p;
+    jpred *pr = n->pred, *const pr_end = n->pred + PRED_MAX;   /* pr_end: stays empty */
+    for (;; pr += pr != pr_end) {
+        if (p >= end || *p != '"') {
+            j->p = p;
             ws(j);
-            if (j->p >= j->end)
+            p = j->p;
+            if (p >= end)
                 return truncated(j);
-            if (*j->p != ':')
-                return jerr(j, j->p, "expected ':' after a field name");
-            j->p++;
-            f = lookup(n, k, kn, h, &exact);
-            if (pr && plain && tight && (size_t)(j->p - q0) <= PRED_BYTES) {
-                pr->len = (uint8_t)(j->p - q0);
-                memcpy(pr->text, q0, pr->len);
-                pr->f = f;
-                pr->exact = exact;
-            }
+            if (*p != '"')
+                return jerr(j, p, "expected a field name in quotes");
         }
-        ws(j);
+        int fx;
+        if (pred_match(p, end, pr)) {
+            p += pr->len;
+            fx = pr->fx;
+        } else {
+            j->p = p;
+            if ((fx = name_slow(j, n, pr != pr_end ? pr : NULL)) == NAME_ERROR)
+                return -1;
+            p = j->p;
+        }
+        int f = fx < 0 ? -1 : fx >> 1;
+        bool exact = fx & 1;
+        if (p >= end || *p <= ' ') {
+            /* (the end of the record is reported by the value's reader,
+             * which names the column when it is wanted) */
+            j->p = p;
+            ws(j);
+            p = j->p;
+        }
         /* a field matched exactly is decoded; one matched case-insensitively
          * only while no exact match has been seen */
         if (f >= 0 && (exact || !(exact_big ? exact_big[f] : (exact_small >> f) & 1))) {
-            path_push(d, n->fields[f].name, n->fields[f].nlen, 0);
-            const uint8_t *v0 = j->p;
-            j->canon = false;
-            if (dec_value(j, &n->fields[f], &fields[f], depth + 1) < 0)
-                return -1;
-            path_pop(d);
-            if (j->raw)         /* the top level: raw follows the value (duplicates too) */
-                set_raw(j, &n->fields[f], &j->raw[f], v0);
+            const jnode *fn = &n->fields[f];
+            const uint8_t *q;
+            int64_t v;
+            if ((fn->kind == SL_BIGINT || fn->kind == SL_TIMESTAMP) &&
+                (q = fast_int_at(p, end, &v)) != NULL) {
+                set_kind(&fields[f], (sl_kind)fn->kind)->u.i64 = v;
+                if (j->raw) {   /* the text is what the encoder writes, except for -0 */
+                    j->raw[f].ptr = (const char *)p;
+                    j->raw[f].len = v == 0 && *p == '-' ? 0 : (uint32_t)(q - p);
+                }
+                p = q;
+            } else if (fn->kind == SL_STRING && (q = plain_string(j, p, &fields[f])) != NULL) {
+                if (j->raw) {   /* no escapes: the text is what the encoder writes */
+                    j->raw[f].ptr = (const char *)p;
+                    j->raw[f].len = (uint32_t)(q - p);
+                }
+                p = q;
+            } else {
+                j->p = p;
+                if (value_slow(j, fn, &fields[f], j->raw ? &j->raw[f] : NULL, depth) < 0)
+                    return -1;
+                p = j->p;
+            }
             if (exact) {
                 if (exact_big)
                     exact_big[f] = 1;
                 else
                     exact_small |= (uint64_t)1 << f;
             }
-        } else if (j->p < j->end && *j->p == '"' ? skip_string(j, NULL) < 0
-                                                     : skip_value(j, depth + 1, NULL) < 0) {
-            return -1;
+        } else {
+            const uint8_t *q = fast_skip(p, end, j->start);
+            if (q) {
+                p = q;
+            } else {
+                j->p = p;
+                if (skip_value(j, depth + 1, NULL) < 0)
+                    return -1;
+                p = j->p;
+            }
         }
-        ws(j);
-        if (j->p >= j->end)
-            return truncated(j);
-        if (*j->p == ',') {
-            j->p++;
+        if (p < end && *p == ',') {     /* compact JSON: the usual case */
+            p++;
             continue;
         }
-        if (*j->p == '}') {
-            j->p++;
+        j->p = p;
+        ws(j);
+        p = j->p;
+        if (p >= end)
+            return truncated(j);
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '}') {
+            j->p = p + 1;
             return 0;
         }
-        return jerr(j, j->p, "expected ',' or '}' in an object");
+        return jerr(j, p, "expected ',' or '}' in an object");
     }
 }
 
@@ -1323,16 +1551,6 @@ static int dec_map(jp *j, const jnode *n, sl_value *out, int depth)
 static int string_content(jp *j, const char **s, uint32_t *n)
 {
     return parse_string(j, s, n);
-}
-
-/* Clears *v and gives it kind k, in place: building an sl_value in a
- * temporary and copying it makes the CPU reload bytes it has just stored
- * in pieces, which stalls (store forwarding) on the hottest path. */
-static inline sl_value *set_kind(sl_value *v, sl_kind k)
-{
-    memset(v, 0, sizeof *v);
-    v->kind = (uint8_t)k;
-    return v;
 }
 
 static int dec_value(jp *j, const jnode *n, sl_value *out, int depth)
@@ -1592,7 +1810,7 @@ int sl_json_decoder_init(sl_decoder *base, sl_error *err)
     for (int i = 0; i < base->ncols; i++)
         build_node(base->arena, &r->fields[i], base->cols[i].name, base->cols[i].type);
     build_table(base->arena, r, base->wanted);
-    r->pred = sl_arena_zalloc(base->arena, sizeof *r->pred * PRED_MAX);
+    r->pred = sl_arena_zalloc(base->arena, sizeof *r->pred * (PRED_MAX + 1));
     base->impl = d;
     base->decode = json_decode;
     base->decode_raw = json_decode_raw;

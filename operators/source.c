@@ -143,7 +143,8 @@ static int src_push(sl_operator *op, sl_batch *b, sl_error *err)
         sl_value *cols = colmem + (size_t)r * (ncols + (size_t)nout);
         if (s->vdec && s->vdirect) {
             /* all NULL; the value decoder clears (and fills) its own columns */
-            memset(cols, 0, (size_t)s->nk * sizeof *cols);
+            if (s->nk)
+                memset(cols, 0, (size_t)s->nk * sizeof *cols);
             memset(cols + s->nk + s->nv, 0, (ncols - (size_t)(s->nk + s->nv) + (size_t)nout) *
                                                 sizeof *cols);
         } else {

@@ -724,6 +724,80 @@ Test(json, one_decoder_follows_records_whose_names_change)
     sl_decoder_free(d);
 }
 
+Test(json, a_record_that_ends_after_a_name_names_the_wanted_column)
+{
+    sl_column cols[] = {col("AUCTION", &SL_TYPE_BIGINT), col("PRICE", &SL_TYPE_BIGINT),
+                        col("EXTRA", &SL_TYPE_STRING)};
+    bool want[] = {true, true, false};
+    sl_decoder *d = sl_decoder_new(&JSONV, cols, 3, want, &err);
+    cr_assert(d, "%s", err.msg);
+    for (int warm = 0; warm < 2; warm++) {
+        cr_expect_str_eq(WITH(d, 3, "{\"auction\":1,\"price\":2,\"extra\":\"x\"}"),
+                         "l:1 | l:2 | null");
+        const char *got = WITH(d, 3, "{\"auction\":1,\"price\":");
+        cr_expect(strstr(got, "column `PRICE`: the record ends inside a JSON value"), "%s", got);
+        got = WITH(d, 3, "{\"auction\":1,\"price\": ");
+        cr_expect(strstr(got, "column `PRICE`: the record ends inside a JSON value"), "%s", got);
+        got = WITH(d, 3, "{\"auction\":1,\"price\":2,\"extra\":");
+        cr_expect(strstr(got, "the record ends inside a JSON value"), "%s", got);
+    }
+    sl_decoder_free(d);
+}
+
+Test(json, long_and_short_names_are_found)
+{
+    /* a name is looked up only when a wanted field has a name of its length
+     * (lengths of 63 bytes and more share one mark): names of 1 to 70 bytes,
+     * each wanted or not, among unknown names of every length */
+    char names[71][72];
+    sl_column cols[70];
+    for (int l = 1; l <= 70; l++) {
+        memset(names[l], 'A' + l % 26, (size_t)l);
+        names[l][l] = '\0';
+        cols[l - 1] = col(names[l], &SL_TYPE_INT);
+    }
+    bool odd[70];
+    for (int i = 0; i < 70; i++)
+        odd[i] = (i + 1) % 2 == 1;
+    for (int pass = 0; pass < 2; pass++) {
+        sl_decoder *d = sl_decoder_new(&JSONV, cols, 70, pass ? odd : NULL, &err);
+        cr_assert(d, "%s", err.msg);
+        sl_buf rec = SL_BUF_INIT, want = SL_BUF_INIT;
+        sl_buf_putc(&rec, '{');
+        for (int l = 70; l >= 1; l--) {
+            /* an unknown name of the same length first (other letters), then
+             * the column's name in lower case */
+            char unk[72], low[72];
+            memset(unk, 'a' + (l + 7) % 26, (size_t)l);
+            for (int i = 0; i < l; i++)
+                low[i] = (char)(names[l][i] | 0x20);
+            sl_buf_printf(&rec, "%s\"%.*s\":-1,\"%.*s\":%d", l == 70 ? "" : ",", l, unk, l, low, l);
+        }
+        sl_buf_putc(&rec, '}');
+        for (int l = 1; l <= 70; l++) {
+            if (l > 1)
+                sl_buf_puts(&want, " | ");
+            if (pass && l % 2 == 0)
+                sl_buf_puts(&want, "null");
+            else
+                sl_buf_printf(&want, "i:%d", l);
+        }
+        sl_value v[70];
+        cr_assert_eq(decode_exact(d, rec.data, rec.len, A, v, &err), 0, "%s", err.msg);
+        sl_buf got = SL_BUF_INIT;
+        for (int i = 0; i < 70; i++) {
+            if (i)
+                sl_buf_puts(&got, " | ");
+            show_into(&got, &v[i]);
+        }
+        cr_expect_str_eq(sl_buf_cstr(&got), sl_buf_cstr(&want), "pass %d", pass);
+        sl_buf_fini(&got);
+        sl_buf_fini(&rec);
+        sl_buf_fini(&want);
+        sl_decoder_free(d);
+    }
+}
+
 Test(json, skipped_values_are_still_checked)
 {
     sl_column cols[] = {col("AUCTION", &SL_TYPE_BIGINT), col("BIDDER", &SL_TYPE_BIGINT),
@@ -907,6 +981,121 @@ Test(json, strings_are_checked_to_their_last_byte)
                         cr_assert_str_eq(got, want, "%s", rec);
                     }
                 }
+}
+
+/*
+ * The decoder steps over the body of a string 32 and 16 bytes at a time
+ * while every byte is printable ASCII (no quote, backslash, control byte or
+ * byte >= 0x80), then hands the rest to the exact scanner; the last bytes of
+ * the input are read through a load that ends at its end, and inputs under
+ * 16 bytes byte by byte. Put each kind of special byte at every offset of
+ * strings of 1 to 70 bytes (past two 32-byte steps and a 16-byte one), at
+ * several distances from the start and the end of the record, the string
+ * wanted and skipped, with decoders that predict the names and fresh ones.
+ */
+Test(json, plain_string_steps_stop_at_every_special_byte)
+{
+    static const struct { const char *ins, *want; } specials[] = {
+        {"\\\"", "\""},                         /* an escape: the exact scanner */
+        {"\\\\", "\\"},
+        {"\\u00e9", "\xc3\xa9"},
+        {"\x7f", "\x7f"},                       /* DEL is printable enough for JSON */
+        {" ", " "},
+        {"\xc3\xa9", "\xc3\xa9"},               /* valid UTF-8 of 2 and 3 bytes */
+        {"\xe2\x82\xac", "\xe2\x82\xac"},
+        {"\x01", "ERR:control character"},
+        {"\x1f", "ERR:control character"},
+        {"\x80", "ERR:invalid UTF-8"},
+        {"\xed\xa0\x80", "ERR:invalid UTF-8"},  /* a surrogate */
+        {"\xc3", "ERR:invalid UTF-8"},          /* a lead byte cut short */
+        {"\"", "ERR:expected ',' or '}'"},      /* the string ends early: junk follows */
+    };
+    static const char *const heads[] = {"", "\"p\":1,"};
+    static const char *const tails[] = {"", ",\"t\":1", ",\"t\":1,\"u\":\"abcdefghijklmnopqrstuvwxyz\""};
+    sl_column cols[] = {col("S", &SL_TYPE_STRING), col("T", &SL_TYPE_INT),
+                        col("P", &SL_TYPE_INT)};
+    bool only_t[] = {false, true, false};
+    sl_decoder *warm[2];
+    for (int skip = 0; skip < 2; skip++) {
+        warm[skip] = sl_decoder_new(&JSONV, cols, 3, skip ? only_t : NULL, &err);
+        cr_assert(warm[skip], "%s", err.msg);
+    }
+    char s[80], rec[256], want[256];
+    memset(s, 'a', sizeof s);
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int len = 1; len <= 70; len++)
+            for (int pos = 0; pos < len; pos++)
+                for (int h = 0; h < 2; h++)
+                    for (int t = 0; t < 3; t++) {
+                        int n = snprintf(rec, sizeof rec, "{%s\"s\":\"%.*s%s%.*s\"%s}",
+                                         heads[h], pos, s, specials[k].ins, len - pos - 1, s,
+                                         tails[t]);
+                        bool is_err = strncmp(specials[k].want, "ERR:", 4) == 0;
+                        for (int skip = 0; skip < 2; skip++) {
+                            if (is_err)
+                                want[0] = '\0';
+                            else if (skip)
+                                snprintf(want, sizeof want, "null | %s | null",
+                                         t ? "i:1" : "null");
+                            else
+                                snprintf(want, sizeof want, "s'%.*s%s%.*s' | %s | %s", pos, s,
+                                         specials[k].want, len - pos - 1, s,
+                                         t ? "i:1" : "null", h ? "i:1" : "null");
+                            for (int w = 0; w < 2; w++) {
+                                const char *got =
+                                    w ? with(warm[skip], 3, rec, (size_t)n)
+                                      : row(&JSONV, cols, 3, skip ? only_t : NULL, rec,
+                                            (size_t)n);
+                                if (is_err)
+                                    cr_assert(strstr(got, specials[k].want + 4), "%s -> %s",
+                                              rec, got);
+                                else
+                                    cr_assert_str_eq(got, want, "%s (warm %d)", rec, w);
+                            }
+                        }
+                        sl_arena_reset(A);
+                    }
+    for (int skip = 0; skip < 2; skip++)
+        sl_decoder_free(warm[skip]);
+}
+
+/* A skipped number is read by a shortcut when it is a plain integer before
+ * ',' or '}'; whatever the form, skipping it accepts exactly what reading
+ * it (as a DOUBLE) accepts. */
+Test(json, skipped_numbers_are_accepted_as_read_numbers_are)
+{
+    static const char *const signs[] = {"", "-", "+"};
+    static const char *const ints[] = {"0", "7", "12", "00", "01", "123456789", "1234567890123456",
+                                       "12345678901234567", "123456789012345678901234", ""};
+    static const char *const fracs[] = {"", ".", ".5", ".123456789"};
+    static const char *const exps[] = {"", "e", "e5", "E-3", "e+"};
+    static const char *const afters[] = {"}", ",\"t\":1}", " }", "x}", "", ","};
+    sl_column cols[] = {col("N", &SL_TYPE_DOUBLE), col("T", &SL_TYPE_INT)};
+    bool skip_n[] = {false, true};
+    sl_decoder *warm = sl_decoder_new(&JSONV, cols, 2, skip_n, &err);
+    cr_assert(warm, "%s", err.msg);
+    char rec[128];
+    for (size_t a = 0; a < sizeof signs / sizeof signs[0]; a++)
+        for (size_t b = 0; b < sizeof ints / sizeof ints[0]; b++)
+            for (size_t c = 0; c < sizeof fracs / sizeof fracs[0]; c++)
+                for (size_t e = 0; e < sizeof exps / sizeof exps[0]; e++)
+                    for (size_t f = 0; f < sizeof afters / sizeof afters[0]; f++) {
+                        int n = snprintf(rec, sizeof rec, "{\"n\":%s%s%s%s%s", signs[a], ints[b],
+                                         fracs[c], exps[e], afters[f]);
+                        char read[512];
+                        snprintf(read, sizeof read, "%s",
+                                 row(&JSONV, cols, 2, NULL, rec, (size_t)n));
+                        bool read_ok = strncmp(read, "ERR:", 4) != 0;
+                        const char *skipped = row(&JSONV, cols, 2, skip_n, rec, (size_t)n);
+                        cr_assert_eq(strncmp(skipped, "ERR:", 4) != 0, read_ok,
+                                     "%s: read %s, skipped %s", rec, read, skipped);
+                        skipped = with(warm, 2, rec, (size_t)n);
+                        cr_assert_eq(strncmp(skipped, "ERR:", 4) != 0, read_ok,
+                                     "%s: read %s, skipped (warm) %s", rec, read, skipped);
+                        if (read_ok)
+                            cr_assert(strstr(skipped, "null | "), "%s: %s", rec, skipped);
+                    }
+    sl_decoder_free(warm);
 }
 
 /* ---- numbers written by the encoders ---- */

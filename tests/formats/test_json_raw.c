@@ -228,3 +228,61 @@ Test(json_raw, every_spelling_encodes_as_without_raw_text)
     cr_assert_gt(checked, 100);
     cr_assert_gt(with_raw, 20, "the raw text is used at all");
 }
+
+Test(json_raw, borrowed_strings_of_every_length)
+{
+    /* a wanted string of printable ASCII is borrowed from the record in one
+     * step of 32 or 16 bytes at a time; put a byte that stops that step at
+     * every offset of strings of 0 to 70 bytes: the value, whether it points
+     * into the record, and the raw text must be those of the exact path */
+    static const struct { const char *ins, *want; bool raw; } specials[] = {
+        {"", "", true},                         /* nothing special: all plain */
+        {"\\n", "\n", false},                   /* escaped: unescaped into the arena */
+        {"\\\"", "\"", false},
+        {"\xc3\xa9", "\xc3\xa9", true},         /* valid UTF-8: borrowed, checked */
+        {"\x7f", "\x7f", true},
+        {"\x80", NULL, false},                  /* invalid UTF-8: an error */
+        {"\x1f", NULL, false},                  /* a control byte: an error */
+    };
+    sl_column cols[] = {col("S", &SL_TYPE_STRING), col("T", &SL_TYPE_BIGINT)};
+    sl_decoder *d = sl_decoder_new(&BORROW, cols, 2, NULL, &err);
+    cr_assert_not_null(d, "%s", err.msg);
+    char a[80];
+    memset(a, 'a', sizeof a);
+    for (size_t k = 0; k < sizeof specials / sizeof specials[0]; k++)
+        for (int len = 0; len <= 70; len++)
+            for (int pos = 0; pos <= len; pos++) {
+                if (!*specials[k].ins && pos != len)
+                    continue;           /* nothing to place: once per length */
+                char *text = sl_arena_printf(A, "{\"s\":\"%.*s%s%.*s\",\"t\":%d}", pos, a,
+                                             specials[k].ins, len - pos, a, len);
+                /* a heap copy of exactly its size: a read past it is caught */
+                size_t n = strlen(text);
+                char *rec = malloc(n);
+                memcpy(rec, text, n);
+                sl_value v[2];
+                sl_rawtext r[2];
+                int rc = sl_decode_raw(d, rec, n, A, v, r, &err);
+                if (!specials[k].want) {
+                    cr_assert_eq(rc, -1, "%s", text);
+                    free(rec);
+                    continue;
+                }
+                cr_assert_eq(rc, 0, "%s: %s", text, err.msg);
+                char *want = sl_arena_printf(A, "%.*s%s%.*s", pos, a, specials[k].want,
+                                             len - pos, a);
+                cr_assert_eq(v[0].u.s.len, strlen(want), "%s", text);
+                cr_assert_eq(memcmp(v[0].u.s.ptr, want, strlen(want)), 0, "%s", text);
+                cr_assert_eq(v[1].u.i64, len);
+                bool inside = v[0].u.s.ptr > rec && v[0].u.s.ptr < rec + n;
+                cr_assert_eq(inside, specials[k].raw, "%s: borrowed %d", text, inside);
+                if (specials[k].raw) {
+                    cr_assert_eq(r[0].ptr, rec + 5, "%s", text);
+                    cr_assert_eq(r[0].len, strlen(want) + 2, "%s", text);
+                } else {
+                    cr_assert_eq(r[0].len, 0, "%s", text);
+                }
+                free(rec);
+            }
+    sl_decoder_free(d);
+}
