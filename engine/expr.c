@@ -466,6 +466,17 @@ static int div_bigint(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
     return 0;
 }
 
+/* x % k with k a constant other than 0 and -1 (compile_arith): only x is
+ * evaluated, and there is no division by zero to check for. */
+static int mod_bigint_k(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
+{
+    if (ev(n->kids[0], cx, out))
+        return -1;
+    if (out->kind != SL_NULL)
+        out->u.i64 %= n->kids[1]->cval.u.i64;
+    return 0;
+}
+
 static int mod_bigint(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 {
     BINARY_OPERANDS(x, y)
@@ -705,8 +716,13 @@ static sl_cexpr *compile_arith(cctx *c, const sl_expr *e, sl_cexpr *l, sl_cexpr 
         t = &SL_TYPE_INT;
         row = 0;
     }
-    return binary_node(c, fns[row][oi], t, e, wrap_cast(c, l, t, l->span),
-                       wrap_cast(c, r, t, r->span));
+    sl_cexpr *n = binary_node(c, fns[row][oi], t, e, wrap_cast(c, l, t, l->span),
+                              wrap_cast(c, r, t, r->span));
+    if (n && n->fn == mod_bigint && n->kids[1]->constant &&
+        n->kids[1]->cval.kind == SL_BIGINT && n->kids[1]->cval.u.i64 != 0 &&
+        n->kids[1]->cval.u.i64 != -1)
+        n->fn = mod_bigint_k;
+    return n;
 }
 
 /* ---- unary ---- */
@@ -916,6 +932,22 @@ static cmpfn comparable(cctx *c, sl_cexpr **kids, int nk, bool ordered, sl_span 
 
 enum { M_LT = 1, M_EQ = 2, M_GT = 4 };
 
+/* A comparison whose right operand is a constant, not NULL (compile_compare):
+ * only the left one is evaluated. */
+static int eval_cmp_k(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
+{
+    sl_value x;
+    if (ev(n->kids[0], cx, &x))
+        return -1;
+    if (x.kind == SL_NULL) {
+        *out = x;
+        return 0;
+    }
+    int r = n->cmp(&x, &n->kids[1]->cval);
+    *out = sl_bool((n->n >> ((r > 0) - (r < 0) + 1)) & 1);
+    return 0;
+}
+
 static int eval_cmp(const sl_cexpr *n, sl_evalctx *cx, sl_value *out)
 {
     BINARY_OPERANDS(x, y)
@@ -945,7 +977,10 @@ static sl_cexpr *compile_compare(cctx *c, const sl_expr *e, sl_cexpr *l, sl_cexp
     n->kids[1] = kids[1];
     n->cmp = f;
     n->n = mask;
-    return fold(c, n);
+    n = fold(c, n);
+    if (n->fn == eval_cmp && kids[1]->constant && kids[1]->cval.kind != SL_NULL)
+        n->fn = eval_cmp_k;
+    return n;
 }
 
 /* ---- AND / OR ---- */
