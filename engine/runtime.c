@@ -1158,6 +1158,10 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     pthread_mutex_lock(&rt->mu);
     out->state = q->state;
     memcpy(out->error, q->error, sizeof out->error);
+    pthread_mutex_unlock(&rt->mu);
+    /* offsets are asked for outside rt->mu: on Kafka each can wait for the
+     * cluster, and the workers need the lock meanwhile (the caller keeps q
+     * alive; its tasks and plan do not change while it runs) */
     int64_t lag = 0;
     for (int i = 0; i < q->ntasks; i++) {
         sl_error e;
@@ -1166,7 +1170,6 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
         if (end > pos && pos >= 0)
             lag += end - pos;
     }
-    pthread_mutex_unlock(&rt->mu);
     out->lag = lag;
     out->records_in = atomic_load(&q->in);
     out->records_out = atomic_load(&q->out);
@@ -1203,31 +1206,60 @@ int sl_runtime_wait_idle(sl_runtime *rt, int timeout_ms, sl_error *err)
     for (;;) {
         uint64_t seq = sl_log_commit_seq(rt->log);
         char lagging[200] = "";
+        /* what to check, copied under rt->mu; the offsets are asked for
+         * without it (on Kafka each may wait for the cluster) */
+        typedef struct { char *qid, *topic; int32_t partition; } check;
+        check *cs = NULL;
+        int nc = 0, cap = 0, rc = 0;
         pthread_mutex_lock(&rt->mu);
-        for (int i = 0; i < rt->nq; i++) {
+        for (int i = 0; i < rt->nq && rc == 0; i++) {
             sl_query *q = rt->queries[i];
             if (q->state == SL_QUERY_ERROR) {
-                sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "query %s is in error: %s", q->id,
-                             q->error);
-                pthread_mutex_unlock(&rt->mu);
-                return -1;
+                rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "query %s is in error: %s", q->id,
+                                  q->error);
+                break;
             }
-            if (q->state != SL_QUERY_RUNNING || lagging[0])
+            if (q->state != SL_QUERY_RUNNING)
                 continue;
-            for (int k = 0; k < q->ntasks && !lagging[0]; k++) {
-                task *t = &q->tasks[k];
-                sl_error e;
-                int64_t end = sl_log_end_offset(rt->log, q->plan->input.kafka_topic, t->partition, &e);
-                int64_t pos = sl_log_position(rt->log, q->id, q->plan->input.kafka_topic, t->partition);
-                /* a busy task at the end (an empty read in progress) is idle:
-                 * a commit it made would change the log's commit counter */
-                if (pos < end)
-                    snprintf(lagging, sizeof lagging,
-                             "query %s is %lld records behind on partition %d of '%s'", q->id,
-                             (long long)(end - pos), t->partition, q->plan->input.kafka_topic);
+            for (int k = 0; k < q->ntasks; k++) {
+                if (nc == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    check *n = realloc(cs, (size_t)cap * sizeof *cs);
+                    if (!n) {
+                        rc = sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+                        break;
+                    }
+                    cs = n;
+                }
+                cs[nc].qid = strdup(q->id);
+                cs[nc].topic = strdup(q->plan->input.kafka_topic);
+                cs[nc].partition = q->tasks[k].partition;
+                nc++;
             }
         }
         pthread_mutex_unlock(&rt->mu);
+        for (int i = 0; i < nc && rc == 0 && !lagging[0]; i++) {
+            if (!cs[i].qid || !cs[i].topic) {
+                rc = sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+                break;
+            }
+            sl_error e;
+            int64_t end = sl_log_end_offset(rt->log, cs[i].topic, cs[i].partition, &e);
+            int64_t pos = sl_log_position(rt->log, cs[i].qid, cs[i].topic, cs[i].partition);
+            /* a busy task at the end (an empty read in progress) is idle: a
+             * commit it made would change the log's commit counter */
+            if (pos < end)
+                snprintf(lagging, sizeof lagging,
+                         "query %s is %lld records behind on partition %d of '%s'", cs[i].qid,
+                         (long long)(end - pos), cs[i].partition, cs[i].topic);
+        }
+        for (int i = 0; i < nc; i++) {
+            free(cs[i].qid);
+            free(cs[i].topic);
+        }
+        free(cs);
+        if (rc)
+            return -1;
         if (!lagging[0] && sl_log_commit_seq(rt->log) == seq)
             return 0;
         int64_t left = deadline - now_ms();
