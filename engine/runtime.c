@@ -892,14 +892,22 @@ static void query_free(sl_query *q)
 }
 
 /*
- * Commits what a query's tasks hold uncommitted (aggregations between
- * commits), from a thread that is not a worker: before the query stops or
- * pauses, and at shutdown. Under rt->mu, with none of q's tasks busy and q
- * not runnable (stopping, paused or shutting down); releases rt->mu while
- * committing.
+ * Waits until no task of q runs, then commits what its tasks hold
+ * uncommitted (aggregations between commits), from a thread that is not a
+ * worker: before the query stops or pauses, and at shutdown. Under rt->mu,
+ * with q not runnable (stopping, paused or shutting down); releases rt->mu
+ * while waiting and committing.
  */
 static void commit_query(sl_runtime *rt, sl_query *q)
 {
+    for (;;) {
+        bool busy = false;
+        for (int k = 0; k < q->ntasks; k++)
+            busy |= q->tasks[k].busy;
+        if (!busy)
+            break;
+        pthread_cond_wait(&rt->cv, &rt->mu);
+    }
     for (int k = 0; k < q->ntasks; k++) {
         task *t = &q->tasks[k];
         runner *r = task_runner(t);
@@ -1061,14 +1069,6 @@ int sl_runtime_stop(sl_runtime *rt, const char *query_id, sl_error *err)
     }
     sl_query *q = rt->queries[i];
     q->stopping = true;
-    for (;;) {
-        bool busy = false;
-        for (int k = 0; k < q->ntasks; k++)
-            busy |= q->tasks[k].busy;
-        if (!busy)
-            break;
-        pthread_cond_wait(&rt->cv, &rt->mu);
-    }
     commit_query(rt, q);
     i = find_index(rt, query_id);
     memmove(&rt->queries[i], &rt->queries[i + 1], (size_t)(rt->nq - i - 1) * sizeof *rt->queries);
@@ -1094,14 +1094,6 @@ static int set_state(sl_runtime *rt, const char *query_id, sl_query_state from,
         q->state = to;
         if (to == SL_QUERY_PAUSED) {
             /* what the running tasks hold uncommitted is committed now */
-            for (;;) {
-                bool busy = false;
-                for (int k = 0; k < q->ntasks; k++)
-                    busy |= q->tasks[k].busy;
-                if (!busy)
-                    break;
-                pthread_cond_wait(&rt->cv, &rt->mu);
-            }
             commit_query(rt, q);
         }
     } else if (q->state == SL_QUERY_ERROR) {

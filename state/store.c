@@ -841,38 +841,67 @@ int sl_store_discard(sl_store *s, sl_error *err)
 /* ------------------------------------------------------------------ */
 /* visits                                                              */
 
+/*
+ * Walks index k from node n while its nodes are before `before` (by time)
+ * or start with prefix (prefix non-NULL), calling visit with a copy of each
+ * key: the visit may put and delete keys, changing the index (the walk then
+ * finds its place again after the key it visited). visit returns -1 on
+ * error, 1 to stop, 0 to go on. 0, or -1 with err.
+ */
+typedef int (*walk_fn)(sl_store *s, const uint8_t *key, size_t len, int64_t t, void *ctx,
+                       sl_error *err);
+static bool node_has_prefix(inode *n, const void *prefix, size_t len);
+
+static int walk(sl_store *s, skiplist *k, inode *n, int64_t before, const void *prefix,
+                size_t prefix_len, walk_fn visit, void *ctx, sl_error *err)
+{
+    uint8_t small[SMALL_KEY];
+    while (prefix ? node_has_prefix(n, prefix, prefix_len) : n && n->time < before) {
+        size_t len = n->key_len;
+        int64_t t = n->time;
+        uint8_t *key = len <= SMALL_KEY ? small : malloc(len);
+        if (!key)
+            return oom(err, "state scan");
+        if (len)
+            memcpy(key, inode_key(n), len);
+        uint64_t mods = k->mods;
+        int rc = visit(s, key, len, t, ctx, err);
+        if (rc == 0)
+            /* the index unchanged: n is still there; else find where we were */
+            n = k->mods == mods ? n->next[0] : sk_seek(k, t, key, len, true, NULL);
+        if (key != small)
+            free(key);
+        if (rc)
+            return rc < 0 ? -1 : 0;
+    }
+    return 0;
+}
+
+typedef struct time_visit {
+    sl_store_visit_cb cb;
+    void *ud;
+    int visited;
+} time_visit;
+
+static int visit_time(sl_store *s, const uint8_t *key, size_t len, int64_t t, void *ctx,
+                      sl_error *err)
+{
+    (void)s;
+    time_visit *v = ctx;
+    v->visited++;
+    return v->cb(v->ud, key, len, t, err);
+}
+
 int sl_store_scan_time(sl_store *s, int64_t before, sl_store_visit_cb cb, void *ud,
                        sl_error *err)
 {
     if (!s->windowed)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN,
                             "state store %s is not windowed: no scan by time", s->name);
-    int visited = 0;
-    uint8_t small[SMALL_KEY];
-    inode *n = s->idx.head->next[0];
-    while (n && n->time < before) {
-        /* the callback may delete the key: visit a copy */
-        size_t len = n->key_len;
-        int64_t t = n->time;
-        uint8_t *key = len <= SMALL_KEY ? small : malloc(len);
-        if (!key)
-            return oom(err, "time scan");
-        if (len)
-            memcpy(key, inode_key(n), len);
-        uint64_t mods = s->idx.mods;
-        int rc = cb(ud, key, len, t, err);
-        visited++;
-        if (rc == 0)
-            /* the index unchanged: n is still there; else find where we were */
-            n = s->idx.mods == mods ? n->next[0] : sk_seek(&s->idx, t, key, len, true, NULL);
-        if (key != small)
-            free(key);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            break;
-    }
-    return visited;
+    time_visit v = {cb, ud, 0};
+    if (walk(s, &s->idx, s->idx.head->next[0], before, NULL, 0, visit_time, &v, err))
+        return -1;
+    return v.visited;
 }
 
 int64_t sl_store_min_time(const sl_store *s)
@@ -909,38 +938,36 @@ static bool node_has_prefix(inode *n, const void *prefix, size_t len)
     return n && n->key_len >= len && (!len || !memcmp(inode_key(n), prefix, len));
 }
 
-/* scan_prefix of a store whose key index holds every key: no iterator */
+typedef struct key_visit {
+    sl_store_entry_cb cb;
+    void *ud;
+    int visited;
+} key_visit;
+
+static int visit_key(sl_store *s, const uint8_t *key, size_t len, int64_t t, void *ctx,
+                     sl_error *err)
+{
+    (void)t;
+    key_visit *v = ctx;
+    void *obj = NULL;
+    if (sl_store_get(s, key, len, &obj, err))
+        return -1;
+    if (!obj)
+        return 0;
+    v->visited++;
+    return v->cb(v->ud, key, len, obj, err);
+}
+
+/* scan_prefix of a store whose key index holds every key: no iterator, and
+ * point reads only for objects not cached */
 static int scan_key_index(sl_store *s, const void *prefix, size_t prefix_len,
                           sl_store_entry_cb cb, void *ud, sl_error *err)
 {
-    int visited = 0;
-    uint8_t small[SMALL_KEY];
+    key_visit v = {cb, ud, 0};
     inode *n = sk_seek(&s->kidx, 0, prefix, prefix_len, false, NULL);
-    while (node_has_prefix(n, prefix, prefix_len)) {
-        /* the callback may change the index: visit a copy */
-        size_t len = n->key_len;
-        uint8_t *key = len <= SMALL_KEY ? small : malloc(len);
-        if (!key)
-            return oom(err, "prefix scan");
-        if (len)
-            memcpy(key, inode_key(n), len);
-        void *obj = NULL;
-        int rc = sl_store_get(s, key, len, &obj, err);
-        uint64_t mods = s->kidx.mods;
-        if (rc == 0 && obj) {
-            rc = cb(ud, key, len, obj, err);
-            visited++;
-        }
-        if (rc == 0)
-            n = s->kidx.mods == mods ? n->next[0] : sk_seek(&s->kidx, 0, key, len, true, NULL);
-        if (key != small)
-            free(key);
-        if (rc < 0)
-            return -1;
-        if (rc > 0)
-            break;
-    }
-    return visited;
+    if (walk(s, &s->kidx, n, 0, prefix ? prefix : "", prefix_len, visit_key, &v, err))
+        return -1;
+    return v.visited;
 }
 
 int sl_store_scan_prefix(sl_store *s, const void *prefix, size_t prefix_len,
