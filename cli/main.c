@@ -8,6 +8,7 @@
  *     sluice load TOPIC FILE ...       bulk-loads records (cli/load.c)
  *     sluice dump TOPIC ...            writes a topic's records as JSON lines (cli/dump.c)
  *     sluice test -s SQL -i IN -o OUT  ksql-test-runner files (cli/test.c)
+ *     sluice dev-broker [--brokers N]  librdkafka's mock cluster (cli/dev_broker.c)
  *
  * A first argument naming a subcommand picks it from `commands` (Redis
  * style: name, handler, synopsis); anything else is the shell. Exit status:
@@ -64,6 +65,8 @@ static const sl_cli_command commands[] = {
      "write a topic's records as JSON lines"},
     {"test", sl_cli_test, "-s statements.sql -i input.json -o output.json",
      "run statements on a fresh store, feed inputs, compare outputs (ksql-test-runner files)"},
+    {"dev-broker", sl_cli_dev_broker, "[--brokers N] [--port P] [--control-port C]",
+     "a mock Kafka cluster on 127.0.0.1 (no Java), with a control endpoint for faults"},
     {"help", help_main, "[COMMAND]", "this help, or a command's"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

@@ -209,6 +209,8 @@ static void replay_entry(sl_engine *e, const sl_record *rec)
     json_decref(root);
 }
 
+#define REPLAY_WAIT_MS 30000     /* empty reads of the journal below its end, at most */
+
 static int replay(sl_engine *e, sl_error *err)
 {
     sl_arena *a = sl_arena_new(0);
@@ -219,6 +221,10 @@ static int replay(sl_engine *e, sl_error *err)
         return -1;
     }
     sl_record recs[64];
+    /* an empty read below the end is not the end: on Kafka a read can come
+     * back empty while the cluster moves a leader or answers slowly; a
+     * worker that stopped there would start without its statements */
+    int64_t waited_since = 0;
     while (from < end) {
         int n = 0;
         sl_arena_reset(a);
@@ -226,8 +232,22 @@ static int replay(sl_engine *e, sl_error *err)
             sl_arena_free(a);
             return -1;
         }
-        if (n == 0)
-            break;
+        if (n == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+            if (!waited_since)
+                waited_since = now;
+            if (now - waited_since < REPLAY_WAIT_MS)
+                continue;
+            sl_arena_free(a);
+            return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                                "the statement journal %s could not be read past offset %lld "
+                                "of %lld within %d s: not starting with part of it",
+                                e->journal, (long long)from, (long long)end,
+                                REPLAY_WAIT_MS / 1000);
+        }
+        waited_since = 0;
         for (int i = 0; i < n && recs[i].offset < end; i++)
             replay_entry(e, &recs[i]);
         from = recs[n - 1].offset + 1;
