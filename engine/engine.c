@@ -277,6 +277,10 @@ static sl_log *open_kafka(sl_engine *e, const char *bootstrap, const sl_engine_o
     ko.bootstrap_servers = bootstrap;
     ko.service_id = e->service_id;
     ko.data_dir = e->dir;
+    /* processing.guarantee comes from the command line, environment or
+     * config file: it picks the producer at start, SET cannot change it */
+    const char *pg = sl_config_get(cfg, "processing.guarantee");
+    ko.exactly_once = pg && (!strcmp(pg, "exactly_once_v2") || !strcmp(pg, "exactly_once"));
     sl_log *log = sl_log_open_kafka(&ko, err);
     if (!log)
         return NULL;

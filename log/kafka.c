@@ -16,12 +16,33 @@
  * log/kafka_state.c's: a local RocksDB database changelogged to compacted
  * topics; a commit appends the changelog records with the outputs and
  * writes the local state only after the Kafka side succeeded.
+ * Exactly-once (sl_log_kafka_opts.exactly_once, processing.guarantee =
+ * exactly_once_v2): a sluice transaction is a Kafka transaction. Its first
+ * append (or, with positions only, its commit) takes a transactional
+ * producer of its own from a pool and begins; positions go in with
+ * send_offsets_to_transaction (for the position's group, which nobody
+ * joins); commit is commit_transaction, and abort, a failed delivery or a
+ * failed commit abort_transaction, so that records, changelog records and
+ * positions are all visible to read_committed readers or none is. The
+ * runtime then rewinds to its committed positions and drops its state
+ * caches; the local state (kafka_state.c) is written only after the Kafka
+ * commit, and its catch-up reads the changelogs read_committed. Every
+ * consumer of the log reads read_committed. A producer has one open
+ * transaction at a time, and an aggregation keeps its transaction open
+ * across batches while the worker runs other tasks, so the pool holds one
+ * producer per concurrently open transaction rather than serializing them:
+ * slot i has transactional.id TXN_ID-i (default sluice-SERVICE_ID-i), the
+ * lowest free slot is taken, and opening initializes slot 0; a restart
+ * fences each slot it uses again (aborting what the killed process left
+ * open there), and the broker aborts what is left in slots it does not use
+ * after transaction.timeout.ms (10 s, as Kafka Streams). A fatal error
+ * (fenced by another process with the same ids) makes every later commit
+ * fail with the reason.
  * Does not: retention (the broker enforces it: enforce_retention is a
- * no-op), consumer-group membership or rebalancing, Kafka transactions
- * (exactly-once comes later).
+ * no-op), consumer-group membership or rebalancing.
  *
  * Where Kafka differs from the embedded log's semantics (log.h):
- * - Commits are at-least-once, not atomic. txn_append hands the record to
+ * - Without exactly_once, commits are at-least-once, not atomic. txn_append hands the record to
  *   the producer at once; txn_commit waits for the delivery report of every
  *   record of the transaction (any failure fails the commit with the
  *   broker's reason; none is skipped), then commits the positions, group by
@@ -36,6 +57,11 @@
  *   with, and Java's default partitioner); null keys go round-robin.
  * - A record timestamp of 0 (or below) is sent as "now": librdkafka reads 0
  *   as unset.
+ * - Reads are read_committed: a marker follows every transaction's records
+ *   and aborted records are skipped, so offsets below the end may hold no
+ *   record. The reader notes where its fetch found the end (partition EOF);
+ *   a position set or fetched at the reader's next offset moves there, so
+ *   a query that read everything is at the end offset.
  * - sl_log_commit_seq / sl_log_wait_since count and wake on the commits of
  *   THIS process (and its topic deletions) only. Records produced by other
  *   processes are seen by the next read; a read with nothing ready waits
@@ -98,6 +124,10 @@ typedef struct kpart {
                                    records the watermark promised, in vain (offsets
                                    without records: transaction markers, compacted
                                    records); -1 none */
+    int64_t eof;                /* the fetch reached the partition's end here
+                                   (past transaction markers and aborted
+                                   records, which are never returned): no record
+                                   is readable from next to eof; -1 unknown */
     struct kpart *link;
 } kpart;
 
@@ -107,6 +137,17 @@ typedef struct kgroup {
     rd_kafka_t *rk;
     struct kgroup *link;
 } kgroup;
+
+/* A transactional producer (exactly-once): slot i has transactional.id
+ * TXN_ID-i, so a restart fences and aborts what the slot's earlier holder
+ * left open. One open transaction per producer: a slot is busy from the
+ * first write of a sluice transaction until its commit or abort. Freed
+ * only when the log is closed. */
+typedef struct kprod {
+    int slot;
+    rd_kafka_t *rk;             /* NULL: not made yet */
+    bool busy;
+} kprod;
 
 /* Known topic: its partition count (0: unknown, ask the cluster) and the
  * round-robin counter. Freed only when the log is closed. */
@@ -144,6 +185,15 @@ typedef struct klog {
     pthread_cond_t seq_cv;      /* CLOCK_MONOTONIC */
     uint64_t seq;
     sl_kstate *state;           /* the raw keyspaces (log/kafka_state.c) */
+    bool eos;                   /* exactly_once: sluice transactions are Kafka's */
+    char *txn_id;               /* ... the base of their transactional.id */
+    pthread_mutex_t pool_mu;    /* guards pool, n_pool, broken */
+    kprod **pool;               /* transactional producers by slot */
+    int n_pool;
+    char *slots_file;           /* keeps n_pool for the next start; NULL none */
+    int slots_known;            /* the count it holds */
+    atomic_bool is_broken;      /* a fatal transaction error (fenced): */
+    char broken[400];           /* ... what; no transaction commits any more */
 } klog;
 
 /* Delivery tracking of one transaction: the txn holds one reference, every
@@ -167,6 +217,9 @@ typedef struct kpos {
 
 typedef struct ktxn {
     sl_log_txn base;
+    rd_kafka_t *rk;             /* the producer appends go to; NULL until the
+                                   Kafka transaction begins (exactly-once) */
+    kprod *pr;                  /* exactly-once: the producer held, NULL none */
     ktrack *tr;
     kpos *pos;
     int n_pos, cap_pos;
@@ -397,7 +450,8 @@ static void error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque)
                 rd_kafka_err2name((rd_kafka_resp_err_t)e));
 }
 
-enum { KIND_PRODUCER, KIND_READER, KIND_GROUP };
+/* KIND_TXN: a transactional producer, `group` naming its transactional.id. */
+enum { KIND_PRODUCER, KIND_READER, KIND_GROUP, KIND_TXN };
 
 /* A configuration for one client; NULL with err on a bad property. */
 static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error *err)
@@ -410,16 +464,28 @@ static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error
     rd_kafka_conf_set_error_cb(c, error_cb);
     int rc = conf_set(c, "bootstrap.servers", k->bootstrap, err);
     rc = rc ? rc : conf_set(c, "client.id", k->client_id, err);
-    if (kind == KIND_PRODUCER) {
+    bool producer = kind == KIND_PRODUCER || kind == KIND_TXN;
+    if (producer) {
         /* the same partition as Java's producer for keyed records */
         rc = rc ? rc : conf_set(c, "partitioner", "murmur2_random", err);
         rc = rc ? rc : conf_set(c, "enable.idempotence", "true", err);
         rc = rc ? rc : conf_set(c, "compression.type", "lz4", err);
         rc = rc ? rc : conf_set(c, "linger.ms", "5", err);
+        if (kind == KIND_TXN) {
+            rc = rc ? rc : conf_set(c, "transactional.id", group, err);
+            /* as Kafka Streams under exactly-once: a transaction left open
+             * by a killed process blocks read_committed readers of its
+             * partitions until the broker aborts it, this long at most,
+             * unless a restart fences it sooner */
+            rc = rc ? rc : conf_set(c, "transaction.timeout.ms", "10000", err);
+        }
         if (!rc)
             rd_kafka_conf_set_dr_msg_cb(c, dr_msg_cb);
     } else {
-        rc = rc ? rc : conf_set(c, "enable.partition.eof", "false", err);
+        /* the reader learns where a partition ends past offsets without
+         * records (see kpart.eof) */
+        rc = rc ? rc : conf_set(c, "enable.partition.eof", kind == KIND_READER ? "true" : "false",
+                                err);
         rc = rc ? rc : conf_set(c, "auto.offset.reset", "earliest", err);
         rc = rc ? rc : conf_set(c, "enable.auto.commit", "false", err);
         rc = rc ? rc : conf_set(c, "enable.auto.offset.store", "false", err);
@@ -433,10 +499,14 @@ static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error
     for (int i = 0; !rc && i < k->n_props; i++) {
         int scope;
         const char *name = unprefix(k->props[2 * i], &scope);
-        if ((scope == 1 && kind != KIND_PRODUCER) || (scope == 2 && kind == KIND_PRODUCER))
+        if ((scope == 1 && !producer) || (scope == 2 && producer))
             continue;
         rc = conf_set(c, name, k->props[2 * i + 1], err);
     }
+    /* exactly-once: records of aborted (or still open) transactions are
+     * never read, whatever the properties say */
+    if (k->eos && !producer)
+        rc = rc ? rc : conf_set(c, "isolation.level", "read_committed", err);
     if (rc) {
         rd_kafka_conf_destroy(c);
         return NULL;
@@ -451,12 +521,13 @@ static rd_kafka_t *new_client(klog *k, int kind, const char *group, sl_error *er
     if (!c)
         return NULL;
     char es[512];
-    rd_kafka_t *rk = rd_kafka_new(kind == KIND_PRODUCER ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
-                                  c, es, sizeof es);
+    bool producer = kind == KIND_PRODUCER || kind == KIND_TXN;
+    rd_kafka_t *rk = rd_kafka_new(producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER, c, es,
+                                  sizeof es);
     if (!rk) {
         rd_kafka_conf_destroy(c);
         sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "creating a Kafka %s: %s",
-                     kind == KIND_PRODUCER ? "producer" : "consumer", es);
+                     producer ? "producer" : "consumer", es);
         return NULL;
     }
     return rk;      /* rd_kafka_new took c */
@@ -975,10 +1046,291 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     track_release(tr);
 }
 
+/* ---- exactly-once: the transactional producers ---- */
+
+/* -1 with the reason when a fatal error ended this process's transactions. */
+static int check_broken(klog *k, sl_error *err)
+{
+    if (!atomic_load(&k->is_broken))
+        return 0;
+    pthread_mutex_lock(&k->pool_mu);
+    sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s", k->broken);
+    pthread_mutex_unlock(&k->pool_mu);
+    return -1;
+}
+
+/* A fatal error on a transactional producer: fenced by a newer producer
+ * with the same transactional.id, or a state librdkafka cannot leave. No
+ * later transaction of this log commits (a restart starts over). */
+static void set_broken(klog *k, const char *what, const rd_kafka_error_t *e)
+{
+    rd_kafka_resp_err_t c = rd_kafka_error_code(e);
+    bool fenced = c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+                  c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+    pthread_mutex_lock(&k->pool_mu);
+    if (!atomic_load(&k->is_broken)) {
+        if (fenced)
+            snprintf(k->broken, sizeof k->broken,
+                     "%s: another process took over transactional id %s-* (a second worker of "
+                     "the same service id with exactly-once?); this one commits no more",
+                     what, k->txn_id);
+        else
+            snprintf(k->broken, sizeof k->broken, "%s: %s; Kafka transactions of this process "
+                     "cannot go on (restart it)", what, rd_kafka_error_string(e));
+        atomic_store(&k->is_broken, true);
+    }
+    pthread_mutex_unlock(&k->pool_mu);
+}
+
+/* Fills err from a transactional API's error (destroying it), marking the
+ * log broken on a fatal one. Returns -1. */
+static int txn_fail(klog *k, rd_kafka_error_t *e, const char *what, sl_error *err)
+{
+    if (rd_kafka_error_is_fatal(e))
+        set_broken(k, what, e);
+    sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s", what, rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    return -1;
+}
+
+/* Destroys a producer, first purging what it cannot deliver, so their
+ * delivery reports (and the trackers they hold) are served. */
+static void prod_destroy(rd_kafka_t *rk)
+{
+    if (rd_kafka_flush(rk, 1000)) {
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_flush(rk, 1000);
+    }
+    rd_kafka_destroy(rk);
+}
+
+/* Makes slot pr's producer and runs init_transactions, which fences an
+ * earlier producer of the slot's transactional.id and aborts what it left
+ * open (waiting for that if need be). */
+static int prod_init(klog *k, kprod *pr, sl_error *err)
+{
+    char id[300];
+    snprintf(id, sizeof id, "%s-%d", k->txn_id, pr->slot);
+    rd_kafka_t *rk = new_client(k, KIND_TXN, id, err);
+    if (!rk)
+        return -1;
+    int64_t deadline = mono_ms() + k->timeout_ms;
+    rd_kafka_error_t *e;
+    while ((e = rd_kafka_init_transactions(rk, k->timeout_ms)) &&
+           rd_kafka_error_is_retriable(e) && mono_ms() < deadline)
+        rd_kafka_error_destroy(e);
+    if (e) {
+        sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                     "starting Kafka transactions (transactional.id %s) at %s: %s "
+                     "(processing.guarantee exactly_once_v2 needs a cluster with transactions)",
+                     id, k->bootstrap, rd_kafka_error_string(e));
+        rd_kafka_error_destroy(e);
+        rd_kafka_destroy(rk);
+        return -1;
+    }
+    pr->rk = rk;
+    return 0;
+}
+
+static void prod_release(klog *k, kprod *pr)
+{
+    pthread_mutex_lock(&k->pool_mu);
+    pr->busy = false;
+    pthread_mutex_unlock(&k->pool_mu);
+}
+
+/*
+ * The number of slots the last process of this data directory used, kept
+ * in DATA_DIR/kafka-transactions-TXN_ID, so that a start after a kill
+ * fences every one of them at once: a transaction a killed process left
+ * open blocks read_committed readers of its partitions until it is
+ * fenced or times out. Best effort: without the file, the broker's
+ * timeout does it.
+ */
+static int slots_load(klog *k)
+{
+    FILE *f = k->slots_file ? fopen(k->slots_file, "r") : NULL;
+    int n = 0;
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1 || n < 0 || n > 1024)
+            n = 0;
+        fclose(f);
+    }
+    return n;
+}
+
+static void slots_save(klog *k, int n)
+{
+    FILE *f = k->slots_file ? fopen(k->slots_file, "w") : NULL;
+    if (f) {
+        fprintf(f, "%d\n", n);
+        fclose(f);
+    }
+}
+
+/* The free producer of the lowest slot (a new slot when all are busy), so
+ * the transactional ids in use stay the same from run to run. */
+static kprod *prod_acquire(klog *k, sl_error *err)
+{
+    if (check_broken(k, err))
+        return NULL;
+    pthread_mutex_lock(&k->pool_mu);
+    kprod *pr = NULL;
+    for (int i = 0; i < k->n_pool && !pr; i++)
+        if (!k->pool[i]->busy)
+            pr = k->pool[i];
+    if (!pr) {
+        kprod **np = realloc(k->pool, sizeof *np * (size_t)(k->n_pool + 1));
+        if (!np)
+            abort();
+        k->pool = np;
+        pr = xcalloc(1, sizeof *pr);
+        pr->slot = k->n_pool;
+        k->pool[k->n_pool++] = pr;
+        if (k->n_pool > k->slots_known) {
+            slots_save(k, k->n_pool);
+            k->slots_known = k->n_pool;
+        }
+    }
+    pr->busy = true;
+    pthread_mutex_unlock(&k->pool_mu);
+    if (!pr->rk && prod_init(k, pr, err)) {
+        prod_release(k, pr);
+        return NULL;
+    }
+    return pr;
+}
+
+/* Begins t's Kafka transaction on a producer of its own, once. */
+static int txn_start(klog *k, ktxn *t, sl_error *err)
+{
+    if (t->pr || !k->eos)
+        return 0;
+    kprod *pr = prod_acquire(k, err);
+    if (!pr)
+        return -1;
+    rd_kafka_error_t *e = rd_kafka_begin_transaction(pr->rk);
+    if (e) {
+        prod_release(k, pr);
+        return txn_fail(k, e, "beginning a Kafka transaction", err);
+    }
+    t->pr = pr;
+    t->rk = pr->rk;
+    return 0;
+}
+
+/* Serves delivery reports until every record of t has one (or, with
+ * bounded, the timeout passed). flush (rather than poll) sends what
+ * linger.ms still holds back. */
+static void await_deliveries(klog *k, ktxn *t, bool bounded)
+{
+    int64_t deadline = mono_ms() + k->timeout_ms;
+    for (;;) {
+        pthread_mutex_lock(&t->tr->mu);
+        int out = t->tr->outstanding;
+        pthread_mutex_unlock(&t->tr->mu);
+        if (!out || !t->rk || (bounded && mono_ms() > deadline))
+            return;
+        rd_kafka_flush(t->rk, FLUSH_SLICE_MS);
+    }
+}
+
+/* Aborts t's Kafka transaction: its records (delivered or not) become
+ * invisible to read_committed readers, its positions are not committed. */
+static void txn_abort_kafka(klog *k, ktxn *t)
+{
+    int64_t deadline = mono_ms() + k->timeout_ms;
+    rd_kafka_error_t *e;
+    while ((e = rd_kafka_abort_transaction(t->rk, k->timeout_ms)) &&
+           rd_kafka_error_is_retriable(e) && mono_ms() < deadline)
+        rd_kafka_error_destroy(e);
+    bool retire = false;
+    if (e) {
+        /* not aborted: a fatal error ends this process's transactions;
+         * otherwise (the cluster did not answer in time) the slot gets a
+         * new producer, whose init_transactions aborts what this one left */
+        if (rd_kafka_error_is_fatal(e))
+            set_broken(k, "aborting a Kafka transaction", e);
+        else
+            retire = true;
+        rd_kafka_error_destroy(e);
+    }
+    /* the purged records' delivery reports release the tracker */
+    await_deliveries(k, t, true);
+    if (retire) {
+        prod_destroy(t->pr->rk);
+        t->pr->rk = NULL;
+        t->rk = NULL;
+    }
+}
+
+/* Sends t's positions into its Kafka transaction, group by group: they
+ * are committed with it (TxnOffsetCommit), or not at all. */
+static int txn_send_positions(klog *k, ktxn *t, sl_error *err)
+{
+    bool *done = xcalloc((size_t)t->n_pos, sizeof *done);
+    int rc = 0;
+    for (int i = 0; !rc && i < t->n_pos; i++) {
+        if (done[i])
+            continue;
+        const char *group = t->pos[i].group;
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(t->n_pos - i);
+        for (int j = i; j < t->n_pos; j++) {
+            if (done[j] || strcmp(t->pos[j].group, group))
+                continue;
+            rd_kafka_topic_partition_list_add(l, t->pos[j].topic, t->pos[j].partition)->offset =
+                t->pos[j].offset;
+            done[j] = true;
+        }
+        /* a group nobody joins: no generation to check */
+        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(group);
+        int64_t deadline = mono_ms() + k->timeout_ms;
+        rd_kafka_error_t *e;
+        while ((e = rd_kafka_send_offsets_to_transaction(t->rk, l, md, k->timeout_ms)) &&
+               rd_kafka_error_is_retriable(e) && mono_ms() < deadline)
+            rd_kafka_error_destroy(e);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        rd_kafka_topic_partition_list_destroy(l);
+        if (e) {
+            char what[300];
+            snprintf(what, sizeof what, "committing the positions of group %s", group);
+            rc = txn_fail(k, e, what, err);
+        }
+    }
+    free(done);
+    return rc;
+}
+
+/* Ends t's Kafka transaction (if it began): positions sent, then
+ * committed when rc is 0, else aborted (also when the commit fails). */
+static int txn_end_kafka(klog *k, ktxn *t, int rc, sl_error *err)
+{
+    if (!t->pr)
+        return rc;
+    if (!rc && t->n_pos)
+        rc = txn_send_positions(k, t, err);
+    if (!rc) {
+        int64_t deadline = mono_ms() + k->timeout_ms;
+        rd_kafka_error_t *e;
+        while ((e = rd_kafka_commit_transaction(t->rk, k->timeout_ms)) &&
+               rd_kafka_error_is_retriable(e) && mono_ms() < deadline)
+            rd_kafka_error_destroy(e);
+        if (e)
+            rc = txn_fail(k, e, "committing a Kafka transaction", err);
+    }
+    if (rc && !atomic_load(&k->is_broken))
+        txn_abort_kafka(k, t);
+    prod_release(k, t->pr);
+    t->pr = NULL;
+    return rc;
+}
+
 static sl_log_txn *kafka_txn_begin(sl_log *log)
 {
     ktxn *t = xcalloc(1, sizeof *t);
     t->base.log = log;
+    if (!((klog *)log)->eos)
+        t->rk = ((klog *)log)->producer;
     t->tr = xcalloc(1, sizeof *t->tr);
     pthread_mutex_init(&t->tr->mu, NULL);
     t->tr->refs = 1;
@@ -1022,7 +1374,7 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
         *partition_out = -1;
     if (offset_out)
         *offset_out = -1;   /* known only after delivery: see the top of this file */
-    if (validate_record(rec, err))
+    if (validate_record(rec, err) || txn_start(k, t, err))
         return -1;
     atomic_uint *rr = NULL;
     int32_t n = topic ? topic_partitions(k, topic, &rr, err) : -1;
@@ -1078,13 +1430,13 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
     t->tr->outstanding++;
     pthread_mutex_unlock(&t->tr->mu);
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_produceva(k->producer, vu, nv);
+        rd_kafka_error_t *e = rd_kafka_produceva(t->rk, vu, nv);
         if (!e)
             break;
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_error_destroy(e);
-            rd_kafka_poll(k->producer, 100);    /* serves delivery reports, frees room */
+            rd_kafka_poll(t->rk, 100);          /* serves delivery reports, frees room */
             continue;
         }
         sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "producing to %s partition %d: %s", topic, p,
@@ -1103,12 +1455,31 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
     return 0;
 }
 
+static kpart *find_part(klog *k, const char *topic, int32_t partition);
+
+/* A position where the reader's fetch continues, past offsets that hold no
+ * record (a transaction marker follows every transaction's records): the
+ * end the fetch found, so that a query that read everything is at the end
+ * offset, not one short of it. Others as they are. */
+static int64_t skip_recordless(klog *k, const char *topic, int32_t partition, int64_t next)
+{
+    kpart *p = find_part(k, topic, partition);
+    if (!p)
+        return next;
+    pthread_mutex_lock(&p->mu);
+    if (p->started && p->next == next && p->eof > next)
+        next = p->eof;
+    pthread_mutex_unlock(&p->mu);
+    return next;
+}
+
 static int kafka_txn_set_position(sl_log_txn *base, const char *group, const char *topic,
                                   int32_t partition, int64_t next_offset, sl_error *err)
 {
     ktxn *t = (ktxn *)base;
     if (!group || !*group || !topic || partition < 0 || next_offset < 0)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "invalid position");
+    next_offset = skip_recordless((klog *)base->log, topic, partition, next_offset);
     for (int i = 0; i < t->n_pos; i++) {
         kpos *q = &t->pos[i];
         if (q->partition == partition && !strcmp(q->group, group) && !strcmp(q->topic, topic)) {
@@ -1189,21 +1560,18 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
         pthread_mutex_unlock(&t->tr->mu);
         rc = sl_kafka_state_txn_produce(t->st, base, err);
     }
-    /* every delivery report of this transaction, whatever thread serves
-     * it; flush (rather than poll) sends what linger.ms still holds back */
-    for (;;) {
-        pthread_mutex_lock(&t->tr->mu);
-        int out = t->tr->outstanding;
-        pthread_mutex_unlock(&t->tr->mu);
-        if (!out)
-            break;
-        rd_kafka_flush(k->producer, FLUSH_SLICE_MS);
-    }
+    /* exactly-once: positions alone still make a Kafka transaction */
+    if (!rc && t->n_pos)
+        rc = txn_start(k, t, err);
+    /* every delivery report of this transaction, whatever thread serves it */
+    await_deliveries(k, t, false);
     pthread_mutex_lock(&t->tr->mu);
     if (!rc && t->tr->err)
         rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s", t->tr->msg);
     pthread_mutex_unlock(&t->tr->mu);
-    if (!rc && t->n_pos) {
+    if (k->eos) {
+        rc = txn_end_kafka(k, t, rc, err);
+    } else if (!rc && t->n_pos) {
         bool *done = xcalloc((size_t)t->n_pos, sizeof *done);
         for (int i = 0; !rc && i < t->n_pos; i++)
             if (!done[i])
@@ -1256,11 +1624,20 @@ static sl_log_iter *kafka_scan_raw(sl_log *log, const char *space, const void *l
     return sl_kafka_state_scan(((klog *)log)->state, space, lo, lo_len, hi, hi_len, err);
 }
 
-/* Records already handed to the producer cannot be taken back (see the top
- * of this file); positions are dropped. */
+/* At-least-once, records already handed to the producer cannot be taken
+ * back (see the top of this file); positions are dropped. Exactly-once,
+ * the Kafka transaction is aborted. */
 static void kafka_txn_abort(sl_log_txn *base)
 {
-    txn_free((ktxn *)base);
+    ktxn *t = (ktxn *)base;
+    klog *k = (klog *)base->log;
+    if (t->pr) {
+        if (!atomic_load(&k->is_broken))
+            txn_abort_kafka(k, t);
+        prod_release(k, t->pr);
+        t->pr = NULL;
+    }
+    txn_free(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1277,6 +1654,7 @@ static kpart *get_part(klog *k, const char *topic, int32_t partition)
     if (!p) {
         p = xcalloc(1, sizeof *p);
         p->stall = -1;
+        p->eof = -1;
         p->topic = xstrdup(topic);
         p->partition = partition;
         p->rkt = rd_kafka_topic_new(k->reader, topic, NULL);
@@ -1363,8 +1741,11 @@ static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, sl_arena 
                         sl_error *err)
 {
     int rc = 0;
-    if (m->err) {
-        if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && fatal_fetch_error(m->err)) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (m->offset >= p->next)
+            p->eof = m->offset;
+    } else if (m->err) {
+        if (fatal_fetch_error(m->err)) {
             char what[300];
             snprintf(what, sizeof what, "reading %s partition %d", p->topic, p->partition);
             rc = kerr(err, what, m->err);
@@ -1394,7 +1775,10 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
                             rd_kafka_err2str(rd_kafka_last_error()));
     pthread_mutex_lock(&p->mu);
     bool fresh = false;
-    if (!p->started || p->next != from) {
+    /* a read from an offset in [next, eof] continues the fetch: nothing
+     * readable lies between */
+    bool continues = p->started && (p->next == from || (from > p->next && from <= p->eof));
+    if (!continues) {
         if (p->started)
             rd_kafka_consume_stop(p->rkt, partition);
         p->started = false;
@@ -1405,6 +1789,7 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
         }
         p->started = true;
         p->next = from;
+        p->eof = -1;
         fresh = true;
     }
     int64_t t0 = mono_ms();
@@ -1438,7 +1823,9 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
             int64_t lo = -1, hi = -1;
             rd_kafka_get_watermark_offsets(k->reader, topic, partition, &lo, &hi);
             int64_t limit = READ_WAIT_MS;
-            if (p->stall != from) {
+            /* the fetch has reached hi: what lies below holds no record */
+            bool at_end = p->eof >= 0 && hi >= 0 && p->eof >= hi;
+            if (p->stall != from && !at_end) {
                 if (hi > from)
                     limit = BEHIND_WAIT_MS;
                 else if (fresh && hi < 0)
@@ -1532,7 +1919,10 @@ static int64_t kafka_position(sl_log *log, const char *group, const char *topic,
     rd_kafka_resp_err_t e = rd_kafka_committed(rk, l, k->timeout_ms);
     int64_t off = e || l->elems[0].err ? -1 : l->elems[0].offset;
     rd_kafka_topic_partition_list_destroy(l);
-    return off >= 0 ? off : -1;
+    /* a query that read everything is at the end offset, also when the
+     * fetch found the transaction marker after its last record only after
+     * the position was committed */
+    return off >= 0 ? skip_recordless(k, topic, partition, off) : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1577,6 +1967,14 @@ static void klog_free(klog *k)
     }
     if (k->reader)
         rd_kafka_destroy(k->reader);
+    for (int i = 0; i < k->n_pool; i++) {
+        if (k->pool[i]->rk)
+            prod_destroy(k->pool[i]->rk);
+        free(k->pool[i]);
+    }
+    free(k->pool);
+    free(k->txn_id);
+    free(k->slots_file);
     for (kgroup *g = k->groups, *nx; g; g = nx) {
         nx = g->link;
         rd_kafka_destroy(g->rk);
@@ -1605,11 +2003,13 @@ static void klog_free(klog *k)
     pthread_mutex_destroy(&k->mu);
     pthread_mutex_destroy(&k->seq_mu);
     pthread_mutex_destroy(&k->diag_mu);
+    pthread_mutex_destroy(&k->pool_mu);
     pthread_cond_destroy(&k->seq_cv);
     free(k);
 }
 
 #define UNREACHABLE "cannot reach Kafka at "
+
 
 /* The first metadata answer, within connect_timeout_ms; else one message
  * with librdkafka's last error (what a user can act on: a refused
@@ -1630,6 +2030,27 @@ static int await_cluster(klog *k, sl_error *err)
                         UNREACHABLE "%s: %s (no answer within %d ms; "
                         "sluice.kafka.connect.timeout.ms sets how long to wait)",
                         k->bootstrap, *last ? last : rd_kafka_err2str(e), k->connect_timeout_ms);
+}
+
+/* Exactly-once, at open: the producers of the slots the last process used
+ * (at least one), so an earlier process of the service is fenced (its open
+ * transactions aborted) before this one reads anything, and a cluster
+ * without transactions fails here. */
+static int open_slots(klog *k, sl_error *err)
+{
+    int n = slots_load(k);
+    k->slots_known = n;
+    if (n < 1)
+        n = 1;
+    kprod **held = xcalloc((size_t)n, sizeof *held);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = (held[i] = prod_acquire(k, err)) ? 0 : -1;
+    for (int i = 0; i < n; i++)
+        if (held[i])
+            prod_release(k, held[i]);
+    free(held);
+    return rc;
 }
 
 sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
@@ -1673,6 +2094,22 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
     k->props = xcalloc((size_t)(2 * o->n_props + 1), sizeof *k->props);
     for (int i = 0; i < 2 * o->n_props; i++)
         k->props[i] = xstrdup(o->props[i]);
+    pthread_mutex_init(&k->pool_mu, NULL);
+    k->eos = o->exactly_once;
+    if (o->transactional_id && *o->transactional_id) {
+        k->txn_id = xstrdup(o->transactional_id);
+    } else {
+        char id[256];
+        snprintf(id, sizeof id, "sluice-%s",
+                 o->service_id && *o->service_id ? o->service_id : "default_");
+        k->txn_id = xstrdup(id);
+    }
+    if (k->eos && !strchr(k->txn_id, '/')) {
+        const char *dd = o->data_dir && *o->data_dir ? o->data_dir : "./sluice-data";
+        size_t len = strlen(dd) + strlen(k->txn_id) + 32;
+        k->slots_file = xcalloc(1, len);
+        snprintf(k->slots_file, len, "%s/kafka-transactions-%s", dd, k->txn_id);
+    }
 
     /* every kind of client once, so a bad property fails here */
     k->producer = new_client(k, KIND_PRODUCER, NULL, err);
@@ -1683,6 +2120,13 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
         return NULL;
     }
     if (await_cluster(k, err)) {
+        klog_free(k);
+        return NULL;
+    }
+    /* exactly-once: the first producer now, so an earlier process of the
+     * service is fenced (its open transaction aborted) before this one
+     * reads anything, and a cluster without transactions fails here */
+    if (k->eos && open_slots(k, err)) {
         klog_free(k);
         return NULL;
     }
@@ -1805,6 +2249,29 @@ int sl_log_kafka_add_partitions(sl_log *log, const char *topic, int32_t total, s
             return -1;
     }
     return 0;
+}
+
+/* The reader state of topic/partition, NULL when it was never read. */
+static kpart *find_part(klog *k, const char *topic, int32_t partition)
+{
+    pthread_mutex_lock(&k->mu);
+    kpart *p;
+    for (p = k->parts; p; p = p->link)
+        if (p->partition == partition && !strcmp(p->topic, topic))
+            break;
+    pthread_mutex_unlock(&k->mu);
+    return p;
+}
+
+bool sl_log_kafka_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end)
+{
+    kpart *p = find_part((klog *)log, topic, partition);
+    if (!p)
+        return false;
+    pthread_mutex_lock(&p->mu);
+    bool done = p->started && p->eof >= end;
+    pthread_mutex_unlock(&p->mu);
+    return done;
 }
 
 void sl_log_kafka_read_stop(sl_log *log, const char *topic, int32_t partition)

@@ -48,6 +48,16 @@ typedef struct sl_log_kafka_opts {
     const char *state_dir;          /* the local state directory; NULL or "":
                                        DATA_DIR/kafka-state/SERVICE_ID */
     const char *data_dir;           /* DATA_DIR above; NULL or "": ./sluice-data */
+    /* processing.guarantee = exactly_once_v2: every sl_log transaction is a
+     * Kafka transaction (records, changelog records and positions commit
+     * or abort together) and every consumer reads read_committed. Only the
+     * one process that runs a service's queries may set it: opening fences
+     * (aborts, and locks out) an earlier producer with the same id. */
+    bool exactly_once;
+    const char *transactional_id;   /* base of the producers' transactional.id
+                                       (a suffix -N per concurrently open
+                                       transaction); NULL or "":
+                                       "sluice-SERVICE_ID" */
 } sl_log_kafka_opts;
 
 /*

@@ -44,7 +44,12 @@
  *   replayed. A topic whose records route elsewhere (a service whose id
  *   starts like ours plus '-') is not ours and is skipped.
  *
- * Guarantees: at-least-once, like the rest of the Kafka backend. A crash
+ * Guarantees: with exactly_once (log/kafka.c), the changelog records are
+ * in the Kafka transaction of the outputs and positions: a restore or
+ * catch-up (read_committed) applies only committed ones, and a checkpoint
+ * followed by the transaction's marker ends the catch-up at once
+ * (sl_log_kafka_read_at_end). Otherwise at-least-once, like the rest of
+ * the Kafka backend. A crash
  * after the changelog records were delivered but before the positions were
  * committed leaves state counting a batch the restarted query processes
  * again (duplicates, never losses); a crash between the Kafka commit and
@@ -569,6 +574,9 @@ static int replay(sl_kstate *s, const char *topic, int32_t p, int64_t from, int6
             break;
         }
         if (n == 0) {
+            /* exactly-once: the commit marker after the last record */
+            if (sl_log_kafka_read_at_end(s->log, topic, p, end))
+                break;
             if (mono_ms() - progress < RESTORE_STALL_MS)
                 continue;
             fprintf(stderr, "sluice: changelog %s partition %d: no records from offset %lld to "

@@ -7,7 +7,8 @@
 # then, given --sluice, against the same broker: the command line checks
 # (cli.sh: service ids, configuration, load/run/dump) and the SQL cases
 # listed in sql_cases.txt (sql.sh, `sluice test --bootstrap-servers`) and
-# sluice between kcat and Kafka's Java consumer (interop.sh), and stops the
+# sluice between kcat and Kafka's Java consumer (interop.sh), then
+# exactly-once through a worker killed with SIGKILL (eos.sh), and stops the
 # broker whatever happens (exit, failure, interrupt).
 # Does not: run the mock-cluster tests of the same executable (ctest runs
 # them as test_log_kafka).
@@ -66,6 +67,7 @@ if [ -n "$sluice" ]; then
     "$here/cli.sh" "$sluice" "$bootstrap" || status=1
     "$here/sql.sh" "$sluice" "$bootstrap" || status=1
     "$here/interop.sh" "$sluice" "$bootstrap" || status=1
+    "$here/eos.sh" "$sluice" "$bootstrap" || status=1
 fi
 if [ "$status" -ne 0 ] && [ -r "$state/broker.log" ]; then
     echo "run.sh: the broker's log ends:" >&2

@@ -1270,3 +1270,176 @@ Test(kafka_broker, records_read_by_the_java_consumer)
     cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
     sl_log_close(log);
 }
+
+/* ---- exactly-once (processing.guarantee = exactly_once_v2) ---- */
+
+/* A log whose transactions are Kafka transactions, its transactional ids
+ * made from service id `svc`. */
+static sl_log *broker_eos_log(const char *svc, sl_error *e)
+{
+    if (!real_bootstrap)
+        cr_skip_test("SLUICE_TEST_KAFKA_BOOTSTRAP is not set (tests/kafka/run.sh sets it)");
+    sl_log_kafka_opts o = {.bootstrap_servers = real_bootstrap, .client_id = "sluice-test",
+                           .timeout_ms = 30000, .service_id = svc, .exactly_once = true};
+    return sl_log_open_kafka(&o, e);
+}
+
+/* The values of every readable record of topic/partition, in order,
+ * joined by ','. Read until a read finds nothing: transaction markers and
+ * aborted records hold offsets below the end offset that no read returns. */
+static const char *values_of(sl_log *log, const char *topic, int32_t p)
+{
+    static char out[4096];
+    sl_record recs[64];
+    size_t len = 0;
+    out[0] = 0;
+    int64_t from = 0;
+    for (;;) {
+        int n = 0;
+        cr_assert_eq(sl_log_read(log, topic, p, from, 64, arena, recs, &n, &err), 0, "read: %s",
+                     err.msg);
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++)
+            len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s", len ? "," : "",
+                                    (int)recs[i].value_len, (const char *)recs[i].value);
+        from = recs[n - 1].offset + 1;
+    }
+    return out;
+}
+
+static void append_values(sl_log_txn *t, const char *topic, const char *const *vals)
+{
+    for (int i = 0; vals[i]; i++) {
+        sl_record r = rec_kv(NULL, vals[i], 1);
+        cr_assert_eq(sl_log_txn_append(t, topic, 0, &r, NULL, NULL, &err), 0, "append: %s",
+                     err.msg);
+    }
+}
+
+Test(kafka_broker, exactly_once_commits_and_aborts_records_and_positions_together)
+{
+    sl_log *log = broker_eos_log(run_tag, &err);
+    cr_assert_not_null(log, "open with exactly_once: %s", err.msg);
+    const char *topic = tname(0, "eos"), *q = tname(1, "eos-q");
+    broker_topic(log, topic, 1);
+
+    sl_log_txn *t = sl_log_txn_begin(log);
+    append_values(t, topic, (const char *const[]){"a1", "a2", NULL});
+    cr_assert_eq(sl_log_txn_set_position(t, q, topic, 0, 2, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(sl_log_position(log, q, topic, 0), 2);
+
+    /* an abort after the records reached the broker: neither they nor the
+     * position are ever seen */
+    t = sl_log_txn_begin(log);
+    append_values(t, topic, (const char *const[]){"b1", "b2", "b3", NULL});
+    cr_assert_eq(sl_log_txn_set_position(t, q, topic, 0, 5, &err), 0);
+    sl_log_txn_abort(t);
+    cr_assert_eq(sl_log_position(log, q, topic, 0), 2, "an aborted position does not move");
+
+    t = sl_log_txn_begin(log);
+    append_values(t, topic, (const char *const[]){"c1", NULL});
+    cr_assert_eq(sl_log_txn_set_position(t, q, topic, 0, 3, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(sl_log_position(log, q, topic, 0), 3);
+    cr_assert_str_eq(values_of(log, topic, 0), "a1,a2,c1");
+
+    /* a position alone is a transaction too */
+    t = sl_log_txn_begin(log);
+    cr_assert_eq(sl_log_txn_set_position(t, q, topic, 0, 40, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(sl_log_position(log, q, topic, 0), 40);
+
+    /* a query that read everything is at the end offset, past the marker
+     * that follows the last record */
+    sl_record last;
+    int n = 0;
+    cr_assert_eq(sl_log_read(log, topic, 0, 0, 1, arena, &last, &n, &err), 0, "%s", err.msg);
+    while (n == 1) {
+        int64_t from = last.offset + 1;
+        cr_assert_eq(sl_log_read(log, topic, 0, from, 1, arena, &last, &n, &err), 0, "%s",
+                     err.msg);
+        if (n == 0) {
+            t = sl_log_txn_begin(log);
+            cr_assert_eq(sl_log_txn_set_position(t, q, topic, 0, from, &err), 0);
+            cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+        }
+    }
+    int64_t end = sl_log_end_offset(log, topic, 0, &err);
+    cr_assert_eq(sl_log_position(log, q, topic, 0), end, "at the end offset %lld", (long long)end);
+    sl_log_close(log);
+
+    /* another client, at-least-once, reads the same: read_committed is
+     * librdkafka's default too */
+    log = broker_log();
+    cr_assert_str_eq(values_of(log, topic, 0), "a1,a2,c1");
+    cr_assert_eq(sl_log_position(log, q, topic, 0), end);
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* An aggregation keeps its transaction open across batches while the
+ * worker runs other tasks: transactions open at once, on one thread,
+ * commit or abort independently. */
+Test(kafka_broker, exactly_once_transactions_open_at_once_are_independent)
+{
+    sl_log *log = broker_eos_log(run_tag, &err);
+    cr_assert_not_null(log, "open with exactly_once: %s", err.msg);
+    const char *topic = tname(0, "eos-many");
+    broker_topic(log, topic, 1);
+    sl_log_txn *t1 = sl_log_txn_begin(log), *t2 = sl_log_txn_begin(log);
+    sl_log_txn *t3 = sl_log_txn_begin(log);
+    append_values(t1, topic, (const char *const[]){"one", NULL});
+    append_values(t2, topic, (const char *const[]){"two", NULL});
+    append_values(t3, topic, (const char *const[]){"three", NULL});
+    append_values(t1, topic, (const char *const[]){"one-b", NULL});
+    cr_assert_eq(sl_log_txn_commit(t2, &err), 0, "commit: %s", err.msg);
+    sl_log_txn_abort(t3);
+    cr_assert_eq(sl_log_txn_commit(t1, &err), 0, "commit: %s", err.msg);
+    /* in the order the producers delivered them: t1's two records may
+     * come before or after t2's */
+    const char *got = values_of(log, topic, 0);
+    cr_assert(!strcmp(got, "one,two,one-b") || !strcmp(got, "one,one-b,two") ||
+                  !strcmp(got, "two,one,one-b"),
+              "the committed records, the aborted one left out: %s", got);
+    cr_assert_eq(sl_log_delete_topic(log, topic, &err), 0, "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* A second process of the service with exactly-once takes over its
+ * transactional ids: the first one's open transaction is aborted and it
+ * commits no more, with a message saying why. */
+Test(kafka_broker, exactly_once_a_second_process_fences_the_first)
+{
+    char svc[96];
+    snprintf(svc, sizeof svc, "%s-fence", run_tag);
+    sl_log *first = broker_eos_log(svc, &err);
+    cr_assert_not_null(first, "open with exactly_once: %s", err.msg);
+    const char *topic = tname(0, "eos-fence");
+    broker_topic(first, topic, 1);
+    sl_log_txn *t = sl_log_txn_begin(first);
+    append_values(t, topic, (const char *const[]){"zombie", NULL});
+
+    sl_error e2;
+    sl_log *second = broker_eos_log(svc, &e2);
+    cr_assert_not_null(second, "the second opens: %s", e2.msg);
+    cr_assert_neq(sl_log_txn_commit(t, &err), 0, "the fenced process cannot commit");
+    t = sl_log_txn_begin(first);
+    sl_record r = rec_kv(NULL, "zombie-2", 1);
+    int rc = sl_log_txn_append(t, topic, 0, &r, NULL, NULL, &err);
+    if (rc)
+        sl_log_txn_abort(t);
+    else
+        rc = sl_log_txn_commit(t, &err);
+    cr_assert_neq(rc, 0, "nor later");
+    cr_assert(strstr(err.msg, "another process took over"), "says why: %s", err.msg);
+
+    t = sl_log_txn_begin(second);
+    append_values(t, topic, (const char *const[]){"new", NULL});
+    cr_assert_eq(sl_log_txn_commit(t, &e2), 0, "commit: %s", e2.msg);
+    cr_assert_str_eq(values_of(second, topic, 0), "new");
+    sl_log_close(first);
+    cr_assert_eq(sl_log_delete_topic(second, topic, &e2), 0, "%s", e2.msg);
+    sl_log_close(second);
+}

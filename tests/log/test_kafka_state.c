@@ -696,3 +696,62 @@ Test(kafka_broker, an_aggregation_counts_on_from_its_restored_state)
             cr_expect_eq(sl_log_delete_topic(log, names[i], &err), 0, "%s", err.msg);
     sl_log_close(log);
 }
+
+/* Exactly-once: state writes commit in the Kafka transaction with their
+ * changelog records; a restore reads the changelogs read_committed, past
+ * the transaction markers, and never sees what a fenced process wrote. */
+static sl_log *broker_eos_log(const char *svc, const char *dir, sl_error *e)
+{
+    if (!real_bootstrap)
+        cr_skip_test("SLUICE_TEST_KAFKA_BOOTSTRAP is not set (tests/kafka/run.sh sets it)");
+    sl_log_kafka_opts o = {.bootstrap_servers = real_bootstrap, .client_id = "sluice-test",
+                           .timeout_ms = 30000, .service_id = svc, .state_dir = dir,
+                           .exactly_once = true};
+    return sl_log_open_kafka(&o, e);
+}
+
+Test(kafka_broker, exactly_once_state_comes_back_from_committed_changelog_records_only)
+{
+    char svc[64];
+    snprintf(svc, sizeof svc, "%s-eos", service);
+    sl_log *a = broker_eos_log(svc, sdir("a"), &err);
+    cr_assert_not_null(a, "open: %s", err.msg);
+    sl_log_txn *t = sl_log_txn_begin(a);
+    put(t, "state", state_key("Q1/agg", 0, "a"), "1");
+    commit(t);
+    t = sl_log_txn_begin(a);
+    put(t, "state", state_key("Q1/agg", 0, "a"), "2");
+    put(t, "state", state_key("Q1/agg", 0, "b"), "1");
+    commit(t);
+
+    /* a transaction open when another process of the service starts */
+    t = sl_log_txn_begin(a);
+    put(t, "state", state_key("Q1/agg", 0, "a"), "zombie");
+    sl_error e2;
+    sl_log *b = broker_eos_log(svc, sdir("b"), &e2);
+    cr_assert_not_null(b, "open: %s", e2.msg);
+    skey p0 = state_key("Q1/agg", 0, "");
+    cr_assert_str_eq(scan(b, "state", p0, NULL, p0.n), "a=2 b=1", "restored, read_committed");
+    cr_assert_neq(sl_log_txn_commit(t, &err), 0, "the fenced process commits nothing");
+    cr_assert_str_eq(get(a, "state", state_key("Q1/agg", 0, "a")), "2",
+                     "nor writes its local state");
+    sl_log_close(a);
+
+    t = sl_log_txn_begin(b);
+    put(t, "state", state_key("Q1/agg", 0, "a"), "3");
+    commit(t);
+    sl_log_close(b);
+    /* catching up from a checkpoint followed by a commit marker, and
+     * restoring from nothing */
+    b = broker_eos_log(svc, sdir("b"), &err);
+    cr_assert_not_null(b, "open: %s", err.msg);
+    cr_assert_str_eq(scan(b, "state", p0, NULL, p0.n), "a=3 b=1");
+    sl_log_close(b);
+    sl_log *c = broker_eos_log(svc, sdir("c"), &err);
+    cr_assert_not_null(c, "open: %s", err.msg);
+    cr_assert_str_eq(scan(c, "state", p0, NULL, p0.n), "a=3 b=1");
+    char cl[160];
+    snprintf(cl, sizeof cl, "_sluice-%s-Q1-changelog", svc);
+    cr_assert_eq(sl_log_delete_topic(c, cl, &err), 0, "%s", err.msg);
+    sl_log_close(c);
+}
