@@ -25,6 +25,7 @@
  */
 #include "log/log.h"
 #include "log/embedded_internal.h"
+#include "log/raw_keys.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -52,54 +53,6 @@ static int rocks_fail(sl_error *err, char *errp, const char *what)
     return -1;
 }
 
-static int check_space(const char *space, sl_error *err)
-{
-    if (!space || !*space || !strcmp(space, "default") || !strcmp(space, "records"))
-        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "invalid keyspace name '%s'",
-                            space ? space : "");
-    return 0;
-}
-
-static int check_bytes(const void *p, size_t len, const char *what, sl_error *err)
-{
-    if (!p && len)
-        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "%s: NULL with length %zu",
-                            what, len);
-    return 0;
-}
-
-/* memcmp order with the shorter string first on a common prefix. */
-static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl)
-{
-    size_t n = al < bl ? al : bl;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
-    return al < bl ? -1 : al > bl;
-}
-
-/*
- * The smallest key greater than every key starting with p[0..len): p with
- * its trailing 0xFF bytes dropped and the last byte incremented, in a new
- * malloc'ed buffer; NULL when p is empty or all 0xFF (there is none).
- */
-static uint8_t *prefix_successor(const void *p, size_t len, size_t *out_len)
-{
-    const uint8_t *b = p;
-    size_t n = len;
-    while (n && b[n - 1] == 0xFF)
-        n--;
-    if (!n)
-        return NULL;
-    uint8_t *s = malloc(n);
-    if (!s)
-        abort();
-    memcpy(s, b, n);
-    s[n - 1]++;
-    *out_len = n;
-    return s;
-}
-
 /* ------------------------------------------------------------------ */
 /* point reads                                                         */
 
@@ -108,7 +61,7 @@ int sl_log_embedded_get_raw(sl_log *log, const char *space, const void *key, siz
 {
     *val = NULL;
     *val_len = 0;
-    if (check_space(space, err) || check_bytes(key, key_len, "raw key", err))
+    if (sl_raw_check_space(space, 0, err) || sl_raw_check_bytes(key, key_len, "raw key", err))
         return -1;
     rocksdb_column_family_handle_t *cf = sl_log_embedded_cf_find(log, space);
     if (!cf)
@@ -188,8 +141,8 @@ sl_log_iter *sl_log_embedded_scan_raw(sl_log *log, const char *space, const void
                                       size_t lo_len, const void *hi, size_t hi_len,
                                       sl_error *err)
 {
-    if (check_space(space, err) || check_bytes(lo, lo_len, "scan start", err) ||
-        check_bytes(hi, hi_len, "scan end", err))
+    if (sl_raw_check_space(space, 0, err) || sl_raw_check_bytes(lo, lo_len, "scan start", err) ||
+        sl_raw_check_bytes(hi, hi_len, "scan end", err))
         return NULL;
     raw_iter *r = calloc(1, sizeof *r);
     if (!r)
@@ -199,7 +152,7 @@ sl_log_iter *sl_log_embedded_scan_raw(sl_log *log, const char *space, const void
     rocksdb_column_family_handle_t *cf = sl_log_embedded_cf_find(log, space);
     if (!cf)
         return &r->base;
-    if (hi && bytes_cmp(lo, lo_len, hi, hi_len) >= 0)
+    if (hi && sl_raw_bytes_cmp(lo, lo_len, hi, hi_len) >= 0)
         return &r->base;                /* an empty range */
     if (lo_len) {
         r->lo = malloc(lo_len);
@@ -217,7 +170,7 @@ sl_log_iter *sl_log_embedded_scan_raw(sl_log *log, const char *space, const void
         r->hi_len = hi_len;
     } else {
         /* without a successor every key >= lo starts with lo: no bound */
-        r->hi = prefix_successor(lo, lo_len, &r->hi_len);
+        r->hi = sl_raw_prefix_successor(lo, lo_len, &r->hi_len);
     }
     r->ro = rocksdb_readoptions_create();
     if (r->lo)
@@ -235,8 +188,8 @@ int sl_log_embedded_txn_delete_range_raw(sl_log_txn *t, const char *space, const
                                          size_t lo_len, const void *hi, size_t hi_len,
                                          sl_error *err)
 {
-    if (check_space(space, err) || check_bytes(lo, lo_len, "range start", err) ||
-        check_bytes(hi, hi_len, "range end", err))
+    if (sl_raw_check_space(space, 0, err) || sl_raw_check_bytes(lo, lo_len, "range start", err) ||
+        sl_raw_check_bytes(hi, hi_len, "range end", err))
         return -1;
     rocksdb_writebatch_t *wb = sl_log_embedded_txn_batch(t);
     if (!wb)
@@ -247,12 +200,12 @@ int sl_log_embedded_txn_delete_range_raw(sl_log_txn *t, const char *space, const
         return 0;
     const char *l = lo_len ? lo : "";
     if (hi) {
-        if (bytes_cmp(lo, lo_len, hi, hi_len) < 0)
+        if (sl_raw_bytes_cmp(lo, lo_len, hi, hi_len) < 0)
             rocksdb_writebatch_delete_range_cf(wb, cf, l, lo_len, hi_len ? hi : "", hi_len);
         return 0;
     }
     size_t sl = 0;
-    uint8_t *succ = prefix_successor(lo, lo_len, &sl);
+    uint8_t *succ = sl_raw_prefix_successor(lo, lo_len, &sl);
     if (succ) {
         rocksdb_writebatch_delete_range_cf(wb, cf, l, lo_len, (const char *)succ, sl);
         free(succ);

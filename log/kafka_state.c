@@ -64,6 +64,7 @@
  * changelog topics (a dropped query leaves tombstones for compaction).
  */
 #include "log/kafka_internal.h"
+#include "log/raw_keys.h"
 #include "log/embedded_internal.h"  /* the keyspaces' RocksDB options */
 
 #include <errno.h>
@@ -230,32 +231,8 @@ static int rocks_fail(sl_error *err, char *errp, const char *what, const char *d
     return -1;
 }
 
-static int check_space(const char *space, sl_error *err)
-{
-    if (!space || !*space || strlen(space) > MAX_SPACE_NAME || !strcmp(space, "default") ||
-        !strcmp(space, "records"))
-        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "invalid keyspace name '%s'",
-                            space ? space : "");
-    return 0;
-}
 
-static int check_bytes(const void *p, size_t len, const char *what, sl_error *err)
-{
-    if (!p && len)
-        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "%s: NULL with length %zu",
-                            what, len);
-    return 0;
-}
 
-/* memcmp order with the shorter string first on a common prefix. */
-static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl)
-{
-    size_t n = al < bl ? al : bl;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c)
-        return c;
-    return al < bl ? -1 : al > bl;
-}
 
 /* Whether key is in [lo, hi) (hi NULL: starts with lo). */
 static bool in_range(const void *k, size_t kl, const void *lo, size_t lo_len, const void *hi,
@@ -263,25 +240,9 @@ static bool in_range(const void *k, size_t kl, const void *lo, size_t lo_len, co
 {
     if (!hi)
         return kl >= lo_len && (!lo_len || !memcmp(k, lo, lo_len));
-    return bytes_cmp(k, kl, lo, lo_len) >= 0 && bytes_cmp(k, kl, hi, hi_len) < 0;
+    return sl_raw_bytes_cmp(k, kl, lo, lo_len) >= 0 && sl_raw_bytes_cmp(k, kl, hi, hi_len) < 0;
 }
 
-/* The smallest key above every key starting with p (malloc'ed); NULL when
- * p is empty or all 0xFF (there is none). */
-static uint8_t *prefix_successor(const void *p, size_t len, size_t *out_len)
-{
-    const uint8_t *b = p;
-    size_t n = len;
-    while (n && b[n - 1] == 0xFF)
-        n--;
-    if (!n)
-        return NULL;
-    uint8_t *s = xrealloc(NULL, n);
-    memcpy(s, b, n);
-    s[n - 1]++;
-    *out_len = n;
-    return s;
-}
 
 static int mkdir_p(const char *dir, sl_error *err)
 {
@@ -535,7 +496,8 @@ static int apply_record(sl_kstate *s, rocksdb_writebatch_t *wb, const char *topi
     char want[MAX_TOPIC + 1];
     int32_t p;
     sl_error ignored;
-    if (check_space(space, &ignored) || route(s, space, raw, rl, want, &p, &ignored) ||
+    if (sl_raw_check_space(space, MAX_SPACE_NAME, &ignored) ||
+        route(s, space, raw, rl, want, &p, &ignored) ||
         strcmp(want, topic) || (p >= 0 && p != r->partition))
         return 1;
     rocksdb_column_family_handle_t *cf = space_cf(s, space, r->value_len >= 0, err);
@@ -786,7 +748,8 @@ int sl_kafka_state_get(sl_kstate *s, const char *space, const void *key, size_t 
 {
     *val = NULL;
     *val_len = 0;
-    if (check_space(space, err) || check_bytes(key, key_len, "raw key", err) ||
+    if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
+        sl_raw_check_bytes(key, key_len, "raw key", err) ||
         ensure_open(s, err))
         return -1;
     rocksdb_column_family_handle_t *cf = space_cf(s, space, false, err);
@@ -869,8 +832,9 @@ static uint8_t *copy_bytes(const void *p, size_t n)
 sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo, size_t lo_len,
                                  const void *hi, size_t hi_len, sl_error *err)
 {
-    if (check_space(space, err) || check_bytes(lo, lo_len, "scan start", err) ||
-        check_bytes(hi, hi_len, "scan end", err) || ensure_open(s, err))
+    if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
+        sl_raw_check_bytes(lo, lo_len, "scan start", err) ||
+        sl_raw_check_bytes(hi, hi_len, "scan end", err) || ensure_open(s, err))
         return NULL;
     kiter *r = calloc(1, sizeof *r);
     if (!r)
@@ -879,7 +843,7 @@ sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo
     r->base.free = kiter_free;
     r->dir = s->dir;
     rocksdb_column_family_handle_t *cf = space_cf(s, space, false, err);
-    if (!cf || (hi && bytes_cmp(lo, lo_len, hi, hi_len) >= 0))
+    if (!cf || (hi && sl_raw_bytes_cmp(lo, lo_len, hi, hi_len) >= 0))
         return &r->base;            /* nothing written, or an empty range */
     if (lo_len) {
         r->lo = copy_bytes(lo, lo_len);
@@ -890,7 +854,7 @@ sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo
         r->hi_len = hi_len;
     } else {
         /* without a successor every key >= lo starts with lo: no bound */
-        r->hi = prefix_successor(lo, lo_len, &r->hi_len);
+        r->hi = sl_raw_prefix_successor(lo, lo_len, &r->hi_len);
     }
     r->ro = rocksdb_readoptions_create();
     if (r->lo)
@@ -972,8 +936,9 @@ static int add_op(sl_kstate_txn *tx, const char *space, const void *key, size_t 
 int sl_kafka_state_put(sl_kstate *s, sl_kstate_txn **tx, const char *space, const void *key,
                        size_t key_len, const void *val, size_t val_len, sl_error *err)
 {
-    if (check_space(space, err) || check_bytes(key, key_len, "raw key", err) ||
-        check_bytes(val, val ? val_len : 0, "raw value", err) || ensure_open(s, err))
+    if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
+        sl_raw_check_bytes(key, key_len, "raw key", err) ||
+        sl_raw_check_bytes(val, val ? val_len : 0, "raw value", err) || ensure_open(s, err))
         return -1;
     sl_kstate_txn *t = txn_get(s, tx);
     rocksdb_column_family_handle_t *cf = space_cf(s, space, val != NULL, err);
@@ -993,8 +958,9 @@ int sl_kafka_state_delete_range(sl_kstate *s, sl_kstate_txn **tx, const char *sp
                                 const void *lo, size_t lo_len, const void *hi, size_t hi_len,
                                 sl_error *err)
 {
-    if (check_space(space, err) || check_bytes(lo, lo_len, "range start", err) ||
-        check_bytes(hi, hi_len, "range end", err) || ensure_open(s, err))
+    if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
+        sl_raw_check_bytes(lo, lo_len, "range start", err) ||
+        sl_raw_check_bytes(hi, hi_len, "range end", err) || ensure_open(s, err))
         return -1;
     sl_kstate_txn *t = txn_get(s, tx);
     int before = t->n_ops;
