@@ -1062,11 +1062,16 @@ static int check_broken(klog *k, sl_error *err)
 /* A fatal error on a transactional producer: fenced by a newer producer
  * with the same transactional.id, or a state librdkafka cannot leave. No
  * later transaction of this log commits (a restart starts over). */
-static void set_broken(klog *k, const char *what, const rd_kafka_error_t *e)
+static bool is_fenced(const rd_kafka_error_t *e)
 {
     rd_kafka_resp_err_t c = rd_kafka_error_code(e);
-    bool fenced = c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
-                  c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+    return c == RD_KAFKA_RESP_ERR__FENCED || c == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+           c == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH;
+}
+
+static void set_broken(klog *k, const char *what, const rd_kafka_error_t *e)
+{
+    bool fenced = is_fenced(e);
     pthread_mutex_lock(&k->pool_mu);
     if (!atomic_load(&k->is_broken)) {
         if (fenced)
@@ -1246,10 +1251,12 @@ static void txn_abort_kafka(klog *k, ktxn *t)
         rd_kafka_error_destroy(e);
     bool retire = false;
     if (e) {
-        /* not aborted: a fatal error ends this process's transactions;
-         * otherwise (the cluster did not answer in time) the slot gets a
-         * new producer, whose init_transactions aborts what this one left */
-        if (rd_kafka_error_is_fatal(e))
+        /* not aborted: fenced by another process ends this process's
+         * transactions; otherwise (a producer librdkafka gave up on, such
+         * as INVALID_TXN_STATE from the coordinator, or no answer in time)
+         * the slot gets a new producer, whose init_transactions aborts what
+         * this one left */
+        if (rd_kafka_error_is_fatal(e) && is_fenced(e))
             set_broken(k, "aborting a Kafka transaction", e);
         else
             retire = true;
