@@ -26,6 +26,7 @@
 #include "log/log.h"
 #include "log/embedded_internal.h"
 #include "log/raw_keys.h"
+#include "log/rocks_raw.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -46,13 +47,6 @@ static void make_plain_ro(void)
     plain_ro = rocksdb_readoptions_create();
 }
 
-static int rocks_fail(sl_error *err, char *errp, const char *what)
-{
-    sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s", what, errp);
-    rocksdb_free(errp);
-    return -1;
-}
-
 /* ------------------------------------------------------------------ */
 /* point reads                                                         */
 
@@ -67,75 +61,12 @@ int sl_log_embedded_get_raw(sl_log *log, const char *space, const void *key, siz
     if (!cf)
         return 0;
     pthread_once(&plain_ro_once, make_plain_ro);
-    char *errp = NULL;
-    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(sl_log_embedded_db(log), plain_ro, cf,
-                                                        key ? key : "", key_len, &errp);
-    if (errp)
-        return rocks_fail(err, errp, "reading state");
-    if (!ps)
-        return 0;
-    size_t vl = 0;
-    const char *v = rocksdb_pinnableslice_value(ps, &vl);
-    void *copy = sl_arena_alloc(a, vl ? vl : 1);
-    if (vl)
-        memcpy(copy, v, vl);
-    rocksdb_pinnableslice_destroy(ps);
-    *val = copy;
-    *val_len = vl;
-    return 1;
+    return sl_rocks_get_copy(sl_log_embedded_db(log), plain_ro, cf, key, key_len, a, val,
+                             val_len, NULL, err);
 }
 
 /* ------------------------------------------------------------------ */
 /* scans                                                               */
-
-typedef struct raw_iter {
-    sl_log_iter base;
-    rocksdb_iterator_t *it;         /* NULL: iterates nothing */
-    rocksdb_readoptions_t *ro;      /* holds the bounds: lives as long as it */
-    uint8_t *lo, *hi;               /* copies of the bounds (NULL: none) */
-    size_t lo_len, hi_len;
-    bool started, done;
-} raw_iter;
-
-static int raw_iter_next(sl_log_iter *base, const void **key, size_t *key_len,
-                         const void **val, size_t *val_len, sl_error *err)
-{
-    raw_iter *r = (raw_iter *)base;
-    if (!r->it || r->done)
-        return 0;
-    if (!r->started) {
-        r->started = true;
-        if (r->lo_len)
-            rocksdb_iter_seek(r->it, (const char *)r->lo, r->lo_len);
-        else
-            rocksdb_iter_seek_to_first(r->it);
-    } else {
-        rocksdb_iter_next(r->it);
-    }
-    if (!rocksdb_iter_valid(r->it)) {
-        r->done = true;             /* RocksDB must not step past the end */
-        char *errp = NULL;
-        rocksdb_iter_get_error(r->it, &errp);
-        if (errp)
-            return rocks_fail(err, errp, "scanning state");
-        return 0;
-    }
-    *key = rocksdb_iter_key(r->it, key_len);
-    *val = rocksdb_iter_value(r->it, val_len);
-    return 1;
-}
-
-static void raw_iter_free(sl_log_iter *base)
-{
-    raw_iter *r = (raw_iter *)base;
-    if (r->it)
-        rocksdb_iter_destroy(r->it);
-    if (r->ro)
-        rocksdb_readoptions_destroy(r->ro);
-    free(r->lo);
-    free(r->hi);
-    free(r);
-}
 
 sl_log_iter *sl_log_embedded_scan_raw(sl_log *log, const char *space, const void *lo,
                                       size_t lo_len, const void *hi, size_t hi_len,
@@ -144,41 +75,8 @@ sl_log_iter *sl_log_embedded_scan_raw(sl_log *log, const char *space, const void
     if (sl_raw_check_space(space, 0, err) || sl_raw_check_bytes(lo, lo_len, "scan start", err) ||
         sl_raw_check_bytes(hi, hi_len, "scan end", err))
         return NULL;
-    raw_iter *r = calloc(1, sizeof *r);
-    if (!r)
-        abort();
-    r->base.next = raw_iter_next;
-    r->base.free = raw_iter_free;
-    rocksdb_column_family_handle_t *cf = sl_log_embedded_cf_find(log, space);
-    if (!cf)
-        return &r->base;
-    if (hi && sl_raw_bytes_cmp(lo, lo_len, hi, hi_len) >= 0)
-        return &r->base;                /* an empty range */
-    if (lo_len) {
-        r->lo = malloc(lo_len);
-        if (!r->lo)
-            abort();
-        memcpy(r->lo, lo, lo_len);
-        r->lo_len = lo_len;
-    }
-    if (hi) {
-        r->hi = malloc(hi_len ? hi_len : 1);
-        if (!r->hi)
-            abort();
-        if (hi_len)
-            memcpy(r->hi, hi, hi_len);
-        r->hi_len = hi_len;
-    } else {
-        /* without a successor every key >= lo starts with lo: no bound */
-        r->hi = sl_raw_prefix_successor(lo, lo_len, &r->hi_len);
-    }
-    r->ro = rocksdb_readoptions_create();
-    if (r->lo)
-        rocksdb_readoptions_set_iterate_lower_bound(r->ro, (const char *)r->lo, r->lo_len);
-    if (r->hi)
-        rocksdb_readoptions_set_iterate_upper_bound(r->ro, (const char *)r->hi, r->hi_len);
-    r->it = rocksdb_create_iterator_cf(sl_log_embedded_db(log), r->ro, cf);
-    return &r->base;
+    return sl_rocks_scan(sl_log_embedded_db(log), sl_log_embedded_cf_find(log, space), lo,
+                         lo_len, hi, hi_len, NULL);
 }
 
 /* ------------------------------------------------------------------ */

@@ -65,6 +65,7 @@
  */
 #include "log/kafka_internal.h"
 #include "log/raw_keys.h"
+#include "log/rocks_raw.h"
 #include "log/embedded_internal.h"  /* the keyspaces' RocksDB options */
 
 #include <errno.h>
@@ -755,78 +756,7 @@ int sl_kafka_state_get(sl_kstate *s, const char *space, const void *key, size_t 
     rocksdb_column_family_handle_t *cf = space_cf(s, space, false, err);
     if (!cf)
         return 0;
-    char *errp = NULL;
-    rocksdb_pinnableslice_t *ps =
-        rocksdb_get_pinned_cf(s->db, s->ro, cf, key ? key : "", key_len, &errp);
-    if (errp)
-        return rocks_fail(err, errp, "reading state", s->dir);
-    if (!ps)
-        return 0;
-    size_t vl = 0;
-    const char *v = rocksdb_pinnableslice_value(ps, &vl);
-    void *copy = sl_arena_alloc(a, vl ? vl : 1);
-    if (vl)
-        memcpy(copy, v, vl);
-    rocksdb_pinnableslice_destroy(ps);
-    *val = copy;
-    *val_len = vl;
-    return 1;
-}
-
-typedef struct kiter {
-    sl_log_iter base;
-    rocksdb_iterator_t *it;         /* NULL: iterates nothing */
-    rocksdb_readoptions_t *ro;      /* holds the bounds: lives as long as it */
-    uint8_t *lo, *hi;               /* copies of the bounds (NULL: none) */
-    size_t lo_len, hi_len;
-    bool started, done;
-    const char *dir;
-} kiter;
-
-static int kiter_next(sl_log_iter *base, const void **key, size_t *key_len, const void **val,
-                      size_t *val_len, sl_error *err)
-{
-    kiter *r = (kiter *)base;
-    if (!r->it || r->done)
-        return 0;
-    if (!r->started) {
-        r->started = true;
-        if (r->lo_len)
-            rocksdb_iter_seek(r->it, (const char *)r->lo, r->lo_len);
-        else
-            rocksdb_iter_seek_to_first(r->it);
-    } else {
-        rocksdb_iter_next(r->it);
-    }
-    if (!rocksdb_iter_valid(r->it)) {
-        r->done = true;             /* RocksDB must not step past the end */
-        char *errp = NULL;
-        rocksdb_iter_get_error(r->it, &errp);
-        return errp ? rocks_fail(err, errp, "scanning state", r->dir) : 0;
-    }
-    *key = rocksdb_iter_key(r->it, key_len);
-    *val = rocksdb_iter_value(r->it, val_len);
-    return 1;
-}
-
-static void kiter_free(sl_log_iter *base)
-{
-    kiter *r = (kiter *)base;
-    if (r->it)
-        rocksdb_iter_destroy(r->it);
-    if (r->ro)
-        rocksdb_readoptions_destroy(r->ro);
-    free(r->lo);
-    free(r->hi);
-    free(r);
-}
-
-static uint8_t *copy_bytes(const void *p, size_t n)
-{
-    uint8_t *c = xrealloc(NULL, n);
-    if (n)
-        memcpy(c, p, n);
-    return c;
+    return sl_rocks_get_copy(s->db, s->ro, cf, key, key_len, a, val, val_len, s->dir, err);
 }
 
 sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo, size_t lo_len,
@@ -836,33 +766,8 @@ sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo
         sl_raw_check_bytes(lo, lo_len, "scan start", err) ||
         sl_raw_check_bytes(hi, hi_len, "scan end", err) || ensure_open(s, err))
         return NULL;
-    kiter *r = calloc(1, sizeof *r);
-    if (!r)
-        abort();
-    r->base.next = kiter_next;
-    r->base.free = kiter_free;
-    r->dir = s->dir;
-    rocksdb_column_family_handle_t *cf = space_cf(s, space, false, err);
-    if (!cf || (hi && sl_raw_bytes_cmp(lo, lo_len, hi, hi_len) >= 0))
-        return &r->base;            /* nothing written, or an empty range */
-    if (lo_len) {
-        r->lo = copy_bytes(lo, lo_len);
-        r->lo_len = lo_len;
-    }
-    if (hi) {
-        r->hi = copy_bytes(hi, hi_len);
-        r->hi_len = hi_len;
-    } else {
-        /* without a successor every key >= lo starts with lo: no bound */
-        r->hi = sl_raw_prefix_successor(lo, lo_len, &r->hi_len);
-    }
-    r->ro = rocksdb_readoptions_create();
-    if (r->lo)
-        rocksdb_readoptions_set_iterate_lower_bound(r->ro, (const char *)r->lo, r->lo_len);
-    if (r->hi)
-        rocksdb_readoptions_set_iterate_upper_bound(r->ro, (const char *)r->hi, r->hi_len);
-    r->it = rocksdb_create_iterator_cf(s->db, r->ro, cf);
-    return &r->base;
+    /* a keyspace nobody wrote scans as empty */
+    return sl_rocks_scan(s->db, space_cf(s, space, false, err), lo, lo_len, hi, hi_len, s->dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -973,8 +878,11 @@ int sl_kafka_state_delete_range(sl_kstate *s, sl_kstate_txn **tx, const char *sp
             !in_range(b + sl, o->key_len - sl, lo, lo_len, hi, hi_len))
             continue;
         /* copied: add_op may move t->bytes */
-        uint8_t *k = copy_bytes(b + sl, o->key_len - sl);
-        int rc = sl_kafka_state_put(s, tx, space, k, o->key_len - sl, NULL, 0, err);
+        size_t kl = o->key_len - sl;
+        uint8_t *k = xrealloc(NULL, kl);
+        if (kl)
+            memcpy(k, b + sl, kl);
+        int rc = sl_kafka_state_put(s, tx, space, k, kl, NULL, 0, err);
         free(k);
         if (rc)
             return -1;
