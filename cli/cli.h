@@ -30,12 +30,13 @@ typedef struct sl_cli_command {
     const char *summary;            /* one line for `sluice --help` */
 } sl_cli_command;
 
-/* The subcommands (cli/run.c, load.c, dump.c, test.c, dev_broker.c). */
+/* The subcommands (cli/run.c, load.c, dump.c, test.c, dev_broker.c, migrate.c). */
 int sl_cli_run(int argc, char **argv);
 int sl_cli_load(int argc, char **argv);
 int sl_cli_dump(int argc, char **argv);
 int sl_cli_test(int argc, char **argv);
 int sl_cli_dev_broker(int argc, char **argv);   /* cli/dev_broker.c */
+int sl_cli_migrate(int argc, char **argv);      /* cli/migrate.c */
 
 /* ---- where the streams live: options every subcommand takes ---- */
 

@@ -67,6 +67,8 @@ static const sl_cli_command commands[] = {
      "run statements on a fresh store, feed inputs, compare outputs (ksql-test-runner files)"},
     {"dev-broker", sl_cli_dev_broker, "[--brokers N] [--port P] [--control-port C]",
      "a mock Kafka cluster on 127.0.0.1 (no Java), with a control endpoint for faults"},
+    {"migrate", sl_cli_migrate, "new|create|apply|info|validate ...",
+     "versioned deployments (as ksql-migrations), recorded in the engine"},
     {"help", help_main, "[COMMAND]", "this help, or a command's"},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))

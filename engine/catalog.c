@@ -636,6 +636,94 @@ static int check_format_columns(const char *format, const char *which, const sl_
     return 0;
 }
 
+/* A column list as text for messages: "`A` INT, `B` STRING". */
+static const char *cols_text(sl_arena *a, const sl_schema *sch, sl_colkind kind)
+{
+    sl_buf b = SL_BUF_INIT;
+    for (int i = 0; i < sch->ncols; i++) {
+        if (sch->cols[i].kind != kind)
+            continue;
+        if (b.len)
+            sl_buf_puts(&b, ", ");
+        sl_buf_printf(&b, "`%s` ", sch->cols[i].name);
+        sl_type_format(&b, sch->cols[i].type);
+    }
+    const char *t = sl_arena_strdup(a, b.len ? sl_buf_cstr(&b) : "none");
+    sl_buf_fini(&b);
+    return t;
+}
+
+/* Whether the columns of kind `kind` of o are those of n (prefix: o's may be
+ * followed by more in n). */
+static bool cols_match(const sl_schema *o, const sl_schema *n, sl_colkind kind, bool prefix)
+{
+    int i = 0, j = 0;
+    for (;;) {
+        while (i < o->ncols && o->cols[i].kind != kind)
+            i++;
+        while (j < n->ncols && n->cols[j].kind != kind)
+            j++;
+        if (i == o->ncols)
+            return prefix || j == n->ncols;
+        if (j == n->ncols || strcmp(o->cols[i].name, n->cols[j].name) != 0 ||
+            !sl_type_equal(o->cols[i].type, n->cols[j].type))
+            return false;
+        i++;
+        j++;
+    }
+}
+
+static bool str_same(const char *x, const char *y)
+{
+    return (!x && !y) || (x && y && strcasecmp(x, y) == 0);
+}
+
+/*
+ * CREATE OR REPLACE keeps what the records already stored depend on: the
+ * topic, the formats, the key and header columns, the window, the event
+ * time; value columns may only be appended at the end. NULL when n may
+ * replace o, else what differs.
+ */
+static const char *replace_conflict(sl_arena *a, const sl_source *o, const sl_source *n)
+{
+    const char *what = kind_word(o->is_table);
+    if (o->is_source != n->is_source)
+        return sl_arena_printf(a, "the %s is %sa read-only SOURCE %s", what,
+                               o->is_source ? "" : "not ", what);
+    if (strcmp(o->kafka_topic, n->kafka_topic) != 0)
+        return sl_arena_printf(a, "its topic would change from '%s' to '%s'", o->kafka_topic,
+                               n->kafka_topic);
+    if (!str_same(o->key_format, n->key_format) || !str_same(o->value_format, n->value_format))
+        return sl_arena_printf(a, "its formats would change from KEY_FORMAT='%s', "
+                                  "VALUE_FORMAT='%s' to '%s', '%s'",
+                               o->key_format ? o->key_format : "NONE",
+                               o->value_format ? o->value_format : "NONE",
+                               n->key_format ? n->key_format : "NONE",
+                               n->value_format ? n->value_format : "NONE");
+    if (!str_same(o->value_delimiter, n->value_delimiter) ||
+        o->wrap_single_value != n->wrap_single_value)
+        return "its VALUE_DELIMITER or WRAP_SINGLE_VALUE would change";
+    if (!str_same(o->window_type, n->window_type) || o->window_size_ms != n->window_size_ms)
+        return "its window (WINDOW_TYPE, WINDOW_SIZE) would change";
+    if (!str_same(o->timestamp, n->timestamp) ||
+        !str_same(o->timestamp_format, n->timestamp_format))
+        return "its TIMESTAMP column or TIMESTAMP_FORMAT would change";
+    if (!cols_match(&o->schema, &n->schema, SL_COLK_KEY, false))
+        return sl_arena_printf(a, "its key columns would change from (%s) to (%s)",
+                               cols_text(a, &o->schema, SL_COLK_KEY),
+                               cols_text(a, &n->schema, SL_COLK_KEY));
+    if (!cols_match(&o->schema, &n->schema, SL_COLK_HEADERS, false) ||
+        !cols_match(&o->schema, &n->schema, SL_COLK_HEADER, false))
+        return "its header columns would change";
+    if (!cols_match(&o->schema, &n->schema, SL_COLK_VALUE, true))
+        return sl_arena_printf(a, "its value columns (%s) would become (%s): columns may only "
+                                  "be added at the end, never removed, renamed, retyped or "
+                                  "reordered",
+                               cols_text(a, &o->schema, SL_COLK_VALUE),
+                               cols_text(a, &n->schema, SL_COLK_VALUE));
+    return NULL;
+}
+
 int sl_catalog_create_source(sl_catalog *c, const sl_stmt *st, sl_create_result *res,
                              sl_error *err)
 {
@@ -929,6 +1017,15 @@ int sl_catalog_create_source(sl_catalog *c, const sl_stmt *st, sl_create_result 
     s->type_refs = refs;
     s->ntype_refs = nrefs;
 
+    if (old) {
+        const char *why = replace_conflict(a, &old->src, s);
+        if (why) {
+            sl_error_set(err, SL_ERR_ANALYSIS, st->name.span, "cannot replace %s '%s': %s",
+                         kind_word(is_table), name, why);
+            goto fail;
+        }
+        s->materialized = old->src.materialized;
+    }
     *res = old ? SL_REPLACED : SL_CREATED;
     vec_put(&c->sources, &e->h);
     return 0;
@@ -1181,6 +1278,8 @@ static const struct known_prop {
     {{"commit.interval.ms", "2000",
       "how often aggregations commit state, output and offsets (other queries: every batch)"},
      PK_UINT, NULL},
+    {{"ksql.assert.topic.default.timeout.ms", "1000",
+      "how long ASSERT TOPIC / STREAM / TABLE waits without a TIMEOUT clause"}, PK_UINT, NULL},
     {{"ksql.logging.processing.rows.include", "false",
       "processing-log entries carry the failed record's bytes (base64)"}, PK_BOOL, NULL},
     {{"ksql.output.topic.name.prefix", "", "prefix of the topics CREATE ... AS SELECT makes"},

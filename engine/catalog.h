@@ -86,7 +86,11 @@ typedef enum sl_create_result { SL_CREATED, SL_REPLACED, SL_EXISTED } sl_create_
  * Checks and adds a CREATE [OR REPLACE] [SOURCE] STREAM|TABLE with columns
  * (stmt kind SL_S_CREATE_SOURCE). Nothing is copied by reference from the
  * statement: the entry owns its memory. *res says what happened (IF NOT
- * EXISTS on an existing name: SL_EXISTED, nothing changed).
+ * EXISTS on an existing name: SL_EXISTED, nothing changed). OR REPLACE
+ * keeps what stored records depend on: the topic, the formats, the key and
+ * header columns, the window and TIMESTAMP; value columns may only be
+ * appended at the end. Otherwise the error says what differs and the old
+ * entry stays.
  */
 int sl_catalog_create_source(sl_catalog *c, const sl_stmt *st, sl_create_result *res,
                              sl_error *err);

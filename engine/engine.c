@@ -629,3 +629,58 @@ const char *sl_engine_query_statement(sl_engine *e, const char *query_id)
     qnote *n = find_note(e, query_id);
     return n ? n->statement : NULL;
 }
+
+const sl_plan *sl_engine_query_plan(sl_engine *e, const char *query_id)
+{
+    qnote *n = find_note(e, query_id);
+    if (n && n->pending)
+        return n->pending;
+    sl_query *q = sl_runtime_find(e->rt, query_id);
+    return q ? sl_query_plan(q) : NULL;
+}
+
+int sl_engine_replace_query(sl_engine *e, sl_plan *plan, const char *statement, sl_error *err)
+{
+    char *id = strdup(sl_plan_query_id(plan));
+    char *text = strdup(statement ? statement : "");
+    qnote *n = id ? find_note(e, id) : NULL;
+    if (!n || !text) {
+        if (id && !n)
+            sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN, "no query with id %s", id);
+        else
+            sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        free(id);
+        free(text);
+        sl_plan_free(plan);
+        return -1;
+    }
+    if (n->pending) {           /* in replay: the replacement is what starts */
+        sl_plan_free(n->pending);
+        n->pending = plan;
+    } else {
+        sl_query *q = sl_runtime_find(e->rt, id);
+        sl_query_stats st = {0};
+        if (q)
+            sl_query_get_stats(q, &st);
+        /* stopping commits the batch in flight; positions and state stay */
+        if (q && sl_runtime_stop(e->rt, id, err) < 0) {
+            free(id);
+            free(text);
+            sl_plan_free(plan);
+            return -1;
+        }
+        if (!sl_runtime_start(e->rt, plan, err)) {
+            drop_note(e, n);
+            free(id);
+            free(text);
+            return -1;
+        }
+        sl_error e2;
+        if (q && st.state == SL_QUERY_PAUSED && sl_runtime_pause(e->rt, id, &e2) < 0)
+            fprintf(stderr, "sluice: query %s could not be paused again: %s\n", id, e2.msg);
+    }
+    free(n->statement);
+    n->statement = text;
+    free(id);
+    return 0;
+}

@@ -101,6 +101,16 @@ int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action 
 bool sl_engine_has_query(sl_engine *e, const char *query_id);
 /* The ids of every query, copied into a; returns the count. */
 int sl_engine_query_ids(sl_engine *e, sl_arena *a, const char ***ids);
+/* The plan of a query started (or, in replay, recorded) above, or NULL. */
+const sl_plan *sl_engine_query_plan(sl_engine *e, const char *query_id);
+/*
+ * CREATE OR REPLACE: runs plan in place of the query with the plan's id,
+ * which goes on from that query's committed positions with its state (the
+ * old one is stopped as by TERMINATE, but its state is kept). statement
+ * becomes the one SHOW QUERIES and EXPLAIN show; a paused query stays
+ * paused. Takes ownership of plan.
+ */
+int sl_engine_replace_query(sl_engine *e, sl_plan *plan, const char *statement, sl_error *err);
 /* The statement that started the query, or NULL; valid until it is terminated. */
 const char *sl_engine_query_statement(sl_engine *e, const char *query_id);
 

@@ -11,7 +11,13 @@
  * they arrive, Ctrl-C ends one) and pull queries over streams (a scan to
  * the current end); PRINT; SHOW / DESCRIBE [EXTENDED] / EXPLAIN with the
  * runtime's statistics; TERMINATE / PAUSE / RESUME; SET / UNSET / DEFINE;
- * RUN SCRIPT. Every statement that changes the catalog or the queries is
+ * RUN SCRIPT; ASSERT [NOT] EXISTS TOPIC / STREAM / TABLE (polled until
+ * their TIMEOUT). CREATE OR REPLACE upgrades in place: a source may gain
+ * columns at the end (catalog.c's rule), a CREATE ... AS SELECT query is
+ * swapped under its id when its state stays compatible (query_conflict),
+ * going on from its committed positions; an OR REPLACE that says what is
+ * already in force changes nothing, so a deployment script can be applied
+ * again. Every statement that changes the catalog or the queries is
  * journaled (engine.h) after it succeeded. Writes results and rendered
  * errors to the session's streams; stops a script at the first failure.
  *
@@ -695,13 +701,63 @@ static const char *query_state_name(sl_query_state st)
 
 static bool is_materialized(const sl_source *src);
 
+/* The S-expression of a statement, OR REPLACE and IF NOT EXISTS left out. */
+static const char *stmt_shape(sl_arena *a, const sl_stmt *st)
+{
+    sl_stmt copy = *st;
+    copy.or_replace = copy.if_not_exists = false;
+    copy.text = NULL;
+    sl_buf b = SL_BUF_INIT;
+    sl_stmt_dump(&b, &copy);
+    const char *t = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return t;
+}
+
+/* Parses the one statement of text into a; NULL when it does not parse. */
+static sl_stmt *parse_one(const char *text, sl_arena *a)
+{
+    if (!text)
+        return NULL;
+    sl_parser *p = sl_parser_new(text, strlen(text), NULL, NULL);
+    sl_stmt *st = NULL;
+    sl_error e2;
+    int rc = p ? sl_parser_next(p, a, &st, &e2) : -1;
+    sl_parser_free(p);
+    return rc == 1 ? st : NULL;
+}
+
+/* Whether st says what the statement old_text said (a redeployment of the
+ * same script): then CREATE OR REPLACE changes nothing. */
+static bool same_statement(const char *old_text, const sl_stmt *st, sl_arena *a)
+{
+    const sl_stmt *o = parse_one(old_text, a);
+    return o && strcmp(stmt_shape(a, o), stmt_shape(a, st)) == 0;
+}
+
 static int do_create_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                             sl_error *err)
 {
-    if (s->eng && st->or_replace && st->name.name &&
-        sl_catalog_find_source(s->cat, st->name.name) &&
-        refuse_if_used(s, st->name.name, "replace", "replacing", st->name.span, a, err) < 0)
-        return -1;
+    const sl_source *old = st->or_replace && st->name.name
+                               ? sl_catalog_find_source(s->cat, st->name.name) : NULL;
+    if (old && s->eng) {
+        /* readers keep their own copy of the old definition, and appended
+         * columns change nothing for them; a query's sink is replaced
+         * through its query (CREATE OR REPLACE ... AS SELECT) */
+        int nw = 0;
+        const char *wr = queries_on(s, a, old->name, true, &nw);
+        if (nw > 0)
+            return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
+                                "cannot replace %s '%s': the queries %s write into it; "
+                                "replace the query with CREATE OR REPLACE %s ... AS SELECT",
+                                st->is_table ? "table" : "stream", old->name, wr,
+                                kw(st->is_table));
+    }
+    if (old && old->is_table == st->is_table && same_statement(old->statement, st, a)) {
+        r->message = sl_arena_printf(a, "%s %s is already defined so: nothing changed",
+                                     Kw(st->is_table), old->name);
+        return 0;
+    }
     sl_create_result res;
     if (sl_catalog_create_source(s->cat, st, &res, err) < 0)
         return -1;
@@ -922,8 +978,9 @@ static char *sink_ddl(sl_session *s, const sl_stmt *st, const sl_plan *plan)
 
 /* Adds the sink stream of a CREATE STREAM AS SELECT to the catalog and
  * creates its topic. *made_topic says whether the topic is new. */
-static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_plan *plan,
-                                    sl_arena *a, bool *made_topic, sl_error *err)
+/* The CREATE statement of the sink of st, parsed into a. */
+static sl_stmt *sink_stmt(sl_session *s, const sl_stmt *st, const sl_plan *plan, sl_arena *a,
+                          sl_error *err)
 {
     char *ddl = sink_ddl(s, st, plan);
     if (!ddl) {
@@ -943,6 +1000,15 @@ static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_p
         return NULL;
     }
     cs->text = st->text;        /* DESCRIBE EXTENDED shows the CREATE ... AS SELECT */
+    return cs;
+}
+
+static const sl_source *create_sink(sl_session *s, const sl_stmt *st, const sl_plan *plan,
+                                    sl_arena *a, bool *made_topic, sl_error *err)
+{
+    sl_stmt *cs = sink_stmt(s, st, plan, a, err);
+    if (!cs)
+        return NULL;
     sl_create_result res;
     if (sl_catalog_create_source(s->cat, cs, &res, err) < 0) {
         err->span = st->name.span;
@@ -978,6 +1044,218 @@ static int start_query(sl_session *s, const sl_stmt *st, sl_plan *plan, sl_arena
     return 0;
 }
 
+/* ---- CREATE OR REPLACE ... AS SELECT: a query upgraded in place ---- */
+
+/* The id of the CREATE ... AS SELECT query that writes `name` (running, or
+ * recorded during replay), or NULL. */
+static const char *writer_query(sl_session *s, sl_arena *a, const char *name)
+{
+    const char **ids = NULL;
+    int n = sl_engine_query_ids(s->eng, a, &ids);
+    for (int i = 0; i < n; i++) {
+        const sl_plan *p = sl_engine_query_plan(s->eng, ids[i]);
+        const sl_source *sink = p ? sl_plan_sink(p) : NULL;
+        if (sink && sink->name && strcmp(sink->name, name) == 0 &&
+            (strncmp(ids[i], "CSAS_", 5) == 0 || strncmp(ids[i], "CTAS_", 5) == 0))
+            return ids[i];
+    }
+    return NULL;
+}
+
+static const char *expr_text(sl_arena *a, const sl_expr *e)
+{
+    if (!e)
+        return "";
+    sl_buf b = SL_BUF_INIT;
+    sl_expr_print(&b, e);
+    const char *t = sl_arena_strdup(a, b.len ? sl_buf_cstr(&b) : "");
+    sl_buf_fini(&b);
+    return t;
+}
+
+static bool same_expr(sl_arena *a, const sl_expr *x, const sl_expr *y)
+{
+    return strcmp(expr_text(a, x), expr_text(a, y)) == 0;
+}
+
+static bool same_elist(sl_arena *a, sl_expr *const *x, int nx, sl_expr *const *y, int ny)
+{
+    if (nx != ny)
+        return false;
+    for (int i = 0; i < nx; i++)
+        if (!same_expr(a, x[i], y[i]))
+            return false;
+    return true;
+}
+
+static bool same_duration(const sl_duration *x, const sl_duration *y)
+{
+    return x->set == y->set && (!x->set || x->ms == y->ms);
+}
+
+/* Appends the aggregate calls of e, in order, as text: what the query keeps
+ * state for. */
+static void aggregate_calls(sl_buf *b, const sl_expr *e)
+{
+    if (!e)
+        return;
+    if (e->kind == SL_E_CALL && e->name.name) {
+        const sl_function *f = sl_registry_find(sl_registry_builtin(), e->name.name);
+        if (f && f->kind == SL_FN_AGGREGATE) {
+            sl_expr_print(b, e);
+            sl_buf_puts(b, "; ");
+            return;
+        }
+    }
+    aggregate_calls(b, e->a);
+    aggregate_calls(b, e->b);
+    aggregate_calls(b, e->c);
+    for (int i = 0; i < e->list.n; i++)
+        aggregate_calls(b, e->list.items[i]);
+}
+
+static const char *aggregates_text(sl_arena *a, const sl_select *q)
+{
+    sl_buf b = SL_BUF_INIT;
+    for (int i = 0; i < q->items.n; i++)
+        aggregate_calls(&b, q->items.items[i]->expr);
+    aggregate_calls(&b, q->having);
+    const char *t = sl_arena_strdup(a, b.len ? sl_buf_cstr(&b) : "");
+    sl_buf_fini(&b);
+    return t;
+}
+
+static const char *item_text(sl_arena *a, const sl_select_item *it, int i)
+{
+    if (it->kind == SL_SEL_STAR)
+        return "*";
+    if (it->kind == SL_SEL_QUALIFIED_STAR)
+        return sl_arena_printf(a, "%s.*", it->qualifier.name);
+    return sl_arena_printf(a, "%s AS %s", expr_text(a, it->expr), sl_plan_item_name(a, it, i));
+}
+
+/*
+ * Whether query n may replace query o in place, keeping its state and
+ * positions: the same sources and joins, the same GROUP BY, WINDOW,
+ * PARTITION BY, EMIT and aggregate calls, and o's select list as the start
+ * of n's. WHERE and HAVING may change. NULL when it may, else what differs.
+ */
+static const char *query_conflict(sl_arena *a, const sl_select *o, const sl_select *n)
+{
+    if (!o->from.name.name || !n->from.name.name ||
+        strcmp(o->from.name.name, n->from.name.name) != 0)
+        return sl_arena_printf(a, "it reads '%s' instead of '%s'",
+                               n->from.name.name ? n->from.name.name : "",
+                               o->from.name.name ? o->from.name.name : "");
+    if (o->joins.n != n->joins.n)
+        return "its joins differ";
+    for (int j = 0; j < o->joins.n; j++) {
+        const sl_join *x = o->joins.items[j], *y = n->joins.items[j];
+        if (x->type != y->type || strcmp(x->right.name.name, y->right.name.name) != 0 ||
+            !same_duration(&x->within_before, &y->within_before) ||
+            !same_duration(&x->within_after, &y->within_after) ||
+            !same_duration(&x->grace, &y->grace) || !same_expr(a, x->on, y->on))
+            return sl_arena_printf(a, "its join with '%s' differs", x->right.name.name);
+    }
+    const sl_window *wo = &o->window, *wn = &n->window;
+    if (wo->kind != wn->kind || !same_duration(&wo->size, &wn->size) ||
+        !same_duration(&wo->advance, &wn->advance) ||
+        !same_duration(&wo->grace, &wn->grace) || !same_duration(&wo->retention, &wn->retention))
+        return "its WINDOW differs";
+    if (!same_elist(a, o->group_by.items, o->group_by.n, n->group_by.items, n->group_by.n))
+        return "its GROUP BY differs";
+    if (!same_elist(a, o->partition_by.items, o->partition_by.n, n->partition_by.items,
+                    n->partition_by.n))
+        return "its PARTITION BY differs";
+    if (o->emit != n->emit)
+        return "its EMIT clause differs";
+    if (o->group_by.n && strcmp(aggregates_text(a, o), aggregates_text(a, n)) != 0)
+        return "its aggregate functions differ (the state it keeps would not match)";
+    if (n->items.n < o->items.n)
+        return "it has fewer columns: columns may only be added at the end";
+    for (int i = 0; i < o->items.n; i++) {
+        const char *x = item_text(a, o->items.items[i], i);
+        const char *y = item_text(a, n->items.items[i], i);
+        if (strcmp(x, y) != 0)
+            return sl_arena_printf(a, "its column %d changes from `%s` to `%s`: columns may "
+                                      "only be added at the end", i + 1, x, y);
+    }
+    return NULL;
+}
+
+/*
+ * CREATE OR REPLACE of a stream or table that a query writes: the query
+ * goes on with the new plan under its id, from its committed positions,
+ * when query_conflict and the catalog's replace rule allow it; otherwise
+ * nothing changes and the error says what differs.
+ */
+static int replace_query(sl_session *s, const sl_stmt *st, const sl_source *old, sl_arena *a,
+                         sl_result *r, sl_error *err)
+{
+    if (need_engine(s, st, "CREATE OR REPLACE ... AS SELECT", err) < 0)
+        return -1;
+    const char *name = st->name.name;
+    const char *id = writer_query(s, a, name);
+    if (!id)
+        return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
+                            "cannot replace %s '%s' with a query: it was not created by CREATE "
+                            "%s ... AS SELECT (or its query was terminated)",
+                            st->is_table ? "table" : "stream", name, kw(st->is_table));
+    const char *old_text = sl_engine_query_statement(s->eng, id);
+    if (same_statement(old_text, st, a)) {
+        r->message = sl_arena_printf(a, "Query %s already runs this statement: nothing changed",
+                                     id);
+        return 0;
+    }
+    const sl_stmt *ost = parse_one(old_text, a);
+    const char *why = ost && ost->query ? query_conflict(a, ost->query, st->query)
+                                        : "its current statement cannot be read back";
+    if (why)
+        return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
+                            "cannot replace query %s of %s '%s' in place: %s. Nothing changed; "
+                            "to make this change, TERMINATE %s and DROP %s %s, then create it "
+                            "again", id, st->is_table ? "table" : "stream", name, why, id,
+                            kw(st->is_table), name);
+    sl_plan_opts po = {0};
+    po.query_id = id;
+    po.reset = session_reset(s);
+    po.log_rows = session_log_rows(s);
+    po.limit = -1;
+    session_cache(s, &po);
+    sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
+    if (!plan)
+        return -1;
+    sl_stmt *cs = NULL;
+    if (sl_plan_check_persistent(plan, err) < 0 || !(cs = sink_stmt(s, st, plan, a, err))) {
+        sl_plan_free(plan);
+        return -1;
+    }
+    cs->or_replace = true;
+    /* every check before the first change: a refusal leaves all as it was */
+    sl_create_result res;
+    if (sl_catalog_create_source(s->cat, cs, &res, err) < 0) {
+        err->span = st->name.span;
+        sl_plan_free(plan);
+        return -1;
+    }
+    sl_catalog_set_materialized(s->cat, name, true);
+    const sl_source *sink = sl_catalog_find_source(s->cat, name);
+    if (sl_plan_bind_sink(plan, sink, st->name.span, err) < 0) {
+        sl_plan_free(plan);
+        return -1;
+    }
+    if (sl_engine_replace_query(s->eng, plan, st->text, err) < 0) {
+        if (err->span.off == SL_NOPOS)
+            err->span = st->name.span;
+        return -1;
+    }
+    if (journal(s, st, a, err) < 0)
+        return -1;
+    r->message = sl_arena_printf(a, "Replaced query with ID %s: it goes on from its committed "
+                                    "positions", id);
+    return 0;
+}
+
 static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                         sl_error *err)
 {
@@ -1010,10 +1288,7 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
         return 0;
     }
     if (old)
-        return sl_error_set(err, SL_ERR_UNSUPPORTED, st->name.span,
-                            "CREATE OR REPLACE STREAM ... AS SELECT over the existing stream "
-                            "'%s' is not supported yet: TERMINATE its query and DROP it first",
-                            old->name);
+        return replace_query(s, st, old, a, r, err);
     if (need_engine(s, st, st->is_table ? "CREATE TABLE AS SELECT" : "CREATE STREAM AS SELECT",
                     err) < 0)
         return -1;
@@ -2223,6 +2498,122 @@ static int do_undefine(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result 
     return 0;
 }
 
+/* ---- ASSERT ---- */
+
+static const char *resolve_topic(sl_session *s, sl_arena *a, const char *topic, sl_error *err);
+
+/* How long an ASSERT without TIMEOUT waits: ksqlDB's
+ * ksql.assert.topic.default.timeout.ms (1 s). */
+static int64_t assert_timeout_ms(sl_session *s, const sl_stmt *st)
+{
+    if (st->timeout.set)
+        return st->timeout.ms;
+    const char *v = sl_catalog_property(s->cat, "ksql.assert.topic.default.timeout.ms");
+    return v ? strtoll(v, NULL, 10) : 1000;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps a poll interval, never past the deadline; false once it has passed. */
+static bool assert_wait(int64_t deadline)
+{
+    int64_t left = deadline - mono_ms();
+    if (left <= 0)
+        return false;
+    int64_t ms = left < 100 ? left : 100;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return true;
+}
+
+/* The WITH properties of ASSERT TOPIC checked against the topic: PARTITIONS
+ * and REPLICAS only, as in ksqlDB; NULL when they match, else why not. */
+static const char *topic_mismatch(sl_session *s, const sl_stmt *st, int partitions,
+                                  sl_arena *a)
+{
+    for (int i = 0; i < st->props.n; i++) {
+        const sl_property *p = st->props.items[i];
+        const char *name = p->name.name ? p->name.name : "";
+        const char *text = p->value && p->value->text ? p->value->text : "";
+        long long want = strtoll(text, NULL, 10);
+        if (strcasecmp(name, "PARTITIONS") == 0) {
+            if (want != partitions)
+                return sl_arena_printf(a, "Mismatched configuration for topic %s: For config "
+                                          "partitions, expected %lld got %d", st->str, want,
+                                       partitions);
+        } else if (strcasecmp(name, "REPLICAS") == 0) {
+            /* the embedded log keeps one copy; Kafka's replicas are not in sl_topic_info */
+            if (s->eng && sl_engine_on_kafka(s->eng))
+                return sl_arena_printf(a, "Cannot assert topic property REPLICAS of %s: the "
+                                          "replication factor is not known to this build",
+                                       st->str);
+            if (want != 1)
+                return sl_arena_printf(a, "Mismatched configuration for topic %s: For config "
+                                          "replicas, expected %lld got 1", st->str, want);
+        } else {
+            return sl_arena_printf(a, "Cannot assert unknown topic property: %s", name);
+        }
+    }
+    return NULL;
+}
+
+static int do_assert_topic(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
+                           sl_error *err)
+{
+    const char *topic = st->str ? st->str : "";
+    int64_t deadline = mono_ms() + assert_timeout_ms(s, st);
+    const char *why = NULL;
+    for (;;) {
+        const char *t = resolve_topic(s, a, st->str ? st->str : "", err);
+        if (!t)
+            return -1;
+        topic = t;
+        int np = sl_catalog_topic_partitions(s->cat, t);
+        if (st->not_exists && np < 0)
+            break;
+        if (!st->not_exists && np >= 0 && !(why = topic_mismatch(s, st, np, a)))
+            break;
+        if (!assert_wait(deadline)) {
+            if (!why)
+                why = sl_arena_printf(a, st->not_exists ? "Topic %s exists"
+                                                        : "Topic %s does not exist", topic);
+            return sl_error_set(err, SL_ERR_ANALYSIS, head_span(st, 6), "%s", why);
+        }
+    }
+    r->type = "assert_topic";
+    r->message = sl_arena_printf(a, st->not_exists ? "Topic %s does not exist."
+                                                   : "Topic %s exists.", topic);
+    return 0;
+}
+
+/* ASSERT [NOT] EXISTS STREAM|TABLE: a source of that name and kind in the
+ * catalog (a table named in ASSERT STREAM does not count). */
+static int do_assert_source(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
+                            sl_error *err)
+{
+    const char *name = st->name.name ? st->name.name : "";
+    int64_t deadline = mono_ms() + assert_timeout_ms(s, st);
+    for (;;) {
+        const sl_source *src = sl_catalog_find_source(s->cat, name);
+        bool there = src && src->is_table == st->is_table;
+        if (there != st->not_exists)
+            break;
+        if (!assert_wait(deadline))
+            return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
+                                there ? "%s %s exists" : "%s %s does not exist",
+                                Kw(st->is_table), name);
+    }
+    r->type = st->is_table ? "assert_table" : "assert_stream";
+    r->message = sl_arena_printf(a, st->not_exists ? "%s %s does not exist." : "%s %s exists.",
+                                 Kw(st->is_table), name);
+    return 0;
+}
+
 /* ---- the rest ---- */
 
 static int do_not_yet(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
@@ -2231,7 +2622,6 @@ static int do_not_yet(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     const char *what = "this statement";
     const char *with = "the runtime";
     switch (st->kind) {
-    case SL_S_ASSERT_TOPIC: what = "ASSERT TOPIC"; with = "a later milestone"; break;
     case SL_S_ASSERT_SCHEMA: what = "ASSERT SCHEMA"; with = "a schema registry"; break;
     default: break;
     }
@@ -2381,6 +2771,23 @@ static void print_time(sl_buf *b, int64_t ms)
     sl_buf_printf(b, "%s.%03d Z", buf, (int)(ms - (int64_t)secs * 1000));
 }
 
+/* The topic an unquoted (upper-cased) name means: the name itself when such
+ * a topic exists, else a topic whose name matches it case-insensitively,
+ * else the name. NULL when the log cannot list its topics. */
+static const char *resolve_topic(sl_session *s, sl_arena *a, const char *topic, sl_error *err)
+{
+    if (!s->eng || sl_catalog_topic_partitions(s->cat, topic) >= 0)
+        return topic;
+    const char **names;
+    int n = 0;
+    if (sl_log_list_topics(sl_engine_log(s->eng), a, &names, &n, err) < 0)
+        return NULL;
+    for (int i = 0; i < n; i++)
+        if (strcasecmp(names[i], topic) == 0)
+            return names[i];
+    return topic;
+}
+
 static int do_print(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, sl_error *err)
 {
     if (need_engine(s, st, "PRINT", err) < 0)
@@ -2390,18 +2797,8 @@ static int do_print(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
     sl_span tspan = st->name.span.off != SL_NOPOS ? st->name.span : st->span;
     if (!topic)
         return sl_error_set(err, SL_ERR_INTERNAL, st->span, "PRINT without a topic");
-    if (sl_catalog_topic_partitions(s->cat, topic) < 0) {
-        /* an unquoted name was upper-cased: match topics case-insensitively */
-        const char **names;
-        int n = 0;
-        if (sl_log_list_topics(log, a, &names, &n, err) < 0)
-            return -1;
-        for (int i = 0; i < n; i++)
-            if (strcasecmp(names[i], topic) == 0) {
-                topic = names[i];
-                break;
-            }
-    }
+    if (!(topic = resolve_topic(s, a, topic, err)))
+        return -1;
     sl_topic_info ti;
     if (sl_log_describe_topic(log, topic, a, &ti, err) < 0)
         return sl_error_set(err, SL_ERR_ANALYSIS, tspan, "topic '%s' does not exist", topic);
@@ -2529,7 +2926,8 @@ static const handler HANDLERS[] = {
     [SL_S_UNDEFINE] = do_undefine,
     [SL_S_CREATE_TYPE] = do_create_type,
     [SL_S_DROP_TYPE] = do_drop_type,
-    [SL_S_ASSERT_TOPIC] = do_not_yet,
+    [SL_S_ASSERT_TOPIC] = do_assert_topic,
+    [SL_S_ASSERT_SOURCE] = do_assert_source,
     [SL_S_ASSERT_SCHEMA] = do_not_yet,
     [SL_S_RUN_SCRIPT] = do_run_script,
     [SL_S_SELECT] = do_select,

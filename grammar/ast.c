@@ -864,6 +864,17 @@ sl_stmt *sl_ast_assert_topic(sl_pctx *ctx, bool not_exists, sl_tok name, sl_stmt
     return s;
 }
 
+sl_stmt *sl_ast_assert_source(sl_pctx *ctx, bool not_exists, bool is_table, sl_ident name,
+                              const sl_duration *timeout)
+{
+    sl_stmt *s = sl_ast_named(ctx, SL_S_ASSERT_SOURCE, name);
+    s->not_exists = not_exists;
+    s->is_table = is_table;
+    if (timeout)
+        s->timeout = *timeout;
+    return s;
+}
+
 sl_stmt *sl_ast_assert_schema(sl_pctx *ctx, bool not_exists, const sl_tok *subject,
                               const sl_tok *id, const sl_duration *timeout)
 {
@@ -1658,6 +1669,13 @@ void sl_stmt_dump(sl_buf *out, const sl_stmt *s)
         put_string(out, s->str ? s->str : "", s->str ? strlen(s->str) : 0);
         flag(out, s->not_exists, "not-exists");
         dump_props(out, s);
+        dump_duration(out, "timeout", &s->timeout);
+        sl_buf_putc(out, ')');
+        return;
+    case SL_S_ASSERT_SOURCE:
+        sl_buf_puts(out, s->is_table ? "(assert-table " : "(assert-stream ");
+        dump_ident(out, &s->name);
+        flag(out, s->not_exists, "not-exists");
         dump_duration(out, "timeout", &s->timeout);
         sl_buf_putc(out, ')');
         return;

@@ -211,7 +211,8 @@ typedef enum sl_stmt_kind {
     SL_S_ASSERT_TOPIC,          /* ASSERT [NOT EXISTS] TOPIC n [WITH (...)] [TIMEOUT n unit] */
     SL_S_ASSERT_SCHEMA,         /* ASSERT [NOT EXISTS] SCHEMA [SUBJECT n] [ID n] [TIMEOUT n unit] */
     SL_S_RUN_SCRIPT,            /* RUN SCRIPT 'path' */
-    SL_S_SELECT                 /* a transient (push or pull) query */
+    SL_S_SELECT,                /* a transient (push or pull) query */
+    SL_S_ASSERT_SOURCE          /* ASSERT [NOT] EXISTS STREAM|TABLE n [TIMEOUT n unit] */
 } sl_stmt_kind;
 
 typedef enum sl_show_what {

@@ -167,6 +167,8 @@ sl_stmt *sl_ast_print(sl_pctx *ctx, sl_tok topic, bool from_beginning, const sl_
 sl_stmt *sl_ast_strings(sl_pctx *ctx, sl_stmt_kind kind, const sl_tok *a, const sl_tok *b);
 sl_stmt *sl_ast_assert_topic(sl_pctx *ctx, bool not_exists, sl_tok name, sl_stmt *with,
                              const sl_duration *timeout);
+sl_stmt *sl_ast_assert_source(sl_pctx *ctx, bool not_exists, bool is_table, sl_ident name,
+                              const sl_duration *timeout);
 sl_stmt *sl_ast_assert_schema(sl_pctx *ctx, bool not_exists, const sl_tok *subject,
                               const sl_tok *id, const sl_duration *timeout);
 

@@ -192,9 +192,12 @@ ident_list(L) ::= ident_list(P) COMMA ident(I).     { L = sl_ast_ilist(ctx, P, I
 /* ASSERT */
 statement(S) ::= ASSERT not_exists(X) TOPIC resource(T) with_opt(W) timeout_opt(O).         { S = sl_ast_assert_topic(ctx, X, T, W, O); }
 statement(S) ::= ASSERT not_exists(X) SCHEMA subject_opt(J) schema_id_opt(I) timeout_opt(O).   { S = sl_ast_assert_schema(ctx, X, J, I, O); }
+statement(S) ::= ASSERT not_exists(X) STREAM ident(N) timeout_opt(O).      { S = sl_ast_assert_source(ctx, X, false, N, O); }
+statement(S) ::= ASSERT not_exists(X) TABLE ident(N) timeout_opt(O).       { S = sl_ast_assert_source(ctx, X, true, N, O); }
 %type not_exists {bool}
 not_exists(X) ::= .                         { X = false; }
 not_exists(X) ::= NOT EXISTS.               { X = true; }
+not_exists(X) ::= EXISTS.                   { X = false; }
 %type timeout_opt {sl_duration *}
 timeout_opt(O) ::= .                        { O = NULL; }
 timeout_opt(O) ::= TIMEOUT duration(D).     { O = sl_ast_durp(ctx, D); }

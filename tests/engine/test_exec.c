@@ -549,3 +549,96 @@ Test(exec, completion)
     sl_repl_completions_free(c);
     sess_close(&t);
 }
+
+/* ---- deployment scripts: ASSERT and CREATE OR REPLACE of sources ---- */
+
+Test(exec, assert_stream_table_topic)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_expect_eq(sess_run(&t, "ASSERT STREAM clicks; ASSERT TABLE users; "
+                              "ASSERT NOT EXISTS STREAM users; ASSERT TOPIC 'clicks';"), 0,
+                 "%s", t.eb);
+    expect_in(t.ob, "Stream CLICKS exists.");
+    expect_in(t.ob, "Table USERS exists.");
+    expect_in(t.ob, "Stream USERS does not exist.");
+    expect_in(t.ob, "Topic clicks exists.");
+    /* a failing assertion: exit 1 with ksqlDB's message, the script stops there */
+    cr_expect_eq(sess_run(&t, "ASSERT TABLE clicks TIMEOUT 50 MILLISECONDS; SHOW STREAMS;"), 1);
+    expect_in(t.eb, "Table CLICKS does not exist");
+    expect_not_in(t.ob, "Stream Name");
+    cr_expect_eq(sess_run(&t, "ASSERT NOT EXISTS TOPIC 'clicks' TIMEOUT 10 MILLISECONDS;"), 1);
+    expect_in(t.eb, "Topic clicks exists");
+    cr_expect_eq(sess_run(&t, "ASSERT TOPIC 'clicks' WITH (PARTITIONS=5) TIMEOUT 10 "
+                              "MILLISECONDS;"), 1);
+    expect_in(t.eb, "For config partitions, expected 5 got 2");
+    sess_close(&t);
+}
+
+Test(exec, assert_json_entity)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_assert_eq(sess_run(&t, "ASSERT NOT EXISTS TABLE nope; ASSERT TOPIC 'users';"), 0, "%s",
+                 t.eb);
+    expect_in(t.ob, "{\"@type\":\"assert_table\"");
+    expect_in(t.ob, "{\"@type\":\"assert_topic\"");
+    sess_close(&t);
+}
+
+typedef struct replace_case {
+    const char *sql;        /* a CREATE OR REPLACE of CLICKS */
+    const char *expect;     /* in the result, or in the error */
+    bool ok;
+} replace_case;
+
+#define CLICKS_COLS "user_id VARCHAR KEY, url VARCHAR, ts BIGINT"
+#define CLICKS_WITH " WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON', PARTITIONS=2, TIMESTAMP='ts')"
+static const replace_case REPLACE[] = {
+    {"CREATE OR REPLACE STREAM clicks (" CLICKS_COLS ", ref VARCHAR)" CLICKS_WITH ";",
+     "Stream replaced", true},
+    {"CREATE OR REPLACE STREAM clicks (" CLICKS_COLS ")" CLICKS_WITH ";",
+     "already defined so: nothing changed", true},
+    {"CREATE OR REPLACE STREAM clicks (user_id VARCHAR KEY, ts BIGINT)" CLICKS_WITH ";",
+     "columns may only be added at the end", false},
+    {"CREATE OR REPLACE STREAM clicks (user_id VARCHAR KEY, ts BIGINT, url VARCHAR)"
+     CLICKS_WITH ";", "columns may only be added at the end", false},
+    {"CREATE OR REPLACE STREAM clicks (user_id INT KEY, url VARCHAR, ts BIGINT)" CLICKS_WITH ";",
+     "its key columns would change", false},
+    {"CREATE OR REPLACE STREAM clicks (" CLICKS_COLS ") WITH (KAFKA_TOPIC='clicks', "
+     "VALUE_FORMAT='DELIMITED', TIMESTAMP='ts');", "its formats would change", false},
+    {"CREATE OR REPLACE STREAM clicks (" CLICKS_COLS ") WITH (KAFKA_TOPIC='other', "
+     "VALUE_FORMAT='JSON', PARTITIONS=1, TIMESTAMP='ts');", "its topic would change", false},
+    {"CREATE OR REPLACE STREAM clicks (" CLICKS_COLS ") WITH (KAFKA_TOPIC='clicks', "
+     "VALUE_FORMAT='JSON');", "TIMESTAMP column", false},
+    {"CREATE OR REPLACE TABLE clicks (id VARCHAR PRIMARY KEY)" CLICKS_WITH ";",
+     "a stream with the same name", false},
+};
+
+static int REPLACE_IDX[sizeof REPLACE / sizeof REPLACE[0]];
+
+ParameterizedTestParameters(exec, create_or_replace_source)
+{
+    for (size_t i = 0; i < sizeof REPLACE / sizeof REPLACE[0]; i++)
+        REPLACE_IDX[i] = (int)i;
+    return cr_make_param_array(int, REPLACE_IDX, sizeof REPLACE / sizeof REPLACE[0]);
+}
+
+ParameterizedTest(int *idx, exec, create_or_replace_source)
+{
+    const replace_case *c = &REPLACE[*idx];
+    sess t;
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    int rc = sess_run(&t, c->sql);
+    cr_expect_eq(rc, c->ok ? 0 : 1, "%s\n%s", c->sql, t.eb);
+    expect_in(c->ok ? t.ob : t.eb, c->expect);
+    /* a refusal leaves the stream as it was */
+    const sl_source *src = sl_catalog_find_source(sl_session_catalog(t.s), "CLICKS");
+    cr_assert_not_null(src);
+    cr_expect_str_eq(src->kafka_topic, "clicks");
+    cr_expect_eq(src->schema.ncols, c->ok && strstr(c->sql, "ref VARCHAR") ? 4 : 3);
+    sess_close(&t);
+}

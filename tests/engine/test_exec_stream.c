@@ -318,3 +318,73 @@ Test(exec_stream, insert_values_errors_and_catalog_only)
     expect_in(T.eb, "topic 'nope' does not exist");
     engine_down();
 }
+
+/* Counts the lines of T.ob that hold needle. */
+static int lines_with(const char *needle)
+{
+    int n = 0;
+    for (const char *p = T.ob; p && (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+Test(exec_stream, create_or_replace_query_in_place)
+{
+    engine_up();
+    OK(PV);
+    OK("SET 'auto.offset.reset' = 'earliest';");
+    OK("CREATE STREAM hot AS SELECT user_id, page FROM pageviews WHERE ms > 10;");
+    expect_in(T.ob, "CSAS_HOT_1");
+    idle();
+    OK("SELECT * FROM hot;");
+    cr_expect_eq(lines_with("| bob "), 1, "%s", T.ob);
+
+    /* the same statement again: nothing changes, nothing is journaled */
+    sl_error err;
+    sl_log *log = sl_engine_log(g_engine);
+    int64_t j0 = sl_log_end_offset(log, SL_JOURNAL_TOPIC, 0, &err);
+    OK("CREATE OR REPLACE STREAM hot AS SELECT user_id, page FROM pageviews WHERE ms > 10;");
+    expect_in(T.ob, "nothing changed");
+    cr_expect_eq(sl_log_end_offset(log, SL_JOURNAL_TOPIC, 0, &err), j0);
+
+    /* a changed WHERE and an appended column: same id, no reprocessing */
+    OK("CREATE OR REPLACE STREAM hot AS SELECT user_id, page, ms AS m FROM pageviews "
+       "WHERE ms >= 5;");
+    expect_in(T.ob, "Replaced query with ID CSAS_HOT_1");
+    OK("INSERT INTO pageviews (user_id, page, ms) VALUES ('erin', 'home', 6);");
+    idle();
+    OK("SELECT * FROM hot;");
+    cr_expect_eq(lines_with("| bob "), 1, "records before the replacement are not read again:\n%s",
+                 T.ob);
+    expect_not_in(T.ob, "alice");
+    expect_in(T.ob, "| erin ");
+    expect_in(T.ob, "| M ");
+    OK("SHOW QUERIES;");
+    cr_expect_eq(lines_with("CSAS_HOT_"), 1, "%s", T.ob);
+
+    /* refused: the columns change; nothing does */
+    int64_t j1 = sl_log_end_offset(log, SL_JOURNAL_TOPIC, 0, &err);
+    cr_expect_eq(exec("CREATE OR REPLACE STREAM hot AS SELECT page, user_id FROM pageviews;"), 1);
+    expect_in(T.eb, "cannot replace query CSAS_HOT_1");
+    expect_in(T.eb, "columns may only be added at the end");
+    cr_expect_eq(exec("CREATE OR REPLACE STREAM hot AS SELECT user_id, page, ms AS m FROM "
+                      "pageviews PARTITION BY page;"), 1);
+    expect_in(T.eb, "PARTITION BY differs");
+    cr_expect_eq(sl_log_end_offset(log, SL_JOURNAL_TOPIC, 0, &err), j1);
+    OK("DESCRIBE hot;");
+    expect_in(T.ob, "| M ");
+
+    /* a restart replays the replacement: one query, new columns, same positions */
+    engine_down();
+    engine_up();
+    OK("SHOW QUERIES;");
+    cr_expect_eq(lines_with("CSAS_HOT_1"), 1, "%s", T.ob);
+    expect_in(T.ob, "ms AS m");
+    OK("INSERT INTO pageviews (user_id, page, ms) VALUES ('fred', 'cart', 50);");
+    idle();
+    OK("SELECT * FROM hot;");
+    cr_expect_eq(lines_with("| bob "), 1, "%s", T.ob);
+    cr_expect_eq(lines_with("| erin "), 1, "%s", T.ob);
+    expect_in(T.ob, "| fred ");
+    engine_down();
+}
