@@ -18,8 +18,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "engine/buf.h"
 #include "engine/error.h"
+#include "engine/exec.h"
 
 enum { SL_CLI_OK = 0, SL_CLI_FAIL = 1, SL_CLI_USAGE = 2 };
 
@@ -37,6 +39,7 @@ int sl_cli_dump(int argc, char **argv);
 int sl_cli_test(int argc, char **argv);
 int sl_cli_dev_broker(int argc, char **argv);   /* cli/dev_broker.c */
 int sl_cli_migrate(int argc, char **argv);      /* cli/migrate.c */
+int sl_cli_server(int argc, char **argv);       /* cli/run.c: the worker with its HTTP API */
 
 /* ---- where the streams live: options every subcommand takes ---- */
 
@@ -104,6 +107,23 @@ void sl_cli_put_be32(unsigned char *p, int32_t v);
 void sl_cli_put_be64(unsigned char *p, int64_t v);
 int64_t sl_cli_get_be64(const unsigned char *p);
 int32_t sl_cli_get_be32(const unsigned char *p);
+
+/* ---- sluice --server URL: a session's statements run by a worker (cli/remote.c) ---- */
+
+typedef struct sl_remote sl_remote;
+/* A client of the worker at url (http[s]://HOST:PORT); auth USER:PASSWORD
+ * and cacert (a CA file for https) may be NULL. NULL when out of memory. */
+sl_remote *sl_remote_new(const char *url, const char *auth, const char *cacert,
+                         sl_output mode, FILE *out, FILE *err);
+void sl_remote_free(sl_remote *r);
+/* GET /info: 0 when the worker answers and lets us in; -1 with the reason printed. */
+int sl_remote_ping(sl_remote *r);
+/* A variable sent with every request (-D). */
+int sl_remote_define(sl_remote *r, const char *name, const char *value);
+/* The executor (sl_session_set_executor): ud is the sl_remote. */
+int sl_remote_execute(void *ud, const char *text, size_t len, const char *srcname);
+/* Whether the worker could not be reached (exit status SL_CLI_USAGE). */
+bool sl_remote_unreachable(const sl_remote *r);
 
 /* Set by the SIGINT / SIGTERM handler that sl_cli_catch_signals installs. */
 extern volatile int sl_cli_stop;

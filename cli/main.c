@@ -4,7 +4,9 @@
  *     sluice [options]                 the REPL (statements from stdin when it is not a terminal)
  *     sluice [options] -e SQL          runs the statements and exits
  *     sluice [options] -f FILE         runs a script and exits (- reads stdin)
+ *     sluice --server URL [-f FILE]    the same against a worker (cli/remote.c)
  *     sluice run FILE [--until-idle]   the headless worker (cli/run.c)
+ *     sluice server [--listen H:P]     the worker with its HTTP API (cli/run.c, server/)
  *     sluice load TOPIC FILE ...       bulk-loads records (cli/load.c)
  *     sluice dump TOPIC ...            writes a topic's records as JSON lines (cli/dump.c)
  *     sluice test -s SQL -i IN -o OUT  ksql-test-runner files (cli/test.c)
@@ -47,18 +49,24 @@ static const char usage_text[] =
     "                           (default: $SLUICE_DATA_DIR, else ./sluice-data)\n"
     SL_CLI_CONN_HELP
     "  -o, --output FORMAT      table (default) or json: one JSON document per statement\n"
+    "      --server URL         run the statements on the worker at URL (sluice server);\n"
+    "                           files are read here and their statements sent\n"
+    "      --server-auth USER:PASSWORD  basic auth for the worker ($SLUICE_SERVER_AUTH)\n"
+    "      --server-cacert FILE the CA certificate that signed the worker's (https)\n"
     "      --history FILE       the REPL's history file (default: ~/.sluice_history)\n"
     "  -h, --help               show this help and exit\n"
     "  -V, --version            show the version and exit\n"
     "\n"
     "exit status: 0 all statements succeeded, 1 a statement failed, 2 usage error\n"
-    "(a bad option or setting, or a Kafka cluster that cannot be reached)\n";
+    "(a bad option or setting, or a Kafka cluster or worker that cannot be reached)\n";
 
 static int help_main(int argc, char **argv);
 
 static const sl_cli_command commands[] = {
     {"run", sl_cli_run, "FILE [--until-idle]",
      "apply FILE, then run every persistent query until SIGTERM (or until idle)"},
+    {"server", sl_cli_server, "[--listen HOST:PORT] [--queries-file FILE]",
+     "the worker with ksqlDB's REST API: statements, queries and inserts over HTTP"},
     {"load", sl_cli_load, "TOPIC FILE [--format jsonl|csv] [--key F] [--timestamp F]",
      "append a file of records (JSON lines or CSV) to a topic, fast"},
     {"dump", sl_cli_dump, "TOPIC [--from-beginning] [--limit N]",
@@ -217,6 +225,55 @@ static sl_session *open_session(const sl_session_opts *opts, const sl_cli_conn *
     return s;
 }
 
+enum { OPT_SERVER = 0x300, OPT_SERVER_AUTH, OPT_SERVER_CACERT };
+
+typedef struct remote_opts {
+    const char *url;            /* --server */
+    const char *auth;           /* --server-auth, else $SLUICE_SERVER_AUTH */
+    const char *cacert;         /* --server-cacert */
+} remote_opts;
+
+/*
+ * --server URL: a catalog-only session whose statements the worker runs
+ * (cli/remote.c), the -D variables going with every request. NULL with *rc
+ * set and the error printed (EXIT_USAGE when the worker cannot be reached).
+ */
+static sl_session *open_remote(const sl_session_opts *opts, const sl_cli_conn *cc,
+                               const remote_opts *ro, const char **defines, int ndefines,
+                               sl_remote **remote, int *rc)
+{
+    if (cc->data_dir || cc->bootstrap || cc->config_file) {
+        fprintf(stderr, "sluice: --server runs statements on the worker: it takes no "
+                        "--data-dir, --bootstrap-servers or --config-file\n");
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    const char *auth = ro->auth ? ro->auth : getenv("SLUICE_SERVER_AUTH");
+    *remote = sl_remote_new(ro->url, auth, ro->cacert, opts->output, opts->out, opts->err);
+    if (!*remote || sl_remote_ping(*remote) != 0) {
+        *rc = EXIT_USAGE;
+        return NULL;
+    }
+    for (int i = 0; i < ndefines; i++) {
+        const char *eq = strchr(defines[i], '=');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - defines[i]), defines[i]);
+        sl_remote_define(*remote, name, eq + 1);
+    }
+    sl_session_opts local = *opts;
+    local.data_dir = "";        /* the catalog only: nothing runs here */
+    sl_error err;
+    sl_error_clear(&err);
+    sl_session *s = sl_session_new(&local, &err);
+    if (!s) {
+        fprintf(stderr, "sluice: %s\n", err.msg);
+        *rc = EXIT_STATEMENT;
+        return NULL;
+    }
+    sl_session_set_executor(s, sl_remote_execute, *remote);
+    return s;
+}
+
 static int shell_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -228,6 +285,9 @@ static int shell_main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
         {"continue", no_argument, NULL, 'C'},
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"server-auth", required_argument, NULL, OPT_SERVER_AUTH},
+        {"server-cacert", required_argument, NULL, OPT_SERVER_CACERT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -237,6 +297,8 @@ static int shell_main(int argc, char **argv)
     sl_cli_conn cc = {0};
     const char *history = NULL;
     sl_engine *engine = NULL;
+    remote_opts ro = {0};
+    sl_remote *remote = NULL;
     input *inputs = calloc((size_t)argc, sizeof *inputs);
     const char **defines = calloc((size_t)argc, sizeof *defines);
     int ninputs = 0, ndefines = 0;
@@ -284,6 +346,9 @@ static int shell_main(int argc, char **argv)
         case 'C':
             opts.keep_going = true;
             break;
+        case OPT_SERVER: ro.url = optarg; break;
+        case OPT_SERVER_AUTH: ro.auth = optarg; break;
+        case OPT_SERVER_CACERT: ro.cacert = optarg; break;
         case 'h':
             print_usage(stdout);
             goto done;
@@ -310,10 +375,11 @@ static int shell_main(int argc, char **argv)
 
     sl_error err;
     sl_error_clear(&err);
-    sl_session *s = open_session(&opts, &cc, &engine, &rc);
+    sl_session *s = ro.url ? open_remote(&opts, &cc, &ro, defines, ndefines, &remote, &rc)
+                           : open_session(&opts, &cc, &engine, &rc);
     if (!s)
         goto done;
-    for (int i = 0; i < ndefines && rc == 0; i++) {
+    for (int i = 0; i < ndefines && rc == 0 && !remote; i++) {
         char *eq = strchr(defines[i], '=');
         *eq = '\0';
         if (sl_session_define(s, defines[i], eq + 1, &err) != 0) {
@@ -334,9 +400,12 @@ static int shell_main(int argc, char **argv)
         rc = sl_repl_run(s, history ? history : hist) ? EXIT_STATEMENT : 0;
         free(hist);
     }
+    if (remote && sl_remote_unreachable(remote))
+        rc = EXIT_USAGE;
     sl_session_free(s);
     sl_engine_close(engine);
 done:
+    sl_remote_free(remote);
     free(inputs);
     free(defines);
     return rc;

@@ -17,11 +17,16 @@
  * whose content changed is applied again in full: write it with IF NOT
  * EXISTS (or CREATE OR REPLACE) to make that idempotent.
  *
+ * `sluice server` is the same worker with the HTTP API of server/ on top:
+ * the queries file is applied the same way, and SIGINT / SIGTERM stop the
+ * server (no new requests, streaming queries end) before the engine.
+ *
  * Does not: parse or plan statements (engine/exec.h), run queries itself
- * (engine/runtime.h).
+ * (engine/runtime.h), or speak HTTP (server/server.h).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,7 @@
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/exec.h"
+#include "server/server.h"
 
 static const char run_usage[] =
     "usage: sluice run [FILE] [options]\n"
@@ -106,15 +112,15 @@ static void remember_applied(sl_engine *e, const char *hash, const char *file)
     fclose(f);
 }
 
-static void print_counts(sl_runtime *rt)
+static void print_counts(sl_runtime *rt, const char *prog)
 {
     int n = sl_runtime_query_count(rt);
     for (int i = 0; i < n; i++) {
         sl_query *q = sl_runtime_query_at(rt, i);
         sl_query_stats st;
         sl_query_get_stats(q, &st);
-        fprintf(stderr, "sluice run: %s: %llu read, %llu written, %llu filtered, %llu failed%s%s\n",
-                sl_query_id(q), (unsigned long long)st.records_in,
+        fprintf(stderr, "%s: %s: %llu read, %llu written, %llu filtered, %llu failed%s%s\n",
+                prog, sl_query_id(q), (unsigned long long)st.records_in,
                 (unsigned long long)st.records_out, (unsigned long long)st.records_filtered,
                 (unsigned long long)st.records_failed,
                 st.state == SL_QUERY_ERROR ? "; stopped on error: " : "",
@@ -139,15 +145,80 @@ static int queries_in_error(sl_runtime *rt, sl_query **first, sl_query_stats *st
     return bad;
 }
 
+/* The engine of the configuration (replaying its journal); NULL with the
+ * error printed and *rc the exit status. */
+static sl_engine *open_engine(const char *prog, const sl_cli_conn *cc, int threads, int *rc)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    sl_config *cfg = sl_cli_config(prog, cc);
+    if (!cfg) {
+        *rc = SL_CLI_USAGE;
+        return NULL;
+    }
+    sl_engine_opts eo = {0};
+    eo.config = cfg;
+    eo.threads = threads;
+    sl_engine *e = sl_engine_open(&eo, &err);
+    sl_config_free(cfg);
+    if (!e) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        *rc = sl_cli_open_status(&err);
+    }
+    return e;
+}
+
+/*
+ * Keeps the process in the foreground while the queries run, until SIGINT
+ * or SIGTERM (or, until_idle, every input consumed), reporting a query that
+ * stops on an error (when inspect: the server looks at queries under its
+ * own lock, and its /healthcheck reports them). Returns SL_CLI_FAIL only
+ * when until_idle cannot be reached because of such a query.
+ */
+static int watch(sl_engine *e, bool until_idle, const char *prog, bool inspect)
+{
+    sl_runtime *rt = sl_engine_runtime(e);
+    sl_error err;
+    sl_error_clear(&err);
+    sl_query_stats st;
+    int errors_seen = 0, rc = SL_CLI_OK;
+    unsigned ticks = 0;
+    while (rc == SL_CLI_OK && !sl_cli_stop) {
+        if (until_idle) {
+            /* Short waits, so a signal still ends the run between them. */
+            if (sl_engine_wait_idle(e, 500, &err) == 0)
+                break;
+        } else {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            /* a query's stats ask the log for end offsets (on Kafka, a
+             * request to the cluster): look once a second, signals at once */
+            if (++ticks % 10 != 0 || sl_cli_stop || !inspect)
+                continue;
+        }
+        sl_query *bad = NULL;
+        int nbad = queries_in_error(rt, &bad, &st);
+        if (nbad > errors_seen) {
+            /* The others keep running; until idle cannot be reached, so that ends. */
+            fprintf(stderr, "%s: query %s stopped on an error: %s\n", prog, sl_query_id(bad),
+                    st.error);
+            if (until_idle)
+                rc = SL_CLI_FAIL;
+        }
+        errors_seen = nbad;
+    }
+    return rc;
+}
+
 static int apply_file(sl_engine *e, const char *file, const char **defines, int ndefines,
-                      bool quiet)
+                      bool quiet, const char *prog)
 {
     sl_error err;
     sl_error_clear(&err);
     size_t len = 0;
     char *text = sl_cli_read_file(file, &len, &err);
     if (!text) {
-        fprintf(stderr, "sluice run: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
         return SL_CLI_FAIL;
     }
     const char *dir = sl_engine_location(e);
@@ -155,9 +226,9 @@ static int apply_file(sl_engine *e, const char *file, const char **defines, int 
     snprintf(hash, sizeof hash, "%016llx", (unsigned long long)XXH64(text, len, 0));
     if (applied_before(e, hash)) {
         if (!quiet)
-            fprintf(stderr, "sluice run: %s was applied to %s before (same content): its "
+            fprintf(stderr, "%s: %s was applied to %s before (same content): its "
                             "statements are in the journal, not running them again\n",
-                    file, dir);
+                    prog, file, dir);
         free(text);
         return SL_CLI_OK;
     }
@@ -168,7 +239,7 @@ static int apply_file(sl_engine *e, const char *file, const char **defines, int 
     sl_session *s = sl_session_open(e, &so, &err);
     int rc = SL_CLI_OK;
     if (!s) {
-        fprintf(stderr, "sluice run: %s\n", err.msg);
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
         rc = SL_CLI_FAIL;
     }
     for (int i = 0; rc == SL_CLI_OK && i < ndefines; i++) {
@@ -176,7 +247,7 @@ static int apply_file(sl_engine *e, const char *file, const char **defines, int 
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)(eq - defines[i]), defines[i]);
         if (sl_session_define(s, name, eq + 1, &err) != 0) {
-            fprintf(stderr, "sluice run: -D %s: %s\n", name, err.msg);
+            fprintf(stderr, "%s: -D %s: %s\n", prog, name, err.msg);
             rc = SL_CLI_USAGE;
         }
     }
@@ -255,25 +326,14 @@ int sl_cli_run(int argc, char **argv)
     const char *file = optind < argc ? argv[optind] : NULL;
 
     sl_cli_catch_signals();
-    sl_error err;
-    sl_error_clear(&err);
     cc.data_dir = data_dir;
-    sl_config *cfg = sl_cli_config("sluice run", &cc);
-    if (!cfg) {
-        free(defines);
-        return SL_CLI_USAGE;
-    }
-    sl_engine_opts eo = {0};
-    eo.config = cfg;
-    eo.threads = (int)threads;
-    sl_engine *e = sl_engine_open(&eo, &err);
-    sl_config_free(cfg);
+    int rc;
+    sl_engine *e = open_engine("sluice run", &cc, (int)threads, &rc);
     if (!e) {
-        fprintf(stderr, "sluice run: %s\n", err.msg);
         free(defines);
-        return sl_cli_open_status(&err);
+        return rc;
     }
-    int rc = file ? apply_file(e, file, defines, ndefines, quiet) : SL_CLI_OK;
+    rc = file ? apply_file(e, file, defines, ndefines, quiet, "sluice run") : SL_CLI_OK;
     free(defines);
     sl_runtime *rt = sl_engine_runtime(e);
     if (rc == SL_CLI_OK && !quiet)
@@ -283,35 +343,221 @@ int sl_cli_run(int argc, char **argv)
                 until_idle ? "running until every input is consumed"
                            : "running until SIGINT or SIGTERM");
 
-    sl_query_stats st;
-    int errors_seen = 0;
-    unsigned ticks = 0;
-    while (rc == SL_CLI_OK && !sl_cli_stop) {
-        if (until_idle) {
-            /* Short waits, so a signal still ends the run between them. */
-            if (sl_engine_wait_idle(e, 500, &err) == 0)
-                break;
-        } else {
-            struct timespec ts = {0, 100 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-            /* a query's stats ask the log for end offsets (on Kafka, a
-             * request to the cluster): look once a second, signals at once */
-            if (++ticks % 10 != 0 || sl_cli_stop)
-                continue;
-        }
-        sl_query *bad = NULL;
-        int nbad = queries_in_error(rt, &bad, &st);
-        if (nbad > errors_seen) {
-            /* The others keep running; until idle cannot be reached, so that ends. */
-            fprintf(stderr, "sluice run: query %s stopped on an error: %s\n", sl_query_id(bad),
-                    st.error);
-            if (until_idle)
-                rc = SL_CLI_FAIL;
-        }
-        errors_seen = nbad;
-    }
+    if (rc == SL_CLI_OK)
+        rc = watch(e, until_idle, "sluice run", true);
     if (!quiet)
-        print_counts(rt);
+        print_counts(rt, "sluice run");
     sl_engine_close(e);
+    return rc;
+}
+
+/* ---- sluice server: the same worker, plus the HTTP API ---- */
+
+static const char server_usage[] =
+    "usage: sluice server [options]\n"
+    "\n"
+    "The headless worker of `sluice run` with ksqlDB's REST API: opens the data\n"
+    "directory (persistent queries resume where they stopped), applies the\n"
+    "queries file if given (skipped when this exact content was applied before),\n"
+    "then serves POST /ksql, /query, /query-stream, /close-query, /inserts-stream\n"
+    "and GET /info, /healthcheck, /status, /metrics until SIGINT or SIGTERM (new\n"
+    "requests are refused, streaming queries end, the batch in flight is\n"
+    "finished and committed, exit 0).\n"
+    "\n"
+    "options:\n"
+    "      --listen HOST:PORT   where to listen (default " SL_SERVER_LISTEN "; port 0: any\n"
+    "                           free port). Anything but loopback needs TLS and basic auth.\n"
+    "      --queries-file FILE  statements to apply at start\n"
+    "  -d, --data-dir DIR       the data directory ($SLUICE_DATA_DIR, else ./sluice-data)\n"
+    SL_CLI_CONN_HELP
+    "  -D, --define NAME=VALUE  a variable for ${NAME} in the queries file (may be repeated)\n"
+    "  -t, --threads N          runtime worker threads (default 2)\n"
+    "      --tls-cert FILE      PEM certificate: serve HTTPS (with --tls-key)\n"
+    "      --tls-key FILE       PEM private key\n"
+    "      --auth-file FILE     basic auth: lines USER:PASSWORD\n"
+    "      --auth USER:PASSWORD basic auth for one user\n"
+    "      --max-body BYTES     largest request body, or line of /inserts-stream\n"
+    "                           (default 1048576)\n"
+    "      --max-connections N  open connections answered (default 64)\n"
+    "      --max-push-queries N push queries streaming at once (default 16)\n"
+    "  -q, --quiet              print no statement results or counts\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "exit status: 0 stopped cleanly, 1 the queries file failed, 2 usage error (a bad\n"
+    "option, an address it may not or cannot listen on, or Kafka unreachable)\n";
+
+enum {
+    OPT_LISTEN = 0x200, OPT_QUERIES, OPT_TLS_CERT, OPT_TLS_KEY, OPT_AUTH_FILE, OPT_AUTH,
+    OPT_MAX_BODY, OPT_MAX_CONN, OPT_MAX_PUSH
+};
+
+typedef struct server_args {
+    sl_cli_conn cc;
+    sl_server_opts so;
+    const char *queries_file, *cert_file, *key_file, *auth_file;
+    const char **defines;
+    int ndefines;
+    int64_t threads;
+    bool quiet;
+} server_args;
+
+/* One option into sa; SL_CLI_OK, or the exit status with the error printed. */
+static int server_option(server_args *sa, int c, const char *arg)
+{
+    int64_t n;
+    switch (c) {
+    case OPT_LISTEN: sa->so.listen = arg; return SL_CLI_OK;
+    case OPT_QUERIES: sa->queries_file = arg; return SL_CLI_OK;
+    case OPT_TLS_CERT: sa->cert_file = arg; return SL_CLI_OK;
+    case OPT_TLS_KEY: sa->key_file = arg; return SL_CLI_OK;
+    case OPT_AUTH_FILE: sa->auth_file = arg; return SL_CLI_OK;
+    case OPT_AUTH: sa->so.auth = arg; return SL_CLI_OK;
+    case 'd': sa->cc.data_dir = arg; return SL_CLI_OK;
+    case 'q': sa->quiet = true; return SL_CLI_OK;
+    case SL_OPT_BOOTSTRAP:
+    case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&sa->cc, c, arg); return SL_CLI_OK;
+    case 'D':
+        if (!strchr(arg, '=') || arg[0] == '=')
+            break;
+        sa->defines[sa->ndefines++] = arg;
+        return SL_CLI_OK;
+    case 't':
+        if (!sl_cli_parse_int(arg, 1, 256, &sa->threads))
+            break;
+        return SL_CLI_OK;
+    case OPT_MAX_BODY:
+        if (!sl_cli_parse_int(arg, 1024, INT64_C(1) << 30, &n))
+            break;
+        sa->so.max_body = (size_t)n;
+        return SL_CLI_OK;
+    case OPT_MAX_CONN:
+    case OPT_MAX_PUSH:
+        if (!sl_cli_parse_int(arg, 1, 10000, &n))
+            break;
+        *(c == OPT_MAX_CONN ? &sa->so.max_connections : &sa->so.max_push_queries) = (int)n;
+        return SL_CLI_OK;
+    default:
+        fputs(server_usage, stderr);
+        return SL_CLI_USAGE;
+    }
+    fprintf(stderr, "sluice server: a bad value for an option: '%s' (see --help)\n", arg);
+    return SL_CLI_USAGE;
+}
+
+/* The TLS material and credentials: read here, so the server gets text. */
+static int read_secrets(server_args *sa, char **cert, char **key, char **auth)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    size_t len;
+    const char *files[3] = {sa->cert_file, sa->key_file, sa->auth_file};
+    char **into[3] = {cert, key, auth};
+    for (int i = 0; i < 3; i++) {
+        if (!files[i])
+            continue;
+        *into[i] = sl_cli_read_file(files[i], &len, &err);
+        if (!*into[i]) {
+            fprintf(stderr, "sluice server: %s\n", err.msg);
+            return SL_CLI_USAGE;
+        }
+    }
+    sa->so.tls_cert = *cert;
+    sa->so.tls_key = *key;
+    if (*auth)
+        sa->so.auth = *auth;
+    return SL_CLI_OK;
+}
+
+static int serve(server_args *sa)
+{
+    char *cert = NULL, *key = NULL, *auth = NULL;
+    int rc = read_secrets(sa, &cert, &key, &auth);
+    sl_error err;
+    sl_error_clear(&err);
+    if (rc == SL_CLI_OK && sl_server_check(&sa->so, &err) < 0) {
+        fprintf(stderr, "sluice server: %s\n", err.msg);   /* before opening anything */
+        rc = SL_CLI_USAGE;
+    }
+    sl_engine *e = rc == SL_CLI_OK ? open_engine("sluice server", &sa->cc, (int)sa->threads, &rc)
+                                   : NULL;
+    if (e && sa->queries_file)
+        rc = apply_file(e, sa->queries_file, sa->defines, sa->ndefines, sa->quiet,
+                        "sluice server");
+    sl_server *srv = NULL;
+    if (e && rc == SL_CLI_OK) {
+        srv = sl_server_start(e, &sa->so, &err);
+        if (!srv) {
+            fprintf(stderr, "sluice server: %s\n", err.msg);
+            rc = SL_CLI_USAGE;
+        }
+    }
+    free(cert);
+    free(key);
+    free(auth);
+    if (srv) {
+        sl_runtime *rt = sl_engine_runtime(e);
+        const char *host = sa->so.listen ? sa->so.listen : SL_SERVER_LISTEN;
+        const char *colon = strrchr(host, ':');
+        /* tests and scripts read this line for the port */
+        fprintf(stderr, "sluice server: listening on %s://%.*s:%d; %d persistent quer%s on %s\n",
+                sl_server_scheme(srv), (int)(colon - host), host, sl_server_port(srv),
+                sl_runtime_query_count(rt), sl_runtime_query_count(rt) == 1 ? "y" : "ies",
+                sl_engine_location(e));
+        rc = watch(e, false, "sluice server", false);
+        if (!sa->quiet)
+            fprintf(stderr, "sluice server: stopping: no new requests, ending queries\n");
+        sl_server_stop(srv);
+        if (!sa->quiet)
+            print_counts(rt, "sluice server");
+    }
+    sl_engine_close(e);
+    return rc;
+}
+
+int sl_cli_server(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"queries-file", required_argument, NULL, OPT_QUERIES},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"auth-file", required_argument, NULL, OPT_AUTH_FILE},
+        {"auth", required_argument, NULL, OPT_AUTH},
+        {"max-body", required_argument, NULL, OPT_MAX_BODY},
+        {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+        {"max-push-queries", required_argument, NULL, OPT_MAX_PUSH},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"define", required_argument, NULL, 'D'},
+        {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        SL_CLI_CONN_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    server_args sa;
+    memset(&sa, 0, sizeof sa);
+    sa.defines = calloc((size_t)argc + 1, sizeof *sa.defines);
+    if (!sa.defines)
+        return SL_CLI_FAIL;
+    int c, rc = SL_CLI_OK;
+    while (rc == SL_CLI_OK && (c = getopt_long(argc, argv, "d:D:t:qh", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            fputs(server_usage, stdout);
+            free(sa.defines);
+            return SL_CLI_OK;
+        }
+        rc = server_option(&sa, c, optarg);
+    }
+    if (rc == SL_CLI_OK && optind < argc) {
+        fprintf(stderr, "sluice server: unexpected argument '%s' (a file goes after "
+                        "--queries-file)\n", argv[optind]);
+        rc = SL_CLI_USAGE;
+    }
+    if (rc == SL_CLI_OK) {
+        sl_cli_catch_signals();
+        signal(SIGPIPE, SIG_IGN);   /* a client gone is an error on its socket, not an exit */
+        rc = serve(&sa);
+    }
+    free(sa.defines);
     return rc;
 }

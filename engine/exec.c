@@ -60,6 +60,9 @@ struct sl_session {
     bool own_engine;        /* closed with the session */
     sl_catalog *cat;        /* the engine's, or the session's own */
     int depth;              /* RUN SCRIPT nesting */
+    const sl_session_rows *rows; /* SELECT results go here, not to out (the server) */
+    sl_session_executor remote; /* runs the statements instead (sluice --server URL) */
+    void *remote_ud;
 };
 
 static sl_session *session_alloc(const sl_session_opts *opts, sl_error *err)
@@ -133,6 +136,14 @@ const char *sl_session_variable(const sl_session *s, const char *name)
 sl_catalog *sl_session_catalog(sl_session *s) { return s->cat; }
 
 FILE *sl_session_out(sl_session *s) { return s->out; }
+
+void sl_session_set_rows(sl_session *s, const sl_session_rows *rows) { s->rows = rows; }
+
+void sl_session_set_executor(sl_session *s, sl_session_executor fn, void *ud)
+{
+    s->remote = fn;
+    s->remote_ud = ud;
+}
 
 /* ---- small helpers ---- */
 
@@ -1619,6 +1630,8 @@ typedef struct tctx {
     const int *order;           /* i-th shown column -> output column (SELECT list order) */
     uint64_t rows;
     sl_buf line;
+    sl_value *cells;            /* session rows hook: one row in SELECT order */
+    const sl_type **types;      /* and the columns' types */
 } tctx;
 
 static void push_cell(sl_buf *line, const char *text, size_t w)
@@ -1644,6 +1657,11 @@ static int on_row(void *ud, const sl_schema *schema, const sl_row *row)
 {
     tctx *t = ud;
     t->rows++;
+    if (t->s->rows && t->s->rows->row) {
+        for (int i = 0; i < t->ncols; i++)
+            t->cells[i] = row->cols[t->order[i]];
+        return t->s->rows->row(t->s->rows->ud, t->ncols, t->cells, t->types);
+    }
     if (t->collect) {
         sl_value *cells = rb_row(t->b);
         for (int i = 0; i < t->b->ncols; i++)
@@ -1874,12 +1892,27 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     memset(&t, 0, sizeof t);
     t.s = s;
     t.a = a;
-    t.collect = pull;
+    const sl_session_rows *hook = s->rows;
+    bool hook_rows = hook && hook->row;     /* rows to the hook, not to out */
+    t.collect = pull && !hook_rows;
     t.b = &b;
     t.ncols = nc;
     t.order = order;
     t.w = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *t.w);
-    if (!pull && s->output == SL_OUTPUT_TABLE) {
+    if (hook) {
+        t.cells = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *t.cells);
+        t.types = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *t.types);
+        const char **names = sl_arena_zalloc(a, (size_t)(nc ? nc : 1) * sizeof *names);
+        for (int i = 0; i < nc; i++) {
+            t.types[i] = cols[i].type;
+            names[i] = cols[i].title;
+        }
+        if (hook->header && hook->header(hook->ud, po.query_id, nc, names, t.types, pull)) {
+            sl_plan_free(plan);
+            return 0;
+        }
+    }
+    if (!hook_rows && !pull && s->output == SL_OUTPUT_TABLE) {
         sl_buf *l = &t.line;
         for (int i = 0; i < nc; i++) {
             size_t tw = sl_render_width(cols[i].title);
@@ -1894,7 +1927,9 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
         fflush(s->out);
     }
     struct sigaction old;
-    cancel_begin(&old);
+    volatile sig_atomic_t *cancel = hook ? hook->cancel : &g_cancel;
+    if (!hook)
+        cancel_begin(&old);
     uint64_t failed = 0;
     int rc;
     if (pull && from && from->is_table) {
@@ -1908,15 +1943,25 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
             sl_plan_free(plan);
     } else {
         rc = sl_runtime_run_transient(sl_engine_runtime(s->eng), plan, pull, on_row, &t,
-                                      &g_cancel, &failed, err);
+                                      cancel, &failed, err);
     }
-    bool cancelled = g_cancel != 0;
-    cancel_end(&old);
+    bool cancelled = cancel && *cancel != 0;
+    if (!hook)
+        cancel_end(&old);
     const char *failnote =
         failed ? sl_arena_printf(a, "%llu record%s could not be processed: see %s",
                                  (unsigned long long)failed, failed == 1 ? "" : "s",
                                  SL_PROCESSING_LOG_STREAM)
                : NULL;
+    if (hook_rows) {
+        const char *ending = cancelled ? "Query terminated"
+                             : po.limit >= 0 && t.rows >= (uint64_t)po.limit ? "Limit Reached"
+                                                                              : "Query ended";
+        if (rc == 0 && hook->end)
+            hook->end(hook->ud, failnote ? sl_arena_printf(a, "%s; %s", ending, failnote)
+                                         : ending);
+        return rc;
+    }
     if (pull) {
         sl_buf_fini(&t.line);
         if (rc < 0)
@@ -2966,6 +3011,8 @@ static char *failed_text(const char *text, size_t len, size_t from, uint32_t err
 
 int sl_session_execute(sl_session *s, const char *text, size_t len, const char *srcname)
 {
+    if (s->remote)
+        return s->remote(s->remote_ud, text, len, srcname);
     sl_parser *p = sl_parser_new(text, len, lookup_var, s);
     if (!p)
         return 1;

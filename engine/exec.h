@@ -9,6 +9,8 @@
 #ifndef SL_EXEC_H
 #define SL_EXEC_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "error.h"
 
@@ -54,5 +56,45 @@ int sl_session_execute(sl_session *s, const char *text, size_t len, const char *
 sl_catalog *sl_session_catalog(sl_session *s);
 /* Where the session writes results (the REPL writes `help` there too). */
 FILE *sl_session_out(sl_session *s);
+
+/* ---- transient queries for the server (additive) ---- */
+
+struct sl_type;
+struct sl_value;
+
+/*
+ * Where a session's SELECT results go instead of its output stream (the
+ * server streams them to HTTP clients). Every callback may be NULL; without
+ * `row`, results are written to the session's output as usual and only
+ * `header` and `cancel` apply.
+ */
+typedef struct sl_session_rows {
+    /* Once, after planning and before any row: the query id, the columns in
+     * SELECT order, and whether it is a pull query. Nonzero ends the query. */
+    int (*header)(void *ud, const char *query_id, int ncols, const char *const *names,
+                  const struct sl_type *const *types, bool pull);
+    /* Each result row, values in SELECT order. Nonzero ends the query. */
+    int (*row)(void *ud, int ncols, const struct sl_value *cells,
+               const struct sl_type *const *types);
+    /* Once at the end, when the query did not fail: "Limit Reached",
+     * "Query terminated" (cancelled) or "Query ended". */
+    void (*end)(void *ud, const char *message);
+    void *ud;
+    /* Set nonzero from any thread to end a push query (close-query, a client
+     * gone, shutdown); NULL: nothing ends it but LIMIT or a callback. The
+     * session then leaves SIGINT alone. */
+    volatile sig_atomic_t *cancel;
+} sl_session_rows;
+
+/* Sends SELECT results to rows (which must outlive the statements run);
+ * NULL restores the session's output. */
+void sl_session_set_rows(sl_session *s, const sl_session_rows *rows);
+
+/* Runs text in place of the executor: sl_session_execute's contract (results
+ * to the output, errors rendered, 0 or 1). */
+typedef int (*sl_session_executor)(void *ud, const char *text, size_t len, const char *srcname);
+/* Makes sl_session_execute call fn (a client of a remote worker: the REPL
+ * and scripts run unchanged); NULL restores the executor. */
+void sl_session_set_executor(sl_session *s, sl_session_executor fn, void *ud);
 
 #endif
