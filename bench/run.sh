@@ -196,6 +196,7 @@ cat "$DATA" > /dev/null  # warm the page cache for every run alike
 
 [ "$CHECK" -eq 1 ] && check_outputs
 load_sluice
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for q in $QUERIES; do
     declare -F "jq_$q" >/dev/null || { log "unknown query $q"; exit 2; }
@@ -208,6 +209,7 @@ done
 echo
 echo "Nexmark on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'))"
 echo "$EVENTS bids, seed $SEED, median of $RUNS; $GEN_LINE"
+echo "load average (1, 5, 15 min) when the timed runs began: $LOAD_START; when they ended: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| q    | tool                   |   wall s |    cpu s |    events/s | events/s/core |"
 echo "|------|------------------------|----------|----------|-------------|---------------|"

@@ -1168,6 +1168,79 @@ Test(embedded, large_transactions_and_very_large_records)
     sl_log_close(log);
 }
 
+/* The byte at position j of record i's value in the test below. */
+static char flush_byte(int i, size_t j)
+{
+    return (char)('a' + (j * 31 + (size_t)i * 7) % 26);
+}
+
+/* More than two memtables' worth of records (RocksDB flushes them to
+ * blob files while the writer goes on): all read back, in order, also
+ * after a reopen, with a reader following the writer meanwhile. */
+Test(embedded, records_written_across_memtable_flushes)
+{
+    enum { VAL = 3000, COMMITS = 120, PER_COMMIT = 250 };  /* 90 MB */
+    sl_log *log = open_log();
+    create(log, "flow", 1, -1, -1);
+    char *val = malloc(VAL);
+    sl_record *out = sl_arena_alloc(arena, 1000 * sizeof *out);
+    int64_t read_to = 0;
+    for (int c = 0; c < COMMITS; c++) {
+        sl_log_txn *t = sl_log_txn_begin(log);
+        for (int i = c * PER_COMMIT; i < (c + 1) * PER_COMMIT; i++) {
+            for (size_t j = 0; j < VAL; j++)
+                val[j] = flush_byte(i, j);
+            sl_record r = {.key = NULL, .key_len = -1, .value = val, .value_len = VAL,
+                           .timestamp = 1000 + i};
+            cr_assert_eq(sl_log_txn_append(t, "flow", 0, &r, NULL, NULL, &err), 0, "%s",
+                         err.msg);
+        }
+        cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+        if (c % 10 == 9) {          /* a reader following the writer */
+            int n;
+            sl_arena_reset(arena);
+            out = sl_arena_alloc(arena, 1000 * sizeof *out);
+            cr_assert_eq(sl_log_read(log, "flow", 0, read_to, 1000, arena, out, &n, &err), 0,
+                         "%s", err.msg);
+            cr_assert_eq(n, 1000);
+            cr_assert_eq(out[n - 1].offset, read_to + n - 1);
+            cr_assert_eq(out[n - 1].value_len, VAL);
+            cr_assert_eq(((const char *)out[n - 1].value)[VAL - 1],
+                         flush_byte((int)(read_to + n - 1), VAL - 1));
+            read_to += n;
+        }
+    }
+    free(val);
+    for (int round = 0; round < 2; round++) {
+        if (round) {
+            sl_log_close(log);
+            log = open_log();
+        }
+        int64_t next = 0;
+        for (;;) {
+            int n;
+            sl_arena_reset(arena);
+            out = sl_arena_alloc(arena, 1000 * sizeof *out);
+            cr_assert_eq(sl_log_read(log, "flow", 0, next, 1000, arena, out, &n, &err), 0, "%s",
+                         err.msg);
+            if (n == 0)
+                break;
+            for (int i = 0; i < n; i++) {
+                int k = (int)(next + i);
+                cr_assert_eq(out[i].offset, k);
+                cr_assert_eq(out[i].timestamp, 1000 + k);
+                cr_assert_eq(out[i].value_len, VAL, "record %d", k);
+                const char *v = out[i].value;
+                for (size_t j = 0; j < VAL; j += 97)
+                    cr_assert_eq(v[j], flush_byte(k, j), "record %d byte %zu", k, j);
+            }
+            next += n;
+        }
+        cr_assert_eq(next, COMMITS * PER_COMMIT, "round %d", round);
+    }
+    sl_log_close(log);
+}
+
 Test(embedded, reopen_and_read_across_old_and_new_batches)
 {
     sl_log *log = open_log();
