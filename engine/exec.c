@@ -1755,22 +1755,322 @@ static bool expired_row(const sl_window_spec *w, int64_t st, const void *k, size
            sl_window_expired(w, ws, we, st);
 }
 
+/* Appends a row of the materialization (key k after the prefix of plen
+ * bytes; value: 8-byte big-endian timestamp, then the value) to recs. */
+static void mat_add(sl_arena *a, sl_record **recs, int *cnt, int *cap, const void *k, size_t kl,
+                    const void *v, size_t vl, size_t plen)
+{
+    if (*cnt == *cap) {
+        *recs = sl_arena_realloc(a, *recs, (size_t)*cap * sizeof **recs,
+                                 (size_t)*cap * 2 * sizeof **recs);
+        *cap *= 2;
+    }
+    sl_record *r = &(*recs)[(*cnt)++];
+    memset(r, 0, sizeof *r);
+    const unsigned char *tv = v;
+    uint64_t ts = 0;
+    for (int i = 0; i < 8; i++)
+        ts = ts << 8 | tv[i];
+    char *kc = sl_arena_alloc(a, kl - plen + 1);
+    memcpy(kc, (const char *)k + plen, kl - plen);
+    char *vc = sl_arena_alloc(a, vl - 8 + 1);
+    memcpy(vc, (const char *)v + 8, vl - 8);
+    r->key = kc;
+    r->key_len = (int32_t)(kl - plen);
+    r->value = vc;
+    r->value_len = (int32_t)(vl - 8);
+    r->timestamp = (int64_t)ts;
+    r->offset = -1;
+}
+
+/* ---- pull queries by key ----
+ * A pull query whose WHERE pins every key column of a materialized table to
+ * literals reads those keys' rows only (a point read each, or for a windowed
+ * table a scan of the key's windows), not the whole table. The WHERE still
+ * filters the rows read: this changes what is read, never what is returned.
+ * Whatever the extractor is unsure of (casts that are not exact, -0.0, types
+ * it does not know to compare bytewise) leaves the query to the full scan. */
+
+/* Past this many keys (IN lists multiply), the full scan is used. */
+#define PULL_MAX_KEYS 1024
+
+/* Whether e is a literal, maybe signed or cast: known before any row. */
+static bool is_literal(const sl_expr *e)
+{
+    switch (e->kind) {
+    case SL_E_NULL: case SL_E_BOOL: case SL_E_INT: case SL_E_DECIMAL: case SL_E_DOUBLE:
+    case SL_E_STRING:
+        return true;
+    case SL_E_UNARY:
+        return (e->op == SL_OP_NEG || e->op == SL_OP_PLUS) && is_literal(e->a);
+    case SL_E_CAST:
+        return is_literal(e->a);
+    default:
+        return false;
+    }
+}
+
+/* Whether e names column col of q's source (unqualified, or by its name or alias). */
+static bool is_column(const sl_expr *e, const sl_select *q, const char *col)
+{
+    if (e->kind != SL_E_COLUMN || !e->name.name || strcmp(e->name.name, col) != 0)
+        return false;
+    const char *qual = e->qualifier.name;
+    return !qual || (q->from.name.name && strcmp(qual, q->from.name.name) == 0) ||
+           (q->from.alias.name && strcmp(qual, q->from.alias.name) == 0);
+}
+
+/* The literals a conjunct of e pins col to (col = lit, lit = col, col IN
+ * (lit, ...)): the shortest list found is kept in *lits / *n (-1: none). */
+static void pinned(const sl_expr *e, const sl_select *q, const char *col,
+                   sl_expr *const **lits, int *n)
+{
+    if (e->kind == SL_E_BINARY && e->op == SL_OP_AND) {
+        pinned(e->a, q, col, lits, n);
+        pinned(e->b, q, col, lits, n);
+        return;
+    }
+    sl_expr *const *l = NULL;
+    int ln = 0;
+    if (e->kind == SL_E_BINARY && e->op == SL_OP_EQ) {
+        if (is_column(e->a, q, col) && is_literal(e->b))
+            l = &e->b, ln = 1;
+        else if (is_column(e->b, q, col) && is_literal(e->a))
+            l = &e->a, ln = 1;
+    } else if (e->kind == SL_E_IN && !e->negated && is_column(e->a, q, col)) {
+        bool all = true;
+        for (int i = 0; i < e->list.n && all; i++)
+            all = is_literal(e->list.items[i]);
+        if (all)
+            l = e->list.items, ln = e->list.n;
+    }
+    if (l && (*n < 0 || ln < *n)) {
+        *lits = l;
+        *n = ln;
+    }
+}
+
+/* Whether values of kind k equal exactly when their encodings do (DOUBLE
+ * but for -0.0 and NaN; not DECIMAL, whose 1.5 and 1.50 are equal). */
+static bool bytewise_kind(sl_kind k)
+{
+    return k == SL_BOOLEAN || k == SL_INT || k == SL_BIGINT || k == SL_DOUBLE ||
+           k == SL_STRING || k == SL_BYTES || k == SL_TIMESTAMP || k == SL_DATE ||
+           k == SL_TIME;
+}
+
+static bool simple_number(sl_kind k)
+{
+    return k == SL_INT || k == SL_BIGINT || k == SL_DOUBLE;
+}
+
+/*
+ * The value of literal lit as key column type want, as `column = lit`
+ * compares them: 1 with *out, 0 when it equals no key (NULL), -1 when
+ * unsure (the cast is not exact, or the types are not simply comparable).
+ */
+static int key_literal(sl_session *s, const sl_expr *lit, const sl_type *want, sl_arena *a,
+                       compiled *cl, sl_value *out)
+{
+    sl_error e;
+    sl_scope sc = make_scope(s, NULL);
+    sl_cexpr *ce = compile(lit, &sc, a, cl, &e);
+    if (!ce)
+        return -1;
+    sl_evalctx cx = {0};
+    cx.arena = a;
+    cx.nslots = sl_cexpr_slots(ce);
+    cx.slots = sl_arena_zalloc(a, (size_t)(cx.nslots + 1) * sizeof(sl_value));
+    sl_value v;
+    if (sl_cexpr_eval(ce, &cx, &v) < 0)
+        return -1;
+    if (sl_is_null(&v))
+        return 0;
+    const sl_type *got = sl_cexpr_type(ce);
+    if (!bytewise_kind(want->kind))
+        return -1;
+    if (!sl_type_equal(got, want)) {
+        /* 5 for a BIGINT key, 7.0E0 for an INT one: exact both ways, else scan */
+        sl_value w, back;
+        bool numbers = simple_number(want->kind) &&
+                       (simple_number(got->kind) ||
+                        (got->kind == SL_DECIMAL && want->kind == SL_DOUBLE));
+        if (!numbers ||
+            sl_value_cast(&v, got, want, a, &w, &e) < 0 ||
+            sl_value_cast(&w, want, got, a, &back, &e) < 0 || !sl_value_equal(&v, &back))
+            return -1;
+        v = w;
+    }
+    if (v.kind == SL_DOUBLE && (v.u.d == 0 || v.u.d != v.u.d))
+        return -1;      /* -0.0 = 0.0 and NaN: equal values, other bytes */
+    *out = v;
+    return 1;
+}
+
+/*
+ * The keys of src (as the sink encodes them, without the materialization's
+ * prefix) that q's WHERE pins every key column to, sorted and distinct, as
+ * records with only key / key_len set: true with *keys / *n, false when the
+ * query needs the full scan.
+ */
+static bool pull_keys(sl_session *s, const sl_source *src, const sl_select *q, sl_arena *a,
+                      sl_record **keys, int *n)
+{
+    if (!q->where || q->joins.n > 0 || !src->key_format)
+        return false;
+    int nk = 0;
+    sl_column *kc = sl_arena_zalloc(a, (size_t)(src->schema.ncols + 1) * sizeof *kc);
+    sl_value **vals = sl_arena_zalloc(a, (size_t)(src->schema.ncols + 1) * sizeof *vals);
+    int *nv = sl_arena_zalloc(a, (size_t)(src->schema.ncols + 1) * sizeof *nv);
+    compiled cl = {0};
+    bool ok = true;
+    long combos = 1;
+    for (int c = 0; c < src->schema.ncols && ok; c++) {
+        const sl_column *col = &src->schema.cols[c];
+        if (col->kind != SL_COLK_KEY)
+            continue;
+        sl_expr *const *lits = NULL;
+        int nl = -1;
+        pinned(q->where, q, col->name, &lits, &nl);
+        ok = nl >= 0;
+        vals[nk] = sl_arena_zalloc(a, (size_t)(nl + 1) * sizeof **vals);
+        for (int i = 0; ok && i < nl; i++) {
+            int rc = key_literal(s, lits[i], col->type, a, &cl, &vals[nk][nv[nk]]);
+            ok = rc >= 0;
+            nv[nk] += rc > 0;
+        }
+        combos *= nv[nk] > 0 ? nv[nk] : 1;
+        ok = ok && combos <= PULL_MAX_KEYS;
+        kc[nk++] = *col;
+    }
+    compiled_release(&cl);
+    if (!ok || nk == 0)
+        return false;
+    for (int i = 0; i < nk; i++)
+        if (nv[i] == 0)
+            combos = 0;     /* a key column pinned to NULLs only: no row */
+    sl_record *ks = sl_arena_zalloc(a, (size_t)(combos + 1) * sizeof *ks);
+    int *pos = sl_arena_zalloc(a, (size_t)nk * sizeof *pos);
+    sl_value *kv = sl_arena_zalloc(a, (size_t)nk * sizeof *kv);
+    sl_buf kb = SL_BUF_INIT;
+    for (long i = 0; i < combos && ok; i++) {
+        for (int c = 0; c < nk; c++)
+            kv[c] = vals[c][pos[c]];
+        bool knull;
+        sl_error e;
+        sl_buf_reset(&kb);
+        ok = encode_part(src->key_format, src, true, kc, nk, kv, &kb, &knull, &e) == 0 && !knull;
+        if (ok) {
+            char *k = sl_arena_alloc(a, kb.len + 1);
+            memcpy(k, kb.data ? kb.data : "", kb.len);
+            ks[i].key = k;
+            ks[i].key_len = (int32_t)kb.len;
+        }
+        for (int c = nk - 1; c >= 0 && ++pos[c] == nv[c]; c--)
+            pos[c] = 0;     /* the next combination, the last column fastest */
+    }
+    sl_buf_fini(&kb);
+    if (!ok)
+        return false;
+    qsort(ks, (size_t)combos, sizeof *ks, cmp_rec_key);
+    int w = 0;
+    for (int i = 0; i < (int)combos; i++)
+        if (w == 0 || cmp_rec_key(&ks[w - 1], &ks[i]) != 0)
+            ks[w++] = ks[i];
+    *keys = ks;
+    *n = w;
+    return true;
+}
+
+/*
+ * The materialized rows of src's keys keys[0..nkeys): a point read per key,
+ * or for a windowed table (kind wk) a scan of the keys that start with the
+ * key, kept when the windowed layout splits them back into exactly the key
+ * (so key "a" does not read key "ab"). Windows that retention has expired
+ * (w / st, when windowed) are skipped, as the full scan does.
+ */
+static int keyed_rows(sl_log *log, const sl_source *src, const sl_record *keys, int nkeys,
+                      sl_window_kind wk, const sl_window_spec *w, int64_t st, bool expiring,
+                      sl_arena *a, sl_record **out, int *n, sl_error *err)
+{
+    int cap = nkeys > 0 ? nkeys : 1, cnt = 0;
+    sl_record *recs = sl_arena_zalloc(a, (size_t)cap * sizeof *recs);
+    size_t plen = strlen(src->kafka_topic) + 1;
+    sl_buf mk = SL_BUF_INIT;
+    sl_window_spec dw = {0};
+    dw.kind = wk;
+    int rc = 0;
+    for (int i = 0; i < nkeys && rc == 0; i++) {
+        sl_buf_reset(&mk);
+        sl_buf_append(&mk, src->kafka_topic, plen);
+        sl_buf_append(&mk, keys[i].key, (size_t)keys[i].key_len);
+        if (wk == SL_WIN_NONE) {
+            const void *v;
+            size_t vl;
+            rc = sl_log_get_raw(log, SL_MATERIALIZED_SPACE, mk.data, mk.len, a, &v, &vl, err);
+            if (rc == 1 && vl >= 8)
+                mat_add(a, &recs, &cnt, &cap, mk.data, mk.len, v, vl, plen);
+            rc = rc < 0 ? -1 : 0;
+            continue;
+        }
+        sl_log_iter *it = sl_log_scan_raw(log, SL_MATERIALIZED_SPACE, mk.data, mk.len, NULL, 0,
+                                          err);
+        if (!it) {
+            rc = -1;
+            break;
+        }
+        const void *k, *v;
+        size_t kl, vl;
+        while ((rc = sl_log_iter_next(it, &k, &kl, &v, &vl, err)) == 1) {
+            const void *gk;
+            size_t gkl;
+            int64_t ws, we;
+            sl_error e;
+            if (vl < 8 ||
+                sl_windowed_key_decode(&dw, (const char *)k + plen, kl - plen, &gk, &gkl, &ws,
+                                       &we, &e) != 0 ||
+                gkl != (size_t)keys[i].key_len ||
+                (expiring && expired_row(w, st, (const char *)k + plen, kl - plen)))
+                continue;
+            mat_add(a, &recs, &cnt, &cap, k, kl, v, vl, plen);
+        }
+        sl_log_iter_free(it);
+    }
+    sl_buf_fini(&mk);
+    if (rc < 0)
+        return -1;
+    /* in key order, as the full scan returns them */
+    qsort(recs, (size_t)cnt, sizeof *recs, cmp_rec_key);
+    *out = recs;
+    *n = cnt;
+    return 0;
+}
+
 /*
  * The current rows of table src, as records: from its materialization when
  * a query writes it (less the windows retention has expired), else the
  * latest record of each key of its topic (a null value deletes the key),
- * read up to the end offsets of now.
+ * read up to the end offsets of now. For the materialization, only the keys
+ * q's WHERE pins, when it pins them (q NULL: every row).
  */
-static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_record **out, int *n,
-                      sl_error *err)
+static int table_rows(sl_session *s, const sl_source *src, const sl_select *q, sl_arena *a,
+                      sl_record **out, int *n, sl_error *err)
 {
     sl_log *log = sl_engine_log(s->eng);
     int cap = 64, cnt = 0;
     sl_record *recs = sl_arena_zalloc(a, (size_t)cap * sizeof *recs);
     if (is_materialized(src)) {
-        sl_window_spec w;
+        sl_window_spec w = {0};
         int64_t st = INT64_MIN;
         bool windowed = writer_window(s, src, &w, &st) && st != INT64_MIN;
+        sl_record *keys;
+        int nkeys;
+        if (q && pull_keys(s, src, q, a, &keys, &nkeys)) {
+            sl_window_kind wk = !src->window_type ? SL_WIN_NONE
+                                : strcmp(src->window_type, "SESSION") == 0 ? SL_WIN_SESSION
+                                                                           : SL_WIN_TUMBLING;
+            return keyed_rows(log, src, keys, nkeys, wk, &w, st, windowed, a, out, n, err);
+        }
         size_t plen = strlen(src->kafka_topic) + 1;
         sl_log_iter *it = sl_log_scan_raw(log, SL_MATERIALIZED_SPACE, src->kafka_topic, plen,
                                           NULL, 0, err);
@@ -1783,27 +2083,7 @@ static int table_rows(sl_session *s, const sl_source *src, sl_arena *a, sl_recor
             if (vl < 8 || kl < plen ||
                 (windowed && expired_row(&w, st, (const char *)k + plen, kl - plen)))
                 continue;
-            if (cnt == cap) {
-                recs = sl_arena_realloc(a, recs, (size_t)cap * sizeof *recs,
-                                        (size_t)cap * 2 * sizeof *recs);
-                cap *= 2;
-            }
-            sl_record *r = &recs[cnt++];
-            memset(r, 0, sizeof *r);
-            const unsigned char *tv = v;
-            uint64_t ts = 0;
-            for (int i = 0; i < 8; i++)
-                ts = ts << 8 | tv[i];
-            char *kc = sl_arena_alloc(a, kl - plen + 1);
-            memcpy(kc, (const char *)k + plen, kl - plen);
-            char *vc = sl_arena_alloc(a, vl - 8 + 1);
-            memcpy(vc, (const char *)v + 8, vl - 8);
-            r->key = kc;
-            r->key_len = (int32_t)(kl - plen);
-            r->value = vc;
-            r->value_len = (int32_t)(vl - 8);
-            r->timestamp = (int64_t)ts;
-            r->offset = -1;
+            mat_add(a, &recs, &cnt, &cap, k, kl, v, vl, plen);
         }
         sl_log_iter_free(it);
         if (rc < 0)
@@ -1935,7 +2215,7 @@ static int run_select(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
     if (pull && from && from->is_table) {
         sl_record *recs = NULL;
         int nrecs = 0;
-        rc = table_rows(s, from, a, &recs, &nrecs, err);
+        rc = table_rows(s, from, q, a, &recs, &nrecs, err);
         if (rc == 0)
             rc = sl_runtime_run_records(sl_engine_runtime(s->eng), plan, recs, nrecs, on_row, &t,
                                         &failed, err);
