@@ -548,6 +548,9 @@ int sl_engine_control_query(sl_engine *e, const char *query_id, sl_query_action 
         if ((n = find_note(e, query_id)))
             drop_note(e, n);
         rc = drop_state(e, query_id, err);
+        /* Kafka: its changelog, consumer group and checkpoints */
+        if (rc == 0)
+            rc = sl_log_drop_query(e->log, query_id, err);
     }
     return rc;
 }

@@ -12,8 +12,20 @@
  * waiting until every query has caught up, and transient queries on the
  * caller's thread.
  *
- * Threading: rt->mu guards the query list, the task flags (busy) and the
- * query states; a task is run by at most one worker at a time (busy), and
+ * Workers of one service (log.h's membership; Kafka): a query joins its
+ * group when it starts and has tasks only for the partitions the group
+ * assigns this worker (task.own). An assigned partition's task first reads
+ * its committed position, has the log restore its state (the changelog
+ * another worker wrote) and builds its operators (task_init, on a worker
+ * thread); a revoked one commits what it holds open, then is dropped,
+ * before the revocation completes (on_rebalance, on the log's thread). An
+ * aggregation whose GROUP BY is not the input key (one shared runner over
+ * every partition: there is no repartition topic) runs only on the worker
+ * that owns partition 0, so no two workers aggregate the same records.
+ * On the embedded log every partition is this process's.
+ *
+ * Threading: rt->mu guards the query list, the task flags (busy, own) and
+ * the query states; a task is run by at most one worker at a time (busy), and
  * everything a step touches besides the counters belongs to the task. The
  * counters are atomics so stats never wait for a step.
  *
@@ -64,9 +76,19 @@ struct runner {
     sl_error fatal_err;
 };
 
+/* Whether this worker owns a task's partition (log.h's membership). */
+enum {
+    OWN_NO,                     /* another worker's (or not assigned yet) */
+    OWN_INIT,                   /* assigned: position, state and operators to set up */
+    OWN_RUN,                    /* this worker's, running */
+    OWN_DROP                    /* being revoked: not picked */
+};
+
 struct task {
     sl_query *q;
     int32_t partition;
+    int own;                    /* OWN_*, under rt->mu; a shared runner's tasks move
+                                   together, with partition 0 */
     int64_t next;               /* the next offset to read */
     int64_t committed;          /* the committed position (next, once its batch commits) */
     bool busy;                  /* a worker runs it */
@@ -85,6 +107,8 @@ struct sl_query {
                                    topic on this log; its tasks run one at a time */
     sl_query_state state;       /* under rt->mu */
     bool stopping;
+    bool member;                /* joined the query's group: tasks follow partitions */
+    int cursor;                 /* shared runner: the task it runs next (under rt->mu) */
     char error[256];
     _Atomic uint64_t in, out, failed, filtered, skipped, late;
 };
@@ -613,7 +637,12 @@ static int commit_open(task *t, runner *r)
             sl_op_aggregate_discard(r->agg, &e2);
         for (int i = 0; i < nt; i++)
             ts[i].next = ts[i].committed;
-        query_fail(q, "writing a batch failed", &err);
+        /* a rebalance took the partitions: the log drops them next */
+        if (sl_log_partitions_moved(&err))
+            fprintf(stderr, "sluice: query %s: %s; its tasks go back to their committed "
+                    "positions\n", q->id, err.msg);
+        else
+            query_fail(q, "writing a batch failed", &err);
         return -1;
     }
     for (int i = 0; i < nt; i++)
@@ -664,6 +693,84 @@ static void retention_gap(task *t, runner *r, int64_t from, int64_t to)
     t->next = to;
 }
 
+/* The position a reader starts at without a committed one. */
+static int64_t reset_position(sl_log *log, const char *topic, int32_t p, sl_offset_reset reset,
+                              sl_error *err)
+{
+    return reset == SL_RESET_EARLIEST ? sl_log_start_offset(log, topic, p, err)
+                                      : sl_log_end_offset(log, topic, p, err);
+}
+
+/*
+ * The positions of tasks ts[0..n): the committed ones, else the reset
+ * position, committed now so that a restart (or the next owner) before the
+ * first batch starts at the same place. -1 with err.
+ */
+static int load_positions(sl_query *q, task *ts, int n, sl_error *err)
+{
+    sl_log *log = q->rt->log;
+    const char *topic = q->plan->input.kafka_topic;
+    sl_log_txn *txn = NULL;
+    for (int i = 0; i < n; i++) {
+        task *t = &ts[i];
+        t->next = sl_log_position(log, q->id, topic, t->partition);
+        if (t->next < 0) {
+            t->next = reset_position(log, topic, t->partition, q->plan->reset, err);
+            if (t->next < 0)
+                goto fail;
+            if (!txn)
+                txn = sl_log_txn_begin(log);
+            if (sl_log_txn_set_position(txn, q->id, topic, t->partition, t->next, err))
+                goto fail;
+        }
+        t->committed = t->next;
+    }
+    return txn ? sl_log_txn_commit(txn, err) : 0;
+fail:
+    sl_log_txn_abort(txn);
+    return -1;
+}
+
+/*
+ * A partition that just became this worker's (OWN_INIT; a shared runner's
+ * tasks all at once): its committed position (as the last owner left it),
+ * its state caught up from the changelog the last owner wrote, a fresh
+ * operator chain; then it runs. Returns 0, or -1 when the query failed.
+ */
+static int task_init(task *t)
+{
+    sl_query *q = t->q;
+    sl_runtime *rt = q->rt;
+    sl_error err;
+    sl_error_clear(&err);
+    task *ts;
+    int nt;
+    runner_tasks(t, &ts, &nt);
+    task *owner = q->shared ? &q->tasks[0] : t;
+    if (load_positions(q, ts, nt, &err)) {
+        /* a rebalance took the partition meanwhile: the log drops it next */
+        if (!sl_log_partitions_moved(&err))
+            query_fail(q, "reading the committed positions failed", &err);
+        return -1;
+    }
+    if (q->plan->ngroup > 0 &&
+        sl_log_restore_partition(rt->log, q->id, owner->partition, &err)) {
+        query_fail(q, "restoring the state failed", &err);
+        return -1;
+    }
+    runner_fini(&owner->r);     /* what a former ownership left */
+    if (runner_init(&owner->r, rt, q->plan, NULL, NULL, owner->partition, &err)) {
+        query_fail(q, "setting up the query failed", &err);
+        return -1;
+    }
+    pthread_mutex_lock(&rt->mu);
+    for (int i = 0; i < nt; i++)
+        if (ts[i].own == OWN_INIT)
+            ts[i].own = OWN_RUN;
+    pthread_mutex_unlock(&rt->mu);
+    return 0;
+}
+
 /*
  * One batch of one task: read, process, commit. A stateless query commits
  * every batch; an aggregation keeps its transaction open across batches
@@ -677,6 +784,8 @@ static int task_step(task *t)
     sl_error err;
     sl_error_clear(&err);
     int n = 0;
+    if (t->own == OWN_INIT)
+        return task_init(t);
     if (sl_log_read(log, r->topic, t->partition, t->next, r->batch_size, r->arena, r->recs, &n,
                     &err)) {
         query_fail(q, "reading the input failed", &err);
@@ -785,8 +894,19 @@ static task *pick_task(sl_runtime *rt, int *ntotal)
                 continue;
             }
             task *t = &q->tasks[idx];
-            if (!t->busy && q->state == SL_QUERY_RUNNING && !q->stopping &&
-                !(q->shared && shared_busy(q))) {
+            if (q->shared && q->state == SL_QUERY_RUNNING && !q->stopping && !shared_busy(q)) {
+                /* one runner over every partition, one task at a time: in
+                 * turn, whatever the global cursor skipped while one ran */
+                for (int j = 0; j < q->ntasks; j++) {
+                    task *u = &q->tasks[(q->cursor + j) % q->ntasks];
+                    if (u->own == OWN_RUN || u->own == OWN_INIT) {
+                        q->cursor = (int)((u - q->tasks) + 1) % q->ntasks;
+                        rt->rr = (rt->rr + (unsigned)k + 1) % (unsigned)total;
+                        return u;
+                    }
+                }
+            } else if (!q->shared && !t->busy && (t->own == OWN_RUN || t->own == OWN_INIT) &&
+                       q->state == SL_QUERY_RUNNING && !q->stopping) {
                 rt->rr = (rt->rr + (unsigned)k + 1) % (unsigned)total;
                 return t;
             }
@@ -883,6 +1003,9 @@ static void query_free(sl_query *q)
 {
     if (!q)
         return;
+    /* after its last commit; the group's callback is not called any more */
+    if (q->member)
+        sl_log_member_leave(q->rt->log, q->id);
     for (int i = 0; i < q->ntasks; i++)
         if (!q->shared || i == 0)
             runner_fini(&q->tasks[i].r);
@@ -919,6 +1042,71 @@ static void commit_query(sl_runtime *rt, sl_query *q)
         pthread_mutex_lock(&rt->mu);
         t->busy = false;
     }
+}
+
+/* Drops the task(s) of a revoked or lost partition (under rt->mu, with
+ * ts[0..n) marked OWN_DROP and none busy): revoked, what they hold open
+ * is committed first (positions, outputs, changelog: the next owner
+ * starts where this one stopped); lost, it is thrown away (another worker
+ * owns them already; it reprocesses from the last committed position). */
+static void drop_tasks(sl_runtime *rt, task *ts, int n, bool commit)
+{
+    task *owner = ts[0].q->shared ? &ts[0].q->tasks[0] : &ts[0];
+    runner *r = &owner->r;
+    if (r->txn && commit) {
+        owner->busy = true;
+        pthread_mutex_unlock(&rt->mu);
+        commit_open(owner, r);
+        pthread_mutex_lock(&rt->mu);
+        owner->busy = false;
+    } else if (r->txn) {
+        sl_log_txn_abort(r->txn);
+        r->txn = NULL;
+    }
+    runner_fini(r);
+    for (int i = 0; i < n; i++)
+        ts[i].own = OWN_NO;
+}
+
+/*
+ * The log's rebalance callback for query ud (on a thread of the log).
+ * Assigned partitions get tasks that set themselves up when first run
+ * (task_init); revoked ones are committed and dropped before this returns,
+ * which is before the next owner may start them. A shared runner (one
+ * worker aggregates every partition: no repartition topic) goes with
+ * partition 0.
+ */
+static void on_rebalance(void *ud, sl_log_rebalance what, const int32_t *parts, int n)
+{
+    sl_query *q = ud;
+    sl_runtime *rt = q->rt;
+    pthread_mutex_lock(&rt->mu);
+    for (int i = 0; i < n; i++) {
+        int32_t p = parts[i];
+        if (p < 0 || p >= q->ntasks || (q->shared && p != 0))
+            continue;
+        task *ts = q->shared ? q->tasks : &q->tasks[p];
+        int nt = q->shared ? q->ntasks : 1;
+        if (what == SL_LOG_ASSIGNED) {
+            for (int k = 0; k < nt; k++)
+                ts[k].own = OWN_INIT;
+            continue;
+        }
+        bool had = ts[0].own == OWN_RUN;
+        for (int k = 0; k < nt; k++)
+            ts[k].own = OWN_DROP;
+        for (;;) {
+            bool busy = false;
+            for (int k = 0; k < nt; k++)
+                busy |= ts[k].busy;
+            if (!busy)
+                break;
+            pthread_cond_wait(&rt->cv, &rt->mu);
+        }
+        drop_tasks(rt, ts, nt, had && what == SL_LOG_REVOKED && q->state == SL_QUERY_RUNNING);
+    }
+    pthread_cond_broadcast(&rt->cv);
+    pthread_mutex_unlock(&rt->mu);
 }
 
 void sl_runtime_free(sl_runtime *rt)
@@ -963,14 +1151,6 @@ static int topic_partitions(sl_log *log, const char *topic, sl_error *err)
     return n;
 }
 
-/* The position a reader starts at without a committed one. */
-static int64_t reset_position(sl_log *log, const char *topic, int32_t p, sl_offset_reset reset,
-                              sl_error *err)
-{
-    return reset == SL_RESET_EARLIEST ? sl_log_start_offset(log, topic, p, err)
-                                      : sl_log_end_offset(log, topic, p, err);
-}
-
 sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
 {
     sl_error_clear(err);
@@ -1008,34 +1188,26 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
     q->id = plan->query_id;
     q->state = SL_QUERY_RUNNING;
     q->shared = plan->ngroup > 0 && !plan->group_by_key && np > 1;
-    /* positions: committed ones, else the reset position, committed now so a
-     * restart before the first batch starts at the same place */
-    sl_log_txn *txn = NULL;
     for (int p = 0; p < np; p++) {
-        task *t = &q->tasks[p];
-        t->q = q;
-        t->partition = p;
-        t->next = sl_log_position(rt->log, q->id, topic, p);
-        if (t->next < 0) {
-            t->next = reset_position(rt->log, topic, p, plan->reset, err);
-            if (t->next < 0)
-                goto fail;
-            if (!txn)
-                txn = sl_log_txn_begin(rt->log);
-            if (sl_log_txn_set_position(txn, q->id, topic, p, t->next, err))
-                goto fail;
-        }
-        t->committed = t->next;
-        if ((!q->shared || p == 0) &&
-            runner_init(&t->r, rt, plan, NULL, NULL, q->shared ? 0 : p, err))
-            goto fail;
-        q->ntasks++;
+        q->tasks[p].q = q;
+        q->tasks[p].partition = p;
     }
-    if (txn) {
-        sl_log_txn *tx = txn;
-        txn = NULL;
-        if (sl_log_txn_commit(tx, err))
+    q->ntasks = np;
+    /* workers of one service share the partitions: tasks are made as the
+     * group assigns them (on_rebalance); else every partition is ours */
+    int joined = sl_log_member_join(rt->log, q->id, topic, on_rebalance, q, err);
+    if (joined < 0)
+        goto fail;
+    q->member = joined > 0;
+    if (!q->member) {
+        if (load_positions(q, q->tasks, np, err))
             goto fail;
+        for (int p = 0; p < np; p++) {
+            if ((!q->shared || p == 0) &&
+                runner_init(&q->tasks[p].r, rt, plan, NULL, NULL, q->shared ? 0 : p, err))
+                goto fail;
+            q->tasks[p].own = OWN_RUN;
+        }
     }
     pthread_mutex_lock(&rt->mu);
     if (rt->nq == rt->capq) {
@@ -1053,7 +1225,6 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
     pthread_mutex_unlock(&rt->mu);
     return q;
 fail:
-    sl_log_txn_abort(txn);
     query_free(q);
     return NULL;
 }
@@ -1170,10 +1341,22 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     out->records_skipped = atomic_load(&q->skipped);
     out->records_late = atomic_load(&q->late);
     out->stream_time = INT64_MIN;
-    /* state figures are read without waiting for a running step: approximate */
+    /* state figures are read without waiting for a running step:
+     * approximate; under rt->mu, so no revocation drops a runner meanwhile */
+    pthread_mutex_lock(&rt->mu);
+    out->partitions = q->ntasks;
+    size_t at = 0;
+    for (int i = 0; i < q->ntasks; i++) {
+        if (q->tasks[i].own != OWN_RUN && q->tasks[i].own != OWN_INIT)
+            continue;
+        out->partitions_owned++;
+        if (at + 12 < sizeof out->owned)
+            at += (size_t)snprintf(out->owned + at, sizeof out->owned - at, "%s%d",
+                                   at ? "," : "", (int)q->tasks[i].partition);
+    }
     for (int i = 0; i < q->ntasks; i++) {
         runner *r = task_runner(&q->tasks[i]);
-        if (!r->agg || (q->shared && i > 0))
+        if (!r->agg || (q->shared && i > 0) || q->tasks[i].own != OWN_RUN)
             continue;
         sl_aggregate_stats as;
         sl_op_aggregate_stats(r->agg, &as);
@@ -1184,6 +1367,7 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
         out->late_window_updates += as.late_window_updates;
         out->agg_values_dropped += as.values_dropped;
     }
+    pthread_mutex_unlock(&rt->mu);
 }
 
 /*

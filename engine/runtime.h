@@ -1,7 +1,9 @@
 /*
  * runtime.h: running plans.
  *
- * A persistent query runs as one task per input partition. A small pool of
+ * A persistent query runs as one task per input partition (on Kafka, per
+ * partition the query's consumer group assigns this worker: workers with
+ * one service id share them; see runtime.c). A small pool of
  * threads runs the tasks in the background: a task reads a batch from its
  * partition at its committed position, decodes, filters, projects, rekeys
  * and encodes it, then commits in ONE log transaction the output records,
@@ -65,6 +67,10 @@ typedef struct sl_query_stats {
     uint64_t state_keys;        /* aggregations: groups / windows cached in memory */
     uint64_t state_bytes;       /* and their counted bytes */
     char error[256];            /* why the query stopped, in state SL_QUERY_ERROR */
+    int partitions;             /* of the input */
+    int partitions_owned;       /* ... this worker runs (all but on Kafka with
+                                   several workers of one service) */
+    char owned[128];            /* ... which: "0,1" (cut when long) */
 } sl_query_stats;
 
 sl_runtime *sl_runtime_new(sl_log *log, const sl_runtime_opts *opts, sl_error *err);

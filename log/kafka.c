@@ -8,7 +8,8 @@
  * partition count is an error); appends through one producer with every
  * delivery report checked at commit; committed positions per group through
  * one consumer handle per group that never subscribes (offsets are
- * committed and fetched for explicit partitions); reads through one
+ * fetched, and committed while nobody of this process is a member, for
+ * explicit partitions); reads through one
  * consumer handle in librdkafka's per-partition ("simple consumer") mode,
  * each partition started at the requested offset and kept fetching ahead
  * while reads continue where the last one stopped.
@@ -38,8 +39,22 @@
  * after transaction.timeout.ms (10 s, as Kafka Streams). A fatal error
  * (fenced by another process with the same ids) makes every later commit
  * fail with the reason.
+ * Membership (log.h's sl_log_member_*): per persistent query a consumer
+ * that joins group _sluice-SERVICE-QUERY (cooperative-sticky) and
+ * subscribes to the query's input, only to be assigned partitions: what it
+ * gets is paused at once and read through the reader as before. One
+ * thread of the log polls every member every POLL_MS (librdkafka runs the
+ * rebalance callback there and wants a poll within max.poll.interval.ms);
+ * the callback tells the runtime, and a revocation completes only after
+ * the runtime's callback returned, having committed what it had open for
+ * those partitions. Positions of a joined group are committed through the
+ * member (a group with live members refuses commits from others), and
+ * under exactly-once sent to the transaction with the member's group
+ * metadata, so a worker whose partitions moved on is fenced. Members have
+ * a 10 s session timeout. A terminated query's group is deleted
+ * (DeleteGroups; still in use by another worker: left to it).
  * Does not: retention (the broker enforces it: enforce_retention is a
- * no-op), consumer-group membership or rebalancing.
+ * no-op), repartition topics.
  *
  * Where Kafka differs from the embedded log's semantics (log.h):
  * - Without exactly_once, commits are at-least-once, not atomic. txn_append hands the record to
@@ -79,8 +94,9 @@
  *   of describe ("bytes") are -1 (unknown), and describe reports Kafka's
  *   default settings when the cluster does not answer DescribeConfigs.
  * - Clients: one producer (also for metadata and admin requests), one
- *   reading consumer, and one consumer per position group (created on first
- *   use); each librdkafka client runs a few threads of its own.
+ *   reading consumer, one consumer per position group (created on first
+ *   use) and one member per joined group; each librdkafka client runs a
+ *   few threads of its own.
  */
 #include "log/kafka.h"
 #include "log/kafka_internal.h"
@@ -138,6 +154,19 @@ typedef struct kgroup {
     struct kgroup *link;
 } kgroup;
 
+/* A membership (sl_log_member_join): a consumer that joins the group and
+ * subscribes to the topic, only to be assigned partitions; it never
+ * fetches (what it is assigned is paused at once). Positions of the group
+ * are committed through it. Freed by sl_log_member_leave or at close. */
+typedef struct kmember {
+    char *group, *topic;
+    rd_kafka_t *rk;
+    sl_log_rebalance_cb cb;     /* under klog.mu */
+    void *ud;
+    atomic_bool assigned;       /* an assignment came (see member_close) */
+    struct kmember *link;
+} kmember;
+
 /* A transactional producer (exactly-once): slot i has transactional.id
  * TXN_ID-i, so a restart fences and aborts what the slot's earlier holder
  * left open. One open transaction per producer: a slot is busy from the
@@ -177,9 +206,17 @@ typedef struct klog {
     int n_shown;
     char shown_fac[16][16];     /* log facilities whose errors were shown once */
     int n_shown_fac;
-    pthread_mutex_t mu;         /* guards parts, groups, topics */
+    pthread_mutex_t mu;         /* guards parts, groups, topics, members */
     kpart *parts;
     kgroup *groups;
+    kmember *members;
+    rd_kafka_t **parked;        /* closed members never destroyed (member_close) */
+    int n_parked;
+    struct klog *link_kept;     /* ... such logs, kept for them */
+    pthread_mutex_t poll_mu;    /* held while a member is polled or closed */
+    pthread_t poller;           /* polls the members (rebalances happen there) */
+    bool polling;               /* ... started */
+    atomic_bool stop_poll;
     ktopic *topics;
     pthread_mutex_t seq_mu;
     pthread_cond_t seq_cv;      /* CLOCK_MONOTONIC */
@@ -351,6 +388,9 @@ static int conf_set(rd_kafka_conf_t *c, const char *name, const char *value, sl_
 }
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque);
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque);
+static rd_kafka_t *member_client(klog *k, const char *group);
 
 /* The klog of a client (its configuration's opaque), NULL for none. */
 static klog *client_log(const rd_kafka_t *rk)
@@ -451,7 +491,8 @@ static void error_cb(rd_kafka_t *rk, int e, const char *reason, void *opaque)
 }
 
 /* KIND_TXN: a transactional producer, `group` naming its transactional.id. */
-enum { KIND_PRODUCER, KIND_READER, KIND_GROUP, KIND_TXN };
+/* KIND_MEMBER: a consumer that joins `group` (sl_log_member_join). */
+enum { KIND_PRODUCER, KIND_READER, KIND_GROUP, KIND_TXN, KIND_MEMBER };
 
 /* A configuration for one client; NULL with err on a bad property. */
 static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error *err)
@@ -494,6 +535,19 @@ static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error
             rc = rc ? rc : conf_set(c, "queued.max.messages.kbytes", "16384", err);
         } else {
             rc = rc ? rc : conf_set(c, "group.id", group, err);
+        }
+        if (kind == KIND_MEMBER) {
+            /* as Kafka Streams: partitions move without stopping the others;
+             * a worker killed without leaving is replaced after the session
+             * timeout (10 s here, under librdkafka's 45 s, so a takeover
+             * is quick; consumer.session.timeout.ms sets it) */
+            rc = rc ? rc : conf_set(c, "partition.assignment.strategy", "cooperative-sticky",
+                                    err);
+            rc = rc ? rc : conf_set(c, "session.timeout.ms", "10000", err);
+            rc = rc ? rc : conf_set(c, "heartbeat.interval.ms", "1000", err);
+            rc = rc ? rc : conf_set(c, "enable.partition.eof", "false", err);
+            if (!rc)
+                rd_kafka_conf_set_rebalance_cb(c, rebalance_cb);
         }
     }
     for (int i = 0; !rc && i < k->n_props; i++) {
@@ -1089,6 +1143,24 @@ static void set_broken(klog *k, const char *what, const rd_kafka_error_t *e)
 
 /* Fills err from a transactional API's error (destroying it), marking the
  * log broken on a fatal one. Returns -1. */
+/* What a position commit through a member that is no longer in the
+ * group's generation fails with (log.h's sl_log_partitions_moved). */
+#define MOVED "partitions moved to another worker: "
+
+/* Whether e says this member's generation is over: its partitions went
+ * (or go) to another worker, which starts from the last committed
+ * positions. librdkafka revokes them as lost. */
+static bool member_gone(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+           e == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID || e == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
+}
+
+bool sl_log_partitions_moved(const sl_error *err)
+{
+    return err && !strncmp(err->msg, MOVED, sizeof MOVED - 1);
+}
+
 static int txn_fail(klog *k, rd_kafka_error_t *e, const char *what, sl_error *err)
 {
     if (rd_kafka_error_is_fatal(e))
@@ -1289,8 +1361,12 @@ static int txn_send_positions(klog *k, ktxn *t, sl_error *err)
                 t->pos[j].offset;
             done[j] = true;
         }
-        /* a group nobody joins: no generation to check */
-        rd_kafka_consumer_group_metadata_t *md = rd_kafka_consumer_group_metadata_new(group);
+        /* the member's metadata (generation, member id): a worker whose
+         * partitions moved on (a zombie) is fenced by the coordinator; a
+         * group nobody joins has no generation to check */
+        rd_kafka_t *mrk = member_client(k, group);
+        rd_kafka_consumer_group_metadata_t *md = mrk ? rd_kafka_consumer_group_metadata(mrk)
+                                                     : rd_kafka_consumer_group_metadata_new(group);
         int64_t deadline = mono_ms() + k->timeout_ms;
         rd_kafka_error_t *e;
         while ((e = rd_kafka_send_offsets_to_transaction(t->rk, l, md, k->timeout_ms)) &&
@@ -1300,7 +1376,8 @@ static int txn_send_positions(klog *k, ktxn *t, sl_error *err)
         rd_kafka_topic_partition_list_destroy(l);
         if (e) {
             char what[300];
-            snprintf(what, sizeof what, "committing the positions of group %s", group);
+            snprintf(what, sizeof what, "%scommitting the positions of group %s",
+                     mrk && member_gone(rd_kafka_error_code(e)) ? MOVED : "", group);
             rc = txn_fail(k, e, what, err);
         }
     }
@@ -1528,12 +1605,27 @@ static rd_kafka_t *group_client(klog *k, const char *group, sl_error *err)
     return rk;
 }
 
+/* Whether a position commit may succeed when tried again. */
+static bool commit_retriable(rd_kafka_resp_err_t e)
+{
+    return e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || e == RD_KAFKA_RESP_ERR__STATE ||
+           e == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+           e == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE ||
+           e == RD_KAFKA_RESP_ERR_NOT_COORDINATOR || e == RD_KAFKA_RESP_ERR__WAIT_COORD ||
+           e == RD_KAFKA_RESP_ERR__TRANSPORT || e == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
 /* Commits the positions of t for one group (those from index i on whose
  * group equals t->pos[i].group), marking them done. */
 static int commit_group(klog *k, ktxn *t, int i, bool *done, sl_error *err)
 {
     const char *group = t->pos[i].group;
-    rd_kafka_t *rk = group_client(k, group, err);
+    /* a group with live members refuses commits from others: a member's
+     * positions go through its membership */
+    rd_kafka_t *rk = member_client(k, group);
+    bool member = rk != NULL;
+    if (!rk)
+        rk = group_client(k, group, err);
     if (!rk)
         return -1;
     rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(t->n_pos - i);
@@ -1544,13 +1636,27 @@ static int commit_group(klog *k, ktxn *t, int i, bool *done, sl_error *err)
             t->pos[j].offset;
         done[j] = true;
     }
-    rd_kafka_resp_err_t e = rd_kafka_commit(rk, l, 0);
-    for (int j = 0; !e && j < l->cnt; j++)
-        e = l->elems[j].err;
+    rd_kafka_resp_err_t e;
+    int64_t deadline = mono_ms() + k->timeout_ms;
+    for (;;) {
+        e = rd_kafka_commit(rk, l, 0);
+        for (int j = 0; !e && j < l->cnt; j++)
+            e = l->elems[j].err;
+        /* a rebalance under way (the group's generation is changing): the
+         * commit goes through once this member has joined the new one */
+        if (!commit_retriable(e) || mono_ms() > deadline)
+            break;
+        sleep_ms(100);
+        for (int j = 0; j < l->cnt; j++)
+            l->elems[j].err = 0;
+    }
     rd_kafka_topic_partition_list_destroy(l);
+    /* a member still refused: its partitions move on (librdkafka revokes
+     * them as lost) */
+    bool gone = member_gone(e) || (member && e == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS);
     if (e)
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "committing the positions of group %s: %s",
-                            group, rd_kafka_err2str(e));
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%scommitting the positions of group %s: %s",
+                            gone ? MOVED : "", group, rd_kafka_err2str(e));
     return 0;
 }
 
@@ -1881,6 +1987,18 @@ static bool leader_moving(rd_kafka_resp_err_t e)
     }
 }
 
+/* Refreshes the reader's metadata of topic (its partition count). */
+static void reader_metadata(klog *k, const char *topic)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->reader, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && !rd_kafka_metadata(k->reader, 0, rkt, &md, k->timeout_ms))
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    sleep_ms(50);
+}
+
 static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                          int64_t *end, sl_error *err)
 {
@@ -1897,6 +2015,12 @@ static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int6
         int64_t left = deadline - mono_ms();
         e = rd_kafka_query_watermark_offsets(k->reader, topic, partition, &lo, &hi,
                                              left > 0 ? (int)left : 1);
+        if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && mono_ms() + 50 < deadline) {
+            /* a partition another worker just added (CreatePartitions):
+             * the reader learns of it from fresh metadata */
+            reader_metadata(k, topic);
+            continue;
+        }
         if (!leader_moving(e) || mono_ms() + 50 >= deadline)
             break;
         sleep_ms(50);
@@ -1957,10 +2081,357 @@ static int64_t kafka_enforce_retention(sl_log *log, int64_t now_ms, sl_error *er
 }
 
 /* ------------------------------------------------------------------ */
+/* membership                                                          */
+
+enum { POLL_MS = 50 };         /* the members are polled this often */
+
+/* The member consumer of group, NULL when this process did not join it.
+ * The handle stays valid while its group's positions are committed: the
+ * runtime leaves a group only once its query committed for the last time. */
+static rd_kafka_t *member_client(klog *k, const char *group)
+{
+    pthread_mutex_lock(&k->mu);
+    kmember *m = k->members;
+    while (m && strcmp(m->group, group))
+        m = m->link;
+    rd_kafka_t *rk = m ? m->rk : NULL;
+    pthread_mutex_unlock(&k->mu);
+    return rk;
+}
+
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The partitions of l, sorted, into *out (malloc'ed); their count. */
+static int sorted_partitions(const rd_kafka_topic_partition_list_t *l, int32_t **out)
+{
+    int32_t *v = xcalloc((size_t)(l ? l->cnt : 0) + 1, sizeof *v);
+    int n = 0;
+    for (int i = 0; l && i < l->cnt; i++)
+        v[n++] = l->elems[i].partition;
+    qsort(v, (size_t)n, sizeof *v, cmp_i32);
+    *out = v;
+    return n;
+}
+
+static void format_partitions(char *buf, size_t cap, const int32_t *v, int n)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int i = 0; i < n && at + 16 < cap; i++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s%d", i ? "," : "", (int)v[i]);
+    if (!n)
+        snprintf(buf, cap, "none");
+}
+
+/* One line on stderr per change: which worker owns what is visible in
+ * each worker's log. */
+static void say_owned(rd_kafka_t *rk, const char *group, const char *verb,
+                      const int32_t *changed, int n)
+{
+    rd_kafka_topic_partition_list_t *now = NULL;
+    if (rd_kafka_assignment(rk, &now))
+        now = NULL;
+    int32_t *owned;
+    int no = sorted_partitions(now, &owned);
+    char c[200], o[200];
+    format_partitions(c, sizeof c, changed, n);
+    format_partitions(o, sizeof o, owned, no);
+    fprintf(stderr, "sluice: group %s: partitions %s %s; this worker owns partitions %s\n",
+            group, c, verb, o);
+    free(owned);
+    if (now)
+        rd_kafka_topic_partition_list_destroy(now);
+}
+
+/*
+ * librdkafka's rebalance callback, on the poll thread (from
+ * rd_kafka_consumer_poll, with poll_mu held). Cooperative: only the
+ * partitions that move are named. Assigned ones are taken (and paused:
+ * reads go through the reader), then the runtime is told; revoked ones are
+ * given back only after the runtime committed what it had open for them,
+ * so the next owner starts at the last position this worker wrote.
+ */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t e,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    klog *k = opaque;
+    sl_log_rebalance_cb cb = NULL;
+    void *ud = NULL;
+    char group[256] = "";
+    pthread_mutex_lock(&k->mu);
+    for (kmember *m = k->members; m; m = m->link)
+        if (m->rk == rk) {
+            cb = m->cb;
+            ud = m->ud;
+            snprintf(group, sizeof group, "%s", m->group);
+            if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+                atomic_store(&m->assigned, true);
+        }
+    pthread_mutex_unlock(&k->mu);
+    int32_t *v;
+    int n = sorted_partitions(parts, &v);
+    rd_kafka_error_t *err = NULL;
+    if (e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        err = rd_kafka_incremental_assign(rk, parts);
+        if (!err) {
+            rd_kafka_pause_partitions(rk, parts);
+            if (cb && n) {
+                say_owned(rk, group, "assigned", v, n);
+                cb(ud, SL_LOG_ASSIGNED, v, n);
+            }
+        }
+    } else if (e == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        bool lost = rd_kafka_assignment_lost(rk);
+        if (cb && n)
+            cb(ud, lost ? SL_LOG_LOST : SL_LOG_REVOKED, v, n);
+        err = rd_kafka_incremental_unassign(rk, parts);
+        if (cb && n)
+            say_owned(rk, group, lost ? "lost" : "revoked", v, n);
+    } else {
+        fprintf(stderr, "sluice: group %s: rebalance failed: %s\n", group, rd_kafka_err2str(e));
+    }
+    if (err) {
+        fprintf(stderr, "sluice: group %s: %s partitions: %s\n", group,
+                e == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "taking" : "giving back",
+                rd_kafka_error_string(err));
+        rd_kafka_error_destroy(err);
+    }
+    free(v);
+}
+
+/* Serves one member: rebalances, errors; a message (there should be none:
+ * its partitions are paused) is dropped, the reader reads it. */
+static void poll_member(rd_kafka_t *rk)
+{
+    rd_kafka_message_t *m;
+    while ((m = rd_kafka_consumer_poll(rk, 0)))
+        rd_kafka_message_destroy(m);
+}
+
+/*
+ * The poll thread: librdkafka runs a member's rebalances (and the
+ * runtime's commits on revocation) in rd_kafka_consumer_poll, which must
+ * also be called within max.poll.interval.ms or the member is thrown out.
+ */
+static void *poll_main(void *arg)
+{
+    klog *k = arg;
+    while (!atomic_load(&k->stop_poll)) {
+        pthread_mutex_lock(&k->poll_mu);
+        for (int i = 0;; i++) {
+            /* the i-th member now (the list changes only under poll_mu
+             * too, so the handle stays alive while it is polled) */
+            pthread_mutex_lock(&k->mu);
+            kmember *m = k->members;
+            for (int j = 0; m && j < i; j++)
+                m = m->link;
+            rd_kafka_t *rk = m ? m->rk : NULL;
+            pthread_mutex_unlock(&k->mu);
+            if (!rk)
+                break;
+            poll_member(rk);
+        }
+        pthread_mutex_unlock(&k->poll_mu);
+        sleep_ms(POLL_MS);
+    }
+    return NULL;
+}
+
+static void kafka_member_leave_impl(klog *k, const char *group);
+
+static int kafka_member_join(sl_log *log, const char *group, const char *topic,
+                             sl_log_rebalance_cb cb, void *ud, sl_error *err)
+{
+    klog *k = (klog *)log;
+    if (!group || !*group || !topic || !cb)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "joining a group: no group, topic "
+                            "or callback");
+    if (member_client(k, group))
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "group %s joined twice", group);
+    rd_kafka_t *rk = new_client(k, KIND_MEMBER, group, err);
+    if (!rk)
+        return -1;
+    rd_kafka_poll_set_consumer(rk);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(l, topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, l);
+    rd_kafka_topic_partition_list_destroy(l);
+    if (e) {
+        rd_kafka_destroy(rk);
+        return kerr(err, "subscribing to the input", e);
+    }
+    kmember *m = xcalloc(1, sizeof *m);
+    m->group = xstrdup(group);
+    m->topic = xstrdup(topic);
+    m->rk = rk;
+    m->cb = cb;
+    m->ud = ud;
+    pthread_mutex_lock(&k->poll_mu);
+    pthread_mutex_lock(&k->mu);
+    m->link = k->members;
+    k->members = m;
+    pthread_mutex_unlock(&k->mu);
+    int rc = 0;
+    if (!k->polling) {
+        atomic_store(&k->stop_poll, false);
+        if (pthread_create(&k->poller, NULL, poll_main, k))
+            rc = sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot start a thread");
+        else
+            k->polling = true;
+    }
+    pthread_mutex_unlock(&k->poll_mu);
+    if (rc)
+        kafka_member_leave_impl(k, group);
+    return rc ? -1 : 1;
+}
+
+enum { FIRST_ASSIGN_WAIT_MS = 10000 };
+
+/*
+ * Closes a member (under poll_mu, unlinked, so its callbacks find no
+ * runtime): it leaves the group, so its partitions go to the others at
+ * once rather than after the session timeout. librdkafka before 2.3
+ * aborts when a cooperative-sticky consumer is destroyed between joining
+ * and its first assignment (its assignor state is not made yet:
+ * librdkafka issue 4312), so a member that had none waits for it (until
+ * deadline, polled here), and one that still has none is
+ * closed but never destroyed: it stays with the log (k->parked), which is
+ * then never freed either (its callbacks name it).
+ */
+static void member_close(klog *k, kmember *m, int64_t deadline)
+{
+    if (!atomic_load(&m->assigned)) {
+        pthread_mutex_lock(&k->mu);
+        m->link = k->members;       /* found by the callback, which notes it */
+        k->members = m;
+        m->cb = NULL;
+        pthread_mutex_unlock(&k->mu);
+        while (!atomic_load(&m->assigned) && mono_ms() < deadline) {
+            rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->rk, 50);
+            if (msg)
+                rd_kafka_message_destroy(msg);
+        }
+        pthread_mutex_lock(&k->mu);
+        kmember **pp = &k->members;
+        while (*pp && *pp != m)
+            pp = &(*pp)->link;
+        if (*pp)
+            *pp = m->link;
+        pthread_mutex_unlock(&k->mu);
+    }
+    rd_kafka_consumer_close(m->rk);
+    if (atomic_load(&m->assigned)) {
+        rd_kafka_destroy(m->rk);
+    } else {
+        rd_kafka_t **np = realloc(k->parked, sizeof *np * (size_t)(k->n_parked + 1));
+        if (!np)
+            abort();
+        k->parked = np;
+        k->parked[k->n_parked++] = m->rk;
+    }
+    free(m->group);
+    free(m->topic);
+    free(m);
+}
+
+static void kafka_member_leave_impl(klog *k, const char *group)
+{
+    pthread_mutex_lock(&k->poll_mu);       /* no callback runs now */
+    pthread_mutex_lock(&k->mu);
+    kmember **pp = &k->members;
+    while (*pp && strcmp((*pp)->group, group))
+        pp = &(*pp)->link;
+    kmember *m = *pp;
+    if (m)
+        *pp = m->link;      /* its closing revocation finds no callback */
+    pthread_mutex_unlock(&k->mu);
+    if (m)
+        member_close(k, m, mono_ms() + FIRST_ASSIGN_WAIT_MS);
+    pthread_mutex_unlock(&k->poll_mu);
+}
+
+static void kafka_member_leave(sl_log *log, const char *group)
+{
+    if (group)
+        kafka_member_leave_impl((klog *)log, group);
+}
+
+/* Stops the poll thread and closes every member (at close). */
+static void members_free(klog *k)
+{
+    if (k->polling) {
+        atomic_store(&k->stop_poll, true);
+        pthread_join(k->poller, NULL);
+        k->polling = false;
+    }
+    int64_t deadline = mono_ms() + FIRST_ASSIGN_WAIT_MS;    /* for all at once */
+    while (k->members) {
+        kmember *m = k->members;
+        k->members = m->link;
+        member_close(k, m, deadline);
+    }
+}
+
+static int kafka_restore_partition(sl_log *log, const char *store, int32_t partition,
+                                   sl_error *err)
+{
+    return sl_kafka_state_restore(((klog *)log)->state, store, partition, err);
+}
+
+/* Deletes group (DeleteGroups); a group that is gone already or still has
+ * members (another worker runs the query yet) is not an error. */
+static int delete_group(klog *k, const char *group, sl_error *err)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_DeleteGroup_t *g = rd_kafka_DeleteGroup_new(group);
+    rd_kafka_AdminOptions_t *o = admin_opts(k, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+    rd_kafka_DeleteGroups(k->producer, &g, 1, o, q);
+    rd_kafka_DeleteGroup_destroy(g);
+    rd_kafka_event_t *ev = admin_wait(k, q, "deleting a consumer group", err);
+    int rc = ev ? 0 : -1;
+    if (ev) {
+        const rd_kafka_DeleteGroups_result_t *r = rd_kafka_event_DeleteGroups_result(ev);
+        size_t n = 0;
+        const rd_kafka_group_result_t **gr = r ? rd_kafka_DeleteGroups_result_groups(r, &n)
+                                               : NULL;
+        const rd_kafka_error_t *ge = n ? rd_kafka_group_result_error(gr[0]) : NULL;
+        rd_kafka_resp_err_t code = ge ? rd_kafka_error_code(ge) : rd_kafka_event_error(ev);
+        if (code && code != RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND &&
+            code != RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP)
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "deleting consumer group %s: %s", group,
+                              ge ? rd_kafka_error_string(ge) : rd_kafka_err2str(code));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* A terminated query's changelog (kafka_state.c) and consumer group. */
+static int kafka_drop_query(sl_log *log, const char *query_id, sl_error *err)
+{
+    klog *k = (klog *)log;
+    char group[512];
+    if (sl_kafka_state_drop_query(k->state, query_id, group, sizeof group, err))
+        return -1;
+    const struct rd_kafka_metadata *md;
+    if (all_metadata(k, &md, err))
+        return -1;
+    bool ctl = has_controller(k, md);
+    rd_kafka_metadata_destroy(md);
+    return ctl ? delete_group(k, group, err) : 0;   /* the mock cluster: no Admin API */
+}
+
+/* ------------------------------------------------------------------ */
 /* opening and closing                                                 */
 
 static void klog_free(klog *k)
 {
+    members_free(k);
     sl_kafka_state_free(k->state);
     for (kpart *p = k->parts, *nx; p; p = nx) {
         nx = p->link;
@@ -2005,12 +2476,22 @@ static void klog_free(klog *k)
     for (int i = 0; i < 2 * k->n_props; i++)
         free(k->props[i]);
     free(k->props);
+    if (k->n_parked) {
+        /* members that could not be destroyed (member_close) still call
+         * back with k (its locks, its bootstrap servers in messages): it
+         * stays, reachable from here */
+        static klog *kept;
+        k->link_kept = kept;
+        kept = k;
+        return;
+    }
     free(k->bootstrap);
     free(k->client_id);
     pthread_mutex_destroy(&k->mu);
     pthread_mutex_destroy(&k->seq_mu);
     pthread_mutex_destroy(&k->diag_mu);
     pthread_mutex_destroy(&k->pool_mu);
+    pthread_mutex_destroy(&k->poll_mu);
     pthread_cond_destroy(&k->seq_cv);
     free(k);
 }
@@ -2060,6 +2541,43 @@ static int open_slots(klog *k, sl_error *err)
     return rc;
 }
 
+/*
+ * Exactly-once: the tag of this worker in the transactional ids (into tag,
+ * 17 bytes; "" when it cannot be kept), so that workers of one service
+ * (other data directories) do not fence each other's producers (zombies
+ * are fenced by their consumer group's generation instead, KIP-447),
+ * while a worker started again on its data directory fences what it left
+ * open. Kept in DATA_DIR/kafka-worker-id, made at the first start.
+ */
+static void worker_tag(const char *data_dir, char *tag)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/kafka-worker-id", data_dir);
+    tag[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%16[0-9a-f]", tag) != 1)
+            tag[0] = 0;
+        fclose(f);
+        if (strlen(tag) == 16)
+            return;
+    }
+    unsigned char b[8];
+    FILE *r = fopen("/dev/urandom", "rb");
+    bool got = r && fread(b, 1, sizeof b, r) == sizeof b;
+    if (r)
+        fclose(r);
+    if (!got || !(f = fopen(path, "w"))) {
+        tag[0] = 0;
+        return;
+    }
+    for (int i = 0; i < 8; i++)
+        snprintf(tag + 2 * i, 3, "%02x", b[i]);
+    fprintf(f, "%s\n", tag);
+    if (fclose(f))
+        tag[0] = 0;
+}
+
 sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
 {
     sl_error_clear(err);
@@ -2084,6 +2602,7 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
     klog *k = xcalloc(1, sizeof *k);
     k->base.ops = &kafka_ops;
     pthread_mutex_init(&k->mu, NULL);
+    pthread_mutex_init(&k->poll_mu, NULL);
     pthread_mutex_init(&k->seq_mu, NULL);
     pthread_mutex_init(&k->diag_mu, NULL);
     sl_log_cond_init(&k->seq_cv);
@@ -2106,9 +2625,12 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
     if (o->transactional_id && *o->transactional_id) {
         k->txn_id = xstrdup(o->transactional_id);
     } else {
-        char id[256];
-        snprintf(id, sizeof id, "sluice-%s",
-                 o->service_id && *o->service_id ? o->service_id : "default_");
+        char id[256], tag[17] = "";
+        if (k->eos)
+            worker_tag(o->data_dir && *o->data_dir ? o->data_dir : "./sluice-data", tag);
+        snprintf(id, sizeof id, "sluice-%s%s%s",
+                 o->service_id && *o->service_id ? o->service_id : "default_", *tag ? "-" : "",
+                 tag);
         k->txn_id = xstrdup(id);
     }
     if (k->eos && !strchr(k->txn_id, '/')) {
@@ -2179,7 +2701,37 @@ static const sl_log_ops kafka_ops = {
     .commit_seq = kafka_commit_seq,
     .wait_since = kafka_wait_since,
     .enforce_retention = kafka_enforce_retention,
+    .member_join = kafka_member_join,
+    .member_leave = kafka_member_leave,
+    .restore_partition = kafka_restore_partition,
+    .drop_query = kafka_drop_query,
 };
+
+/* ---- log.h's membership functions, for every backend (an op left NULL:
+ * this process owns every partition; nothing to restore or drop) ---- */
+
+int sl_log_member_join(sl_log *log, const char *group, const char *topic, sl_log_rebalance_cb cb,
+                       void *ud, sl_error *err)
+{
+    return log->ops->member_join ? log->ops->member_join(log, group, topic, cb, ud, err) : 0;
+}
+
+void sl_log_member_leave(sl_log *log, const char *group)
+{
+    if (log && log->ops->member_leave)
+        log->ops->member_leave(log, group);
+}
+
+int sl_log_restore_partition(sl_log *log, const char *store, int32_t partition, sl_error *err)
+{
+    return log->ops->restore_partition ? log->ops->restore_partition(log, store, partition, err)
+                                       : 0;
+}
+
+int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err)
+{
+    return log->ops->drop_query ? log->ops->drop_query(log, query_id, err) : 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* for log/kafka_state.c (kafka_internal.h)                            */

@@ -50,14 +50,21 @@ typedef struct sl_log_kafka_opts {
     const char *data_dir;           /* DATA_DIR above; NULL or "": ./sluice-data */
     /* processing.guarantee = exactly_once_v2: every sl_log transaction is a
      * Kafka transaction (records, changelog records and positions commit
-     * or abort together) and every consumer reads read_committed. Only the
-     * one process that runs a service's queries may set it: opening fences
-     * (aborts, and locks out) an earlier producer with the same id. */
+     * or abort together) and every consumer reads read_committed. Opening
+     * fences (aborts, and locks out) an earlier producer with the same
+     * transactional id: one process per data directory; workers of one
+     * service are told apart by the TAG below, and a worker whose
+     * partitions moved on is fenced by its consumer group's generation. */
     bool exactly_once;
     const char *transactional_id;   /* base of the producers' transactional.id
                                        (a suffix -N per concurrently open
                                        transaction); NULL or "":
-                                       "sluice-SERVICE_ID" */
+                                       "sluice-SERVICE_ID-TAG", TAG a random
+                                       id kept in DATA_DIR/kafka-worker-id,
+                                       so workers of one service (one data
+                                       directory each) do not fence each
+                                       other, and a restarted one fences
+                                       what it left open */
 } sl_log_kafka_opts;
 
 /*

@@ -67,6 +67,21 @@ int sl_kafka_state_txn_finish(sl_kstate_txn *tx, bool committed, const sl_kafka_
 /* Drops tx before anything was produced (an abort). Accepts NULL. */
 void sl_kafka_state_txn_free(sl_kstate_txn *tx);
 
+/*
+ * Membership: store's partition just became this worker's. Applies its
+ * changelog partition (written meanwhile by another worker) from the local
+ * checkpoint to its end, so its task starts from the state the last owner
+ * committed. 0 when there is nothing (no changelog yet), -1 with err.
+ */
+int sl_kafka_state_restore(sl_kstate *s, const char *store, int32_t partition, sl_error *err);
+/*
+ * A terminated query: deletes its changelog topic and the local
+ * checkpoints of it, and names its consumer group (into group, cap bytes:
+ * "_sluice-SERVICE-QUERY") for kafka.c to delete. -1 with err.
+ */
+int sl_kafka_state_drop_query(sl_kstate *s, const char *query_id, char *group, size_t cap,
+                              sl_error *err);
+
 /* ---- log/kafka.c, for kafka_state.c ---- */
 
 /* The partition count of topic from fresh metadata; 0 when it does not

@@ -59,9 +59,19 @@
  * when the first of them began: replaying more than needed is harmless, as
  * records carry whole values.
  *
- * Does not: support two writing processes per service id (neither would
- * see the other's writes locally), restore lazily per store, or delete
- * changelog topics (a dropped query leaves tombstones for compaction).
+ * Workers that share a service id (log.h's membership): a partition of a
+ * query's changelog has one writer at a time, the worker that owns the
+ * input partition. One that arrives here later is caught up again from
+ * the local checkpoint to its end before its task runs
+ * (sl_kafka_state_restore), as another worker wrote it meanwhile. A
+ * keyspace every worker writes (any but "state" and "state_meta": "mat")
+ * is caught up from its changelog before each read (get, scan: a pull
+ * query sees what every worker committed), and only such a replay
+ * checkpoints it, since other workers' records lie between ours. A
+ * terminated query's changelog topic and checkpoints are dropped
+ * (sl_kafka_state_drop_query).
+ * Does not: restore lazily per store, or restore a partition while its
+ * task runs (the runtime restores before it starts one).
  */
 #include "log/kafka_internal.h"
 #include "log/raw_keys.h"
@@ -112,6 +122,9 @@ typedef struct kcpart {
     int64_t known_end;          /* one past every record delivered or restored; -1 unknown */
     int pending;                /* transactions producing to it, not finished */
     int64_t low;                /* known_end when pending last became nonzero */
+    bool shared;                /* a keyspace every worker writes ("mat"): other
+                                   workers' records lie between ours, so only a
+                                   replay, which reads them all, checkpoints it */
     struct kcpart *link;
 } kcpart;
 
@@ -330,7 +343,7 @@ static kcpart *part_get(sl_kstate *s, const char *topic, int32_t partition)
         if (c->partition == partition && !strcmp(c->topic, topic))
             return c;
     kcpart *c = xrealloc(NULL, sizeof *c);
-    *c = (kcpart){xstrdup(topic), partition, -1, -1, 0, -1, s->parts};
+    *c = (kcpart){xstrdup(topic), partition, -1, -1, 0, -1, false, s->parts};
     s->parts = c;
     return c;
 }
@@ -663,6 +676,167 @@ static int ensure_open(sl_kstate *s, sl_error *err)
 }
 
 /* ------------------------------------------------------------------ */
+/* partitions that move between workers                                */
+
+/* The checkpoint of topic/partition in the local database; -1 none. */
+static int64_t read_ckpt(sl_kstate *s, const char *topic, int32_t p, sl_error *err)
+{
+    size_t tl = strlen(topic);
+    uint8_t k[sizeof CKPT + MAX_TOPIC + 1 + 4];
+    if (tl > MAX_TOPIC)
+        return -1;
+    memcpy(k, CKPT, sizeof CKPT);
+    memcpy(k + sizeof CKPT, topic, tl + 1);
+    put_be32(k + sizeof CKPT + tl + 1, (uint32_t)p);
+    char *errp = NULL;
+    size_t vl = 0;
+    char *v = rocksdb_get_cf(s->db, s->ro, s->cf_meta, (const char *)k, sizeof CKPT + tl + 5,
+                             &vl, &errp);
+    if (errp) {
+        rocks_fail(err, errp, "reading a checkpoint", s->dir);
+        return -2;
+    }
+    int64_t ck = v && vl == 8 ? (int64_t)get_be64((const uint8_t *)v) : -1;
+    rocksdb_free(v);
+    return ck;
+}
+
+/* Applies topic/partition p from the local checkpoint to its end (known
+ * at the call); *applied counts the records. 1 when the topic is not ours. */
+static int catch_up_partition(sl_kstate *s, const char *topic, int32_t p, int64_t *applied,
+                              sl_error *err)
+{
+    /* a partition another worker just added to the topic may take the
+     * clients a moment to know */
+    int64_t end, deadline = mono_ms() + RESTORE_STALL_MS;
+    while ((end = sl_log_end_offset(s->log, topic, p, err)) < 0 && mono_ms() < deadline) {
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (end < 0)
+        return -1;
+    int64_t from = read_ckpt(s, topic, p, err);
+    if (from < -1)
+        return -1;
+    if (from > end)
+        from = 0;       /* the topic was made again */
+    if (from < 0)
+        from = 0;
+    tally ty = {-1, 0, 0};
+    int rc = from < end ? replay(s, topic, p, from, end, &ty, err) : 0;
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&s->mu);
+    kcpart *c = part_get(s, topic, p);
+    if (end > c->known_end)
+        c->known_end = end;
+    pthread_mutex_unlock(&s->mu);
+    *applied += ty.applied;
+    return 0;
+}
+
+int sl_kafka_state_restore(sl_kstate *s, const char *store, int32_t partition, sl_error *err)
+{
+    if (!store || !*store || partition < 0)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "restoring: no store or partition");
+    if (ensure_open(s, err))
+        return -1;
+    const char *slash = strchr(store, '/');
+    size_t ql = slash ? (size_t)(slash - store) : strlen(store);
+    char topic[MAX_TOPIC + 1];
+    changelog_name(s, store, ql, topic);
+    int32_t np = sl_log_kafka_partition_count(s->log, topic, err);
+    if (np < 0)
+        return -1;
+    if (partition >= np)
+        return 0;       /* nothing was ever written for it */
+    int64_t applied = 0;
+    int rc = catch_up_partition(s, topic, partition, &applied, err);
+    if (rc < 0)
+        return -1;
+    if (applied > 0)
+        fprintf(stderr, "sluice: state of %.*s partition %d restored from %s: %lld changelog "
+                "records applied\n", (int)ql, store, (int)partition, topic, (long long)applied);
+    return 0;
+}
+
+/* A keyspace every worker writes ("mat": the rows pull queries read):
+ * what the other workers committed is applied before a read answers. */
+static bool shared_space(const char *space)
+{
+    return strcmp(space, "state") && strcmp(space, "state_meta");
+}
+
+static int refresh_space(sl_kstate *s, const char *space, sl_error *err)
+{
+    char topic[MAX_TOPIC + 1];
+    changelog_name(s, space, strlen(space), topic);
+    int32_t np = sl_log_kafka_partition_count(s->log, topic, err);
+    if (np < 0)
+        return -1;
+    int64_t applied = 0;
+    for (int32_t p = 0; p < np; p++) {
+        int rc = catch_up_partition(s, topic, p, &applied, err);
+        if (rc < 0)
+            return -1;
+        if (rc > 0)
+            break;      /* another service's */
+    }
+    return 0;
+}
+
+/* Deletes every checkpoint of topic from the local database. */
+static int drop_ckpts(sl_kstate *s, const char *topic, sl_error *err)
+{
+    size_t tl = strlen(topic);
+    uint8_t lo[sizeof CKPT + MAX_TOPIC + 1], hi[sizeof CKPT + MAX_TOPIC + 1];
+    if (tl > MAX_TOPIC)
+        return 0;
+    memcpy(lo, CKPT, sizeof CKPT);
+    memcpy(lo + sizeof CKPT, topic, tl + 1);       /* "ckpt" 0 topic 0 ... */
+    memcpy(hi, lo, sizeof CKPT + tl + 1);
+    hi[sizeof CKPT + tl] = 1;                      /* ... up to "ckpt" 0 topic 1 */
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_delete_range_cf(wb, s->cf_meta, (const char *)lo, sizeof CKPT + tl + 1,
+                                       (const char *)hi, sizeof CKPT + tl + 1);
+    char *errp = NULL;
+    rocksdb_write(s->db, s->wo, wb, &errp);
+    rocksdb_writebatch_destroy(wb);
+    if (errp)
+        return rocks_fail(err, errp, "dropping checkpoints", s->dir);
+    pthread_mutex_lock(&s->mu);
+    for (kcpart *c = s->parts; c; c = c->link)
+        if (!strcmp(c->topic, topic))
+            c->ckpt = c->known_end = -1;
+    for (kctopic *t = s->topics; t; t = t->link)
+        if (!strcmp(t->name, topic))
+            t->partitions = 0;      /* made again on its next use */
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+int sl_kafka_state_drop_query(sl_kstate *s, const char *query_id, char *group, size_t cap,
+                              sl_error *err)
+{
+    if (!query_id || !*query_id)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "dropping: no query id");
+    snprintf(group, cap, "%s%s", s->prefix, query_id);
+    char topic[MAX_TOPIC + 1];
+    changelog_name(s, query_id, strlen(query_id), topic);
+    int32_t np = sl_log_kafka_partition_count(s->log, topic, err);
+    if (np < 0)
+        return -1;
+    if (np > 0 && sl_log_delete_topic(s->log, topic, err)) {
+        /* another worker of the service deleted it first, or the mock
+         * cluster, which takes no Admin requests */
+        if (err->code != SL_ERR_UNSUPPORTED && sl_log_kafka_partition_count(s->log, topic, err))
+            return -1;
+        sl_error_clear(err);
+    }
+    return ensure_open(s, err) || drop_ckpts(s, topic, err) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* the state's life                                                    */
 
 sl_kstate *sl_kafka_state_new(sl_log *log, const sl_log_kafka_opts *o, sl_error *err)
@@ -751,7 +925,7 @@ int sl_kafka_state_get(sl_kstate *s, const char *space, const void *key, size_t 
     *val_len = 0;
     if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
         sl_raw_check_bytes(key, key_len, "raw key", err) ||
-        ensure_open(s, err))
+        ensure_open(s, err) || (shared_space(space) && refresh_space(s, space, err)))
         return -1;
     rocksdb_column_family_handle_t *cf = space_cf(s, space, false, err);
     if (!cf)
@@ -764,7 +938,8 @@ sl_log_iter *sl_kafka_state_scan(sl_kstate *s, const char *space, const void *lo
 {
     if (sl_raw_check_space(space, MAX_SPACE_NAME, err) ||
         sl_raw_check_bytes(lo, lo_len, "scan start", err) ||
-        sl_raw_check_bytes(hi, hi_len, "scan end", err) || ensure_open(s, err))
+        sl_raw_check_bytes(hi, hi_len, "scan end", err) || ensure_open(s, err) ||
+        (shared_space(space) && refresh_space(s, space, err)))
         return NULL;
     /* a keyspace nobody wrote scans as empty */
     return sl_rocks_scan(s->db, space_cf(s, space, false, err), lo, lo_len, hi, hi_len, s->dir);
@@ -971,10 +1146,30 @@ static int32_t ensure_topic(sl_kstate *s, const ktneed *tn, sl_error *err)
             if (created)
                 note_new(s, tn->name, 0, tn->create);
             have = tn->create;
+        } else {
+            /* another worker of the service made it meanwhile, maybe with
+             * fewer partitions (those it writes): grown below */
+            sl_error e2;
+            int32_t now = sl_log_kafka_partition_count(s->log, tn->name, &e2);
+            if (now > 0) {
+                sl_error_clear(err);
+                have = now;
+                rc = 0;
+            }
         }
-    } else if (rc == 0 && have < tn->need) {
+    }
+    if (rc == 0 && have < tn->need) {
         rc = sl_log_kafka_add_partitions(s->log, tn->name, tn->need, err);
-        if (rc == 0) {
+        if (rc) {
+            /* ... or grew it meanwhile */
+            sl_error e2;
+            int32_t now = sl_log_kafka_partition_count(s->log, tn->name, &e2);
+            if (now >= tn->need) {
+                sl_error_clear(err);
+                have = now;
+                rc = 0;
+            }
+        } else {
             note_new(s, tn->name, have, tn->need);
             have = tn->need;
         }
@@ -987,7 +1182,7 @@ static int32_t ensure_topic(sl_kstate *s, const ktneed *tn, sl_error *err)
 
 /* Registers tx as writing topic/partition (once); the end known now is a
  * lower bound of the offsets its records get. */
-static void reg_part(sl_kstate_txn *tx, const char *topic, int32_t p)
+static void reg_part(sl_kstate_txn *tx, const char *topic, int32_t p, bool shared)
 {
     sl_kstate *s = tx->s;
     for (int i = 0; i < tx->n_reg; i++)
@@ -995,6 +1190,7 @@ static void reg_part(sl_kstate_txn *tx, const char *topic, int32_t p)
             return;
     pthread_mutex_lock(&s->mu);
     kcpart *c = part_get(s, topic, p);
+    c->shared |= shared;
     if (c->pending++ == 0)
         c->low = c->known_end;
     pthread_mutex_unlock(&s->mu);
@@ -1015,10 +1211,11 @@ int sl_kafka_state_txn_produce(sl_kstate_txn *tx, sl_log_txn *t, sl_error *err)
     }
     for (int i = 0; i < tx->n_ops; i++) {
         kop *o = &tx->ops[i];
-        if (o->partition < 0)
+        bool shared = o->partition < 0;     /* by key: a keyspace of every worker */
+        if (shared)
             o->partition = sl_partitioner_for_key(tx->bytes + o->off, o->key_len,
                                                   tx->topics[o->topic].count);
-        reg_part(tx, tx->topics[o->topic].name, o->partition);
+        reg_part(tx, tx->topics[o->topic].name, o->partition, shared);
     }
     for (int i = 0; i < tx->n_ops; i++) {
         kop *o = &tx->ops[i];
@@ -1048,7 +1245,7 @@ int sl_kafka_state_txn_finish(sl_kstate_txn *tx, bool committed, const sl_kafka_
         /* nobody else unfinished: everything below known_end is applied (or
          * belongs to a failed commit, which a replay may apply again) */
         int64_t ck = c->pending == 1 ? c->known_end : c->low;
-        if (committed && ck >= 0)
+        if (committed && ck >= 0 && !c->shared)
             put_ckpt(s, tx->wb, c->topic, c->partition, ck);
     }
     pthread_mutex_unlock(&s->mu);

@@ -2,10 +2,11 @@
  * log.h: partitioned, append-only logs behind one backend-neutral interface.
  *
  * Does: topics (create, describe, list, delete), transactional appends with
- * offsets, reads by offset, consumers' committed positions, retention, and a
- * wait for new commits. Two backends implement it with the same semantics:
+ * offsets, reads by offset, consumers' committed positions, retention, a
+ * wait for new commits, and membership (workers of one service sharing a
+ * query's partitions). Two backends implement it with the same semantics:
  * the embedded one (log/embedded.c, topics in RocksDB in a data directory)
- * and, later, Kafka through librdkafka. The runtime only sees the types
+ * and Kafka through librdkafka (log/kafka.c). The runtime only sees the types
  * below; no RocksDB or librdkafka type crosses this header.
  * Does not: serialize keys or values (formats/), plan or run queries.
  *
@@ -253,6 +254,70 @@ void sl_log_iter_free(sl_log_iter *it);        /* accepts NULL */
  */
 int64_t sl_log_enforce_retention(sl_log *log, int64_t now_ms, sl_error *err);
 
+/* ---- membership: workers of one service share partitions ---- */
+
+/*
+ * Several processes (workers) running the same persistent query share its
+ * input partitions through a group (Kafka: the consumer group
+ * _sluice-SERVICE-QUERY, cooperative-sticky). A worker joins the group of
+ * each query it runs and is told which partitions it owns and when that
+ * changes; it runs tasks only for those. A backend without membership (the
+ * embedded log: one process per data directory) owns every partition:
+ * sl_log_member_join returns 0 and never calls back.
+ */
+typedef enum sl_log_rebalance {
+    SL_LOG_ASSIGNED,    /* partitions are now this worker's */
+    SL_LOG_REVOKED,     /* partitions go to another worker: commit what is open
+                           for them before returning (positions, outputs,
+                           changelog), then drop their tasks */
+    SL_LOG_LOST         /* partitions were taken without a revocation (this
+                           worker missed its session timeout): drop their
+                           tasks without committing, another worker owns them */
+} sl_log_rebalance;
+
+/* Called from a thread of the log, never with a lock of the log's held;
+ * partitions[0..n) sorted. Nothing is committed for the group's revoked
+ * partitions after the call returns. */
+typedef void (*sl_log_rebalance_cb)(void *ud, sl_log_rebalance what, const int32_t *partitions,
+                                    int n);
+
+/*
+ * Joins `group` for topic's partitions: 1 when joined (cb tells the
+ * partitions as they come and go; positions of the group are then
+ * committed through this membership), 0 when the backend has no
+ * membership (every partition is this worker's; cb is never called), -1
+ * with err. One membership per group per log.
+ */
+int sl_log_member_join(sl_log *log, const char *group, const char *topic, sl_log_rebalance_cb cb,
+                       void *ud, sl_error *err);
+/*
+ * Whether a commit failed because this worker's partitions moved to
+ * another (a rebalance ended its generation; Kafka: the commit's
+ * positions were refused). The worker is told SL_LOG_LOST and drops
+ * them; it is not a failure of the query: the tasks go back to their
+ * committed positions, and the next owner starts there (at-least-once:
+ * what the failed commit wrote is written again).
+ */
+bool sl_log_partitions_moved(const sl_error *err);
+/* Leaves the group (another worker gets its partitions); once it returns
+ * cb is not called again. Accepts a group not joined. */
+void sl_log_member_leave(sl_log *log, const char *group);
+/*
+ * Before a task of a partition that just arrived runs: brings the local
+ * state of store name's partition up to date (Kafka: its changelog
+ * partition, written meanwhile by another worker, applied from the local
+ * checkpoint to its end). 0 when there is nothing to do.
+ */
+int sl_log_restore_partition(sl_log *log, const char *store, int32_t partition, sl_error *err);
+/*
+ * After a query was terminated and its state deleted: removes what the
+ * backend kept for it besides its sink (Kafka: its changelog and
+ * repartition topics, its consumer group, its local changelog
+ * checkpoints). 0 when there is nothing to do; a group other workers are
+ * still members of is left to them.
+ */
+int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err);
+
 /* ---- for backends: the dispatch table ---- */
 
 struct sl_log_ops {
@@ -289,6 +354,13 @@ struct sl_log_ops {
     uint64_t (*commit_seq)(sl_log *log);
     int (*wait_since)(sl_log *log, uint64_t seq, int timeout_ms);
     int64_t (*enforce_retention)(sl_log *log, int64_t now_ms, sl_error *err);
+    /* membership; each may be NULL: every partition is this worker's,
+     * nothing to restore or drop */
+    int (*member_join)(sl_log *log, const char *group, const char *topic,
+                       sl_log_rebalance_cb cb, void *ud, sl_error *err);
+    void (*member_leave)(sl_log *log, const char *group);
+    int (*restore_partition)(sl_log *log, const char *store, int32_t partition, sl_error *err);
+    int (*drop_query)(sl_log *log, const char *query_id, sl_error *err);
 };
 
 /* Every backend's handle starts with this; its txn handles with sl_log_txn. */

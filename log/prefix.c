@@ -209,6 +209,37 @@ static int64_t p_enforce_retention(sl_log *log, int64_t now_ms, sl_error *err)
     return sl_log_enforce_retention(((plog *)log)->inner, now_ms, err);
 }
 
+/* Membership: the group and topic renamed as positions are; stores and
+ * query ids are the inner log's business. */
+static int p_member_join(sl_log *log, const char *group, const char *topic,
+                         sl_log_rebalance_cb cb, void *ud, sl_error *err)
+{
+    plog *p = (plog *)log;
+    char g[MAX_NAME], t[MAX_NAME];
+    if (join(g, p->gp, group, err) || join(t, p->tp, topic, err))
+        return -1;
+    return sl_log_member_join(p->inner, g, t, cb, ud, err);
+}
+
+static void p_member_leave(sl_log *log, const char *group)
+{
+    plog *p = (plog *)log;
+    char g[MAX_NAME];
+    sl_error err;
+    if (!join(g, p->gp, group, &err))
+        sl_log_member_leave(p->inner, g);
+}
+
+static int p_restore_partition(sl_log *log, const char *store, int32_t partition, sl_error *err)
+{
+    return sl_log_restore_partition(((plog *)log)->inner, store, partition, err);
+}
+
+static int p_drop_query(sl_log *log, const char *query_id, sl_error *err)
+{
+    return sl_log_drop_query(((plog *)log)->inner, query_id, err);
+}
+
 static bool valid_prefix(const char *s)
 {
     for (; s && *s; s++)
@@ -271,4 +302,8 @@ static const sl_log_ops prefix_ops = {
     .commit_seq = p_commit_seq,
     .wait_since = p_wait_since,
     .enforce_retention = p_enforce_retention,
+    .member_join = p_member_join,
+    .member_leave = p_member_leave,
+    .restore_partition = p_restore_partition,
+    .drop_query = p_drop_query,
 };

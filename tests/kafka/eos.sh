@@ -73,10 +73,13 @@ committed() {
 }
 
 # the worker has said it runs its queries: its start-up is over
+# and its consumer groups have given it the partitions of its 3 queries
+# (after a kill, once the killed worker's session timed out)
 started() {
     n=0
-    while [ "$(grep -c 'running until' worker.err)" -lt "$1" ] && [ "$n" -lt 600 ] &&
-        kill -0 "$worker" 2>/dev/null; do
+    while { [ "$(grep -c 'running until' worker.err)" -lt "$1" ] ||
+            [ "$(grep -c 'assigned; this worker owns' worker.err)" -lt $(($1 * 3)) ]; } &&
+        [ "$n" -lt 600 ] && kill -0 "$worker" 2>/dev/null; do
         sleep 0.1
         n=$((n + 1))
     done

@@ -8,8 +8,10 @@
 # (cli.sh: service ids, configuration, load/run/dump) and the SQL cases
 # listed in sql_cases.txt (sql.sh, `sluice test --bootstrap-servers`) and
 # sluice between kcat and Kafka's Java consumer (interop.sh), then
-# exactly-once through a worker killed with SIGKILL (eos.sh), and stops the
-# broker whatever happens (exit, failure, interrupt).
+# exactly-once through a worker killed with SIGKILL (eos.sh), two workers
+# of one service sharing the partitions, one killed with SIGKILL
+# (scaleout.sh), and stops the broker whatever happens (exit, failure,
+# interrupt).
 # Does not: run the mock-cluster tests of the same executable (ctest runs
 # them as test_log_kafka).
 # Usage: tests/kafka/run.sh path/to/test_log_kafka [--sluice path/to/sluice]
@@ -68,6 +70,7 @@ if [ -n "$sluice" ]; then
     "$here/sql.sh" "$sluice" "$bootstrap" || status=1
     "$here/interop.sh" "$sluice" "$bootstrap" || status=1
     "$here/eos.sh" "$sluice" "$bootstrap" || status=1
+    "$here/scaleout.sh" "$sluice" "$bootstrap" || status=1
 fi
 if [ "$status" -ne 0 ] && [ -r "$state/broker.log" ]; then
     echo "run.sh: the broker's log ends:" >&2

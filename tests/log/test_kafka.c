@@ -9,7 +9,10 @@
  * commit with the reason; topics (existing ones accepted or refused by
  * partition count, listing without internal topics, describe, and the
  * mock's missing Admin API reported as an error); concurrent writers and a
- * reader; refused and unknown properties.
+ * reader; refused and unknown properties; membership (two members of a
+ * group share its partitions, cooperatively; one leaving gives them back;
+ * positions committed through the member; a log without membership owns
+ * everything).
  * At the end, suite kafka_broker: topics, records and positions against a
  * real Apache Kafka broker, run by tests/kafka/run.sh (skipped without
  * SLUICE_TEST_KAFKA_BOOTSTRAP).
@@ -695,6 +698,150 @@ Test(kafka, broker_down_fails_the_commit_with_the_reason)
     cr_assert_eq(rd_kafka_mock_broker_set_up(mc, 1), 0);
     cr_assert_eq(sl_log_position(log, "q", "down", 0), -1, "no position behind a lost record");
     sl_log_close(log);
+}
+
+/* ---- membership: workers of one service share partitions ---- */
+
+enum { MPARTS = 4 };
+
+/* What a worker's rebalance callback was told. */
+typedef struct owner {
+    pthread_mutex_t mu;
+    bool owned[MPARTS];
+    int revoked;                /* partitions revoked (or lost) so far */
+    char bad[200];              /* the first thing told that was wrong (the
+                                   callback runs on a thread of the log) */
+} owner;
+
+static void on_rebalance(void *ud, sl_log_rebalance what, const int32_t *parts, int n)
+{
+    owner *o = ud;
+    pthread_mutex_lock(&o->mu);
+    for (int i = 0; i < n; i++) {
+        if (parts[i] < 0 || parts[i] >= MPARTS || (i > 0 && parts[i - 1] >= parts[i]) ||
+            o->owned[parts[i]] == (what == SL_LOG_ASSIGNED)) {
+            if (!o->bad[0])
+                snprintf(o->bad, sizeof o->bad, "partition %d told %s (event %d of %d)",
+                         parts[i], what == SL_LOG_ASSIGNED ? "assigned" : "revoked", i, n);
+            continue;
+        }
+        o->owned[parts[i]] = what == SL_LOG_ASSIGNED;
+        if (what != SL_LOG_ASSIGNED)
+            o->revoked++;
+    }
+    pthread_mutex_unlock(&o->mu);
+}
+
+/* The partitions o owns, as a bit set. */
+static unsigned owned_set(owner *o)
+{
+    unsigned s = 0;
+    pthread_mutex_lock(&o->mu);
+    for (int p = 0; p < MPARTS; p++)
+        if (o->owned[p])
+            s |= 1u << p;
+    pthread_mutex_unlock(&o->mu);
+    return s;
+}
+
+static int popcount(unsigned s)
+{
+    int n = 0;
+    for (; s; s &= s - 1)
+        n++;
+    return n;
+}
+
+/* Waits (20 s at most) until a and b (b may be NULL: none) own na and nb
+ * partitions, disjoint and together every one. */
+static bool wait_split(owner *a, int na, owner *b, int nb)
+{
+    for (int i = 0; i < 400; i++) {
+        unsigned sa = owned_set(a), sb = b ? owned_set(b) : 0;
+        if (popcount(sa) == na && popcount(sb) == nb && !(sa & sb) &&
+            (sa | sb) == (1u << MPARTS) - 1)
+            return true;
+        usleep(50 * 1000);
+    }
+    return false;
+}
+
+/* The mock cluster completes a rebalance after the session timeout less a
+ * second: a short one keeps this test short. */
+static sl_log *open_member_log(void)
+{
+    static const char *const props[] = {"consumer.session.timeout.ms", "2500",
+                                        "consumer.heartbeat.interval.ms", "300"};
+    sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .client_id = "sluice-test",
+                           .timeout_ms = 5000, .props = props, .n_props = 2};
+    sl_log *log = sl_log_open_kafka(&o, &err);
+    cr_assert_not_null(log, "open: %s", err.msg);
+    return log;
+}
+
+Test(kafka, members_share_partitions_and_take_over, .timeout = 120)
+{
+    sl_log *w1 = open_member_log(), *w2 = open_member_log();
+    mock_topic(w1, "shared", MPARTS);
+    owner o1 = {.mu = PTHREAD_MUTEX_INITIALIZER}, o2 = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    cr_assert_eq(sl_log_member_join(w1, "svc-q", "shared", on_rebalance, &o1, &err), 1,
+                 "join: %s", err.msg);
+    cr_assert(wait_split(&o1, MPARTS, NULL, 0), "the only member owns every partition (%x)",
+              owned_set(&o1));
+
+    /* positions of a joined group are committed through the member */
+    sl_log_txn *t = sl_log_txn_begin(w1);
+    cr_assert_eq(sl_log_txn_set_position(t, "svc-q", "shared", 3, 7, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+    cr_assert_eq(sl_log_position(w2, "svc-q", "shared", 3), 7, "another process sees it");
+
+    cr_assert_eq(sl_log_member_join(w2, "svc-q", "shared", on_rebalance, &o2, &err), 1,
+                 "join: %s", err.msg);
+    cr_assert(wait_split(&o1, 2, &o2, 2), "two members own 2 partitions each (%x, %x)",
+              owned_set(&o1), owned_set(&o2));
+    cr_assert_eq(o1.revoked, 2, "only what moved was revoked (cooperative)");
+    cr_assert_eq(o2.revoked, 0);
+
+    /* the second leaves: the first takes its partitions back */
+    sl_log_member_leave(w2, "svc-q");
+    cr_assert(wait_split(&o1, MPARTS, NULL, 0), "the remaining member owns every partition (%x)",
+              owned_set(&o1));
+    sl_log_member_leave(w2, "svc-q");   /* not a member any more: nothing */
+    sl_log_close(w2);
+    sl_log_close(w1);      /* leaves what it joined */
+    cr_assert_str_empty(o1.bad, "%s", o1.bad);
+    cr_assert_str_empty(o2.bad, "%s", o2.bad);
+}
+
+Test(kafka, joining_a_group_twice_is_refused)
+{
+    sl_log *log = open_member_log();
+    mock_topic(log, "twice", 1);
+    owner o = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    cr_assert_eq(sl_log_member_join(log, "g", "twice", on_rebalance, &o, &err), 1, "%s",
+                 err.msg);
+    cr_assert_eq(sl_log_member_join(log, "g", "twice", on_rebalance, &o, &err), -1);
+    cr_assert(strstr(err.msg, "joined twice"), "%s", err.msg);
+    sl_log_close(log);
+}
+
+/* The embedded log has no membership: one process owns every partition. */
+Test(kafka, a_log_without_membership_owns_every_partition)
+{
+    char dir[] = "/tmp/sluice-member-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    sl_log *log = sl_log_open_embedded(dir, &err);
+    cr_assert_not_null(log, "%s", err.msg);
+    owner o = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    cr_assert_eq(sl_log_member_join(log, "g", "t", on_rebalance, &o, &err), 0);
+    cr_assert_eq(owned_set(&o), 0u, "never called back");
+    cr_assert_eq(sl_log_restore_partition(log, "q", 0, &err), 0);
+    cr_assert_eq(sl_log_drop_query(log, "q", &err), 0);
+    sl_log_member_leave(log, "g");
+    sl_log_close(log);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
 }
 
 /* ------------------------------------------------------------------ */
