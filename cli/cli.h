@@ -124,6 +124,22 @@ int sl_remote_define(sl_remote *r, const char *name, const char *value);
 int sl_remote_execute(void *ud, const char *text, size_t len, const char *srcname);
 /* Whether the worker could not be reached (exit status SL_CLI_USAGE). */
 bool sl_remote_unreachable(const sl_remote *r);
+/* --continue: run the statements after a failed one too (the executor still
+ * returns 1), as a local session opened with keep_going does. */
+void sl_remote_set_keep_going(sl_remote *r, bool on);
+/* The worker's stream, table, column and type names for the REPL's
+ * completion (repl.h's sl_repl_names_fn; ud is the sl_remote): fetched
+ * quietly, cached a few seconds, owned by r. */
+const char *const *sl_remote_names(void *ud);
+/* Where the executor writes results and errors from now on (NULL: stdout,
+ * stderr); the streams stay the caller's. */
+void sl_remote_set_output(sl_remote *r, FILE *out, FILE *err);
+/* POSTs len bytes of body as content_type to path (e.g. "/inserts-stream")
+ * as a plain REST client: the answer is appended to *answer and the HTTP
+ * status put in *status. -1 (printed; see sl_remote_unreachable) when the
+ * transfer failed. */
+int sl_remote_post(sl_remote *r, const char *path, const char *content_type, const char *body,
+                   size_t len, sl_buf *answer, long *status);
 
 /* Set by the SIGINT / SIGTERM handler that sl_cli_catch_signals installs. */
 extern volatile int sl_cli_stop;

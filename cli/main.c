@@ -254,6 +254,7 @@ static sl_session *open_remote(const sl_session_opts *opts, const sl_cli_conn *c
         *rc = EXIT_USAGE;
         return NULL;
     }
+    sl_remote_set_keep_going(*remote, opts->keep_going);
     for (int i = 0; i < ndefines; i++) {
         const char *eq = strchr(defines[i], '=');
         char name[256];
@@ -397,6 +398,8 @@ static int shell_main(int argc, char **argv)
     }
     if (rc == 0 && ninputs == 0) {
         char *hist = history ? NULL : default_history();
+        if (remote)
+            sl_repl_set_names(sl_remote_names, remote);
         rc = sl_repl_run(s, history ? history : hist) ? EXIT_STATEMENT : 0;
         free(hist);
     }

@@ -23,13 +23,31 @@
  * the stream's topic, so it does not depend on the table's query having
  * caught up.
  *
+ * With --server URL (or server.url in the properties file, as
+ * ksql-migrations' ksql.server.url; server.auth and server.cacert beside
+ * it) the migrations go through a worker (`sluice server`), which owns its
+ * engine and data directory: every statement, the migrations' own and the
+ * CREATEs of the stream and table, is sent as text by cli/remote.c, as
+ * `sluice --server URL -f` sends a file; the events are written through
+ * /inserts-stream, where the values travel as JSON and the worker writes
+ * them as literals (an error message with quotes or ${...} stays as it
+ * was). The history is read back with a pull query over the stream,
+ * `SELECT * FROM MIGRATION_EVENTS` on /query-stream: a pull query over a
+ * stream scans its topic to the end as of the request, so it answers every
+ * event, the ones written a moment ago included, which is what reading the
+ * topic does here; a pull query on the table would answer only what the
+ * table's query has processed so far. The two ways differ only in a
+ * backend (run statements, write an event, read the events); apply, info
+ * and validate are the same code for both.
+ *
  * A migration runs through a session like `sluice -f`: the statements
  * before a failed one stay applied (as reported), the version is recorded
  * as ERROR with the reason, and apply stops with exit 1. Applying again
  * skips the MIGRATED versions, so `apply --all` twice changes nothing the
  * second time. apply first validates the checksums of applied files.
  *
- * Does not: parse or run statements itself (engine/exec.h).
+ * Does not: parse or run statements itself (engine/exec.h), or speak HTTP
+ * (cli/remote.c).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -79,11 +97,18 @@ static const char migrate_usage[] =
     SL_CLI_CONN_HELP
     "                           (default here: the project's " PROPS_FILE ";\n"
     "                           the project is that file's directory)\n"
+    "      --server URL         apply through the worker at URL (sluice server), which\n"
+    "                           keeps the history in its engine (default: server.url\n"
+    "                           of the project's " PROPS_FILE ")\n"
+    "      --server-auth USER:PASSWORD  basic auth for the worker ($SLUICE_SERVER_AUTH,\n"
+    "                           else server.auth)\n"
+    "      --server-cacert FILE the CA certificate that signed the worker's (https;\n"
+    "                           else server.cacert)\n"
     "  -D, --define NAME=VALUE  a variable for ${NAME} in the migrations (may be repeated)\n"
     "  -h, --help               show this help\n"
     "\n"
     "exit status: 0 success, 1 a migration failed or a check did not pass,\n"
-    "2 usage error (or a Kafka cluster that cannot be reached)\n";
+    "2 usage error (or a Kafka cluster or worker that cannot be reached)\n";
 
 /* ---- the project's files ---- */
 
@@ -241,7 +266,11 @@ static const char props_template[] =
     "# sluice.data.dir=./sluice-data\n"
     "# or a Kafka cluster, shared by every worker with the same service id:\n"
     "# bootstrap.servers=localhost:9092\n"
-    "# ksql.service.id=default_\n";
+    "# ksql.service.id=default_\n"
+    "# or a worker (sluice server) that applies them to its own engine:\n"
+    "# server.url=http://127.0.0.1:8088\n"
+    "# server.auth=USER:PASSWORD\n"
+    "# server.cacert=ca.pem\n";
 
 static int cmd_new(const char *dir)
 {
@@ -406,11 +435,133 @@ static int cmp_mstate(const void *x, const void *y)
     return ((const mstate *)x)->version - ((const mstate *)y)->version;
 }
 
-/* Reads every event of the stream's topic (one partition), the latest per
- * version winning. */
-static int history_load(sl_engine *e, history *h, sl_error *err)
+/* ---- where statements run: an engine here, or a worker ----
+ *
+ * Everything above and below is the same for both; a backend differs in
+ * how it runs statements, writes an event and reads the events back. */
+
+typedef struct backend backend;
+
+typedef struct backend_ops {
+    /* runs text as `sluice -f` does: results to out, errors to err; 0 when
+     * every statement succeeded */
+    int (*exec)(backend *b, const char *text, size_t len, const char *src, FILE *out,
+                FILE *err);
+    /* runs the history's DDL, whose SET 'auto.offset.reset' must not reach
+     * the migrations' statements; 0 on success */
+    int (*setup)(backend *b, const char *ddl, size_t len);
+    /* appends event (the stream's value columns) with the version as key */
+    int (*record)(backend *b, int version, json_t *event, sl_error *err);
+    /* every event, in order, through history_add */
+    int (*load)(backend *b, history *h, sl_error *err);
+} backend_ops;
+
+struct backend {
+    const backend_ops *ops;
+    sl_engine *e;               /* the local engine, or NULL */
+    sl_remote *r;               /* the worker, or NULL */
+    char where[512];            /* the data directory, cluster or URL: for messages */
+};
+
+/* Whether a failure was the worker going away (exit status 2). */
+static bool backend_unreachable(const backend *b)
 {
-    sl_log *log = sl_engine_log(e);
+    return b->r && sl_remote_unreachable(b->r);
+}
+
+/* Runs text: results to stdout (nowhere when quiet), errors to stderr and,
+ * when errbuf is given, into *errbuf (malloc'd). */
+static int run_sql(backend *b, const char *text, size_t len, const char *src, bool quiet,
+                   char **errbuf)
+{
+    char *eb = NULL;
+    size_t el = 0;
+    FILE *er = open_memstream(&eb, &el);
+    FILE *devnull = quiet ? fopen("/dev/null", "w") : NULL;
+    int rc = er ? b->ops->exec(b, text, len, src, quiet ? devnull : stdout, er) : 1;
+    if (er)
+        fclose(er);
+    if (devnull)
+        fclose(devnull);
+    if (eb && *eb)
+        fputs(eb, stderr);
+    if (errbuf)
+        *errbuf = eb;
+    else
+        free(eb);
+    return rc;
+}
+
+/* ---- the engine here ---- */
+
+static int local_exec(backend *b, const char *text, size_t len, const char *src, FILE *out,
+                      FILE *err)
+{
+    sl_session_opts so = {.output = SL_OUTPUT_TABLE, .out = out, .err = err};
+    sl_error e;
+    sl_error_clear(&e);
+    sl_session *s = sl_session_open(b->e, &so, &e);
+    if (!s) {
+        fprintf(err, "%s\n", e.msg);
+        return 1;
+    }
+    int rc = sl_session_execute(s, text, len, src);
+    sl_session_free(s);
+    return rc;
+}
+
+/* The catalog's auto.offset.reset is shared by every session on the
+ * engine: it goes back to what it was. */
+static int local_setup(backend *b, const char *ddl, size_t len)
+{
+    sl_catalog *cat = sl_engine_catalog(b->e);
+    const char *was = sl_catalog_property_is_set(cat, "auto.offset.reset")
+                          ? sl_catalog_property(cat, "auto.offset.reset") : NULL;
+    char *saved = was ? strdup(was) : NULL;
+    int rc = run_sql(b, ddl, len, "<migrations>", true, NULL);
+    sl_error err;
+    sl_arena *scratch = sl_arena_new(0);
+    if (saved)
+        sl_catalog_set_property(cat, "auto.offset.reset", saved, SL_NOSPAN, &err);
+    else
+        sl_catalog_unset_property(cat, "auto.offset.reset", scratch);
+    sl_arena_free(scratch);
+    free(saved);
+    return rc;
+}
+
+/* Appends to the stream's topic as its JSON format writes a row (column
+ * names as keys, the version as the KAFKA string key). */
+static int local_record(backend *b, int version, json_t *event, sl_error *err)
+{
+    char *text = json_dumps(event, JSON_COMPACT);
+    if (!text)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot encode a migration event");
+    char key[16];
+    snprintf(key, sizeof key, "%d", version);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sl_record rec = {0};
+    rec.key = key;
+    rec.key_len = (int32_t)strlen(key);
+    rec.value = text;
+    rec.value_len = (int32_t)strlen(text);
+    rec.timestamp = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    sl_log_txn *t = sl_log_txn_begin(sl_engine_log(b->e));
+    int rc = sl_log_txn_append(t, EVENTS_TOPIC, 0, &rec, NULL, NULL, err);
+    if (rc < 0)
+        sl_log_txn_abort(t);
+    else
+        rc = sl_log_txn_commit(t, err);
+    free(text);
+    return rc;
+}
+
+/* Reads every event of the stream's topic (one partition) up to its end
+ * now, without waiting for the table's query. */
+static int local_load(backend *b, history *h, sl_error *err)
+{
+    sl_log *log = sl_engine_log(b->e);
     int64_t end = sl_log_end_offset(log, EVENTS_TOPIC, 0, err);
     if (end < 0)
         return -1;
@@ -451,10 +602,142 @@ static int history_load(sl_engine *e, history *h, sl_error *err)
         from = recs[n - 1].offset + 1;
     }
     sl_arena_free(a);
-    if (h->n > 1)
-        qsort(h->v, (size_t)h->n, sizeof *h->v, cmp_mstate);
     return 0;
 }
+
+static const backend_ops local_ops = {local_exec, local_setup, local_record, local_load};
+
+/* ---- a worker (sluice server, through cli/remote.c) ---- */
+
+static int remote_exec(backend *b, const char *text, size_t len, const char *src, FILE *out,
+                       FILE *err)
+{
+    sl_remote_set_output(b->r, out, err);
+    int rc = sl_remote_execute(b->r, text, len, src);
+    sl_remote_set_output(b->r, NULL, NULL);
+    return rc;
+}
+
+/* SET lives in the client (it goes with every request): UNSET drops it. */
+static int remote_setup(backend *b, const char *ddl, size_t len)
+{
+    sl_buf sql = SL_BUF_INIT;
+    sl_buf_append(&sql, ddl, len);
+    sl_buf_puts(&sql, "UNSET 'auto.offset.reset';\n");
+    int rc = run_sql(b, sql.data, sql.len, "<migrations>", true, NULL);
+    sl_buf_fini(&sql);
+    return rc;
+}
+
+/* The worker's message in an error answer (JSON with "message"), else the
+ * answer itself. */
+static void remote_error(const char *what, long status, const char *answer, sl_error *err)
+{
+    json_t *o = json_loads(answer, JSON_DISABLE_EOF_CHECK, NULL);
+    const char *m = json_string_value(json_object_get(o, "message"));
+    sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s (HTTP %ld)", what,
+                 m ? m : *answer ? answer : "no answer", status);
+    json_decref(o);
+}
+
+/* /inserts-stream: the values go as JSON and the worker writes them as
+ * literals, so an error text with quotes or ${...} stays what it was. */
+static int remote_record(backend *b, int version, json_t *event, sl_error *err)
+{
+    char key[16];
+    snprintf(key, sizeof key, "%d", version);
+    json_t *row = json_deep_copy(event);
+    json_object_set_new(row, "VERSION_KEY", json_string(key));
+    char *line = json_dumps(row, JSON_COMPACT);
+    json_decref(row);
+    if (!line)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot encode a migration event");
+    sl_buf body = SL_BUF_INIT, answer = SL_BUF_INIT;
+    sl_buf_printf(&body, "{\"target\":\"%s\"}\n%s\n", EVENTS_STREAM, line);
+    free(line);
+    long status = 0;
+    int rc = sl_remote_post(b->r, "/inserts-stream", "application/vnd.ksqlapi.delimited.v1",
+                            body.data, body.len, &answer, &status);
+    if (rc < 0) {
+        rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "the worker at %s cannot be reached",
+                          b->where);
+    } else {
+        /* one ack per row: {"status":"ok",...} or {"status":"error",...,"message":...} */
+        json_t *ack = json_loads(sl_buf_cstr(&answer), JSON_DISABLE_EOF_CHECK, NULL);
+        const char *st = json_string_value(json_object_get(ack, "status"));
+        if (status != 200 || !st || strcmp(st, "ok") != 0) {
+            remote_error("the worker refused the event", status, sl_buf_cstr(&answer), err);
+            rc = -1;
+        }
+        json_decref(ack);
+    }
+    sl_buf_fini(&body);
+    sl_buf_fini(&answer);
+    return rc;
+}
+
+/* One row of /query-stream's answer as {"COLUMN": value}; NULL when the
+ * line is not a row (the header, or an error ending the stream). */
+static json_t *row_object(json_t *names, json_t *row)
+{
+    if (!json_is_array(row) || json_array_size(row) != json_array_size(names))
+        return NULL;
+    json_t *o = json_object();
+    for (size_t i = 0; i < json_array_size(names); i++) {
+        const char *n = json_string_value(json_array_get(names, i));
+        if (n)
+            json_object_set(o, n, json_array_get(row, i));
+    }
+    return o;
+}
+
+/* A pull query over the stream: it scans the topic to its end as of the
+ * request, so it answers every event, the ones just written included. */
+static int remote_load(backend *b, history *h, sl_error *err)
+{
+    static const char q[] = "{\"sql\":\"SELECT * FROM " EVENTS_STREAM ";\"}";
+    sl_buf answer = SL_BUF_INIT;
+    long status = 0;
+    if (sl_remote_post(b->r, "/query-stream", "application/vnd.ksql.v1+json", q, sizeof q - 1,
+                       &answer, &status) < 0) {
+        sl_buf_fini(&answer);
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "the worker at %s cannot be reached",
+                            b->where);
+    }
+    int rc = 0;
+    if (status != 200) {
+        remote_error("cannot read " EVENTS_STREAM, status, sl_buf_cstr(&answer), err);
+        rc = -1;
+    }
+    /* a header line with the column names, then a JSON array per row */
+    json_t *names = NULL;
+    const char *line = sl_buf_cstr(&answer);
+    while (rc == 0 && *line) {
+        const char *eol = strchr(line, '\n');
+        size_t n = eol ? (size_t)(eol - line) : strlen(line);
+        json_t *v = n ? json_loadb(line, n, 0, NULL) : NULL;
+        json_t *o = names ? row_object(names, v) : NULL;
+        if (o) {
+            history_add(h, o);
+        } else if (!names && json_is_array(json_object_get(v, "columnNames"))) {
+            names = json_incref(json_object_get(v, "columnNames"));
+        } else if (n) {
+            const char *m = json_string_value(json_object_get(v, "message"));
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "reading " EVENTS_STREAM ": %s",
+                              m ? m : "an answer that is not a row");
+        }
+        json_decref(o);
+        json_decref(v);
+        line += n + (eol ? 1 : 0);
+    }
+    json_decref(names);
+    sl_buf_fini(&answer);
+    return rc;
+}
+
+static const backend_ops remote_ops = {remote_exec, remote_setup, remote_record, remote_load};
+
+/* ---- the history through a backend ---- */
 
 static void now_iso(char *buf, size_t n)
 {
@@ -463,9 +746,8 @@ static void now_iso(char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 }
 
-/* Appends one event to the stream's topic, as the stream's JSON format
- * writes it (column names as keys, the version as the KAFKA string key). */
-static int record_event(sl_engine *e, const mfile *f, const char *state, const char *started,
+/* Appends one event: a step of migration f. */
+static int record_event(backend *b, const mfile *f, const char *state, const char *started,
                         const char *completed, const char *reason, sl_error *err)
 {
     json_t *o = json_object();
@@ -476,62 +758,24 @@ static int record_event(sl_engine *e, const mfile *f, const char *state, const c
     json_object_set_new(o, "STARTED_ON", started ? json_string(started) : json_null());
     json_object_set_new(o, "COMPLETED_ON", completed ? json_string(completed) : json_null());
     json_object_set_new(o, "ERROR_REASON", reason ? json_string(reason) : json_null());
-    char *text = json_dumps(o, JSON_COMPACT);
+    int rc = b->ops->record(b, f->version, o, err);
     json_decref(o);
-    if (!text)
-        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "cannot encode a migration event");
-    char key[16];
-    snprintf(key, sizeof key, "%d", f->version);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    sl_record rec = {0};
-    rec.key = key;
-    rec.key_len = (int32_t)strlen(key);
-    rec.value = text;
-    rec.value_len = (int32_t)strlen(text);
-    rec.timestamp = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    sl_log_txn *t = sl_log_txn_begin(sl_engine_log(e));
-    int rc = sl_log_txn_append(t, EVENTS_TOPIC, 0, &rec, NULL, NULL, err);
-    if (rc < 0)
-        sl_log_txn_abort(t);
-    else
-        rc = sl_log_txn_commit(t, err);
-    free(text);
     return rc;
 }
 
-/* Runs text in a session on e: results to stdout, errors to stderr and,
- * when errbuf is given, into *errbuf (malloc'd). */
-static int run_sql(sl_engine *e, const char *text, size_t len, const char *src, bool quiet,
-                   char **errbuf)
+/* The latest event of each version, sorted by version. */
+static int history_load(backend *b, history *h, sl_error *err)
 {
-    char *eb = NULL;
-    size_t el = 0;
-    FILE *er = open_memstream(&eb, &el);
-    FILE *devnull = quiet ? fopen("/dev/null", "w") : NULL;
-    sl_session_opts so = {.output = SL_OUTPUT_TABLE, .out = devnull, .err = er};
-    sl_error err;
-    sl_error_clear(&err);
-    sl_session *s = er ? sl_session_open(e, &so, &err) : NULL;
-    int rc = s ? sl_session_execute(s, text, len, src) : 1;
-    sl_session_free(s);
-    if (er)
-        fclose(er);
-    if (devnull)
-        fclose(devnull);
-    if (!s && !eb)
-        eb = strdup(err.msg);
-    if (eb && *eb)
-        fputs(eb, stderr);
-    if (errbuf)
-        *errbuf = eb;
-    else
-        free(eb);
-    return rc;
+    if (b->ops->load(b, h, err) < 0)
+        return -1;
+    if (h->n > 1)
+        qsort(h->v, (size_t)h->n, sizeof *h->v, cmp_mstate);
+    return 0;
 }
 
-/* The stream of events and the table of versions, made on first use. */
-static int ensure_history(sl_engine *e)
+/* The stream of events and the table of versions, made on first use; the
+ * table reads the events from the start whatever the defaults say. */
+static int ensure_history(backend *b)
 {
     static const char ddl[] =
         "CREATE STREAM IF NOT EXISTS " EVENTS_STREAM " (VERSION_KEY STRING KEY, "
@@ -546,22 +790,7 @@ static int ensure_history(sl_engine *e)
         "LATEST_BY_OFFSET(COMPLETED_ON) AS COMPLETED_ON, "
         "LATEST_BY_OFFSET(ERROR_REASON) AS ERROR_REASON FROM " EVENTS_STREAM
         " GROUP BY VERSION_KEY;\n";
-    /* the table reads the events from the start whatever the defaults say;
-     * the property goes back to what it was for the migrations */
-    sl_catalog *cat = sl_engine_catalog(e);
-    const char *was = sl_catalog_property_is_set(cat, "auto.offset.reset")
-                          ? sl_catalog_property(cat, "auto.offset.reset") : NULL;
-    char *saved = was ? strdup(was) : NULL;
-    int rc = run_sql(e, ddl, sizeof ddl - 1, "<migrations>", true, NULL) ? -1 : 0;
-    sl_error err;
-    sl_arena *scratch = sl_arena_new(0);
-    if (saved)
-        sl_catalog_set_property(cat, "auto.offset.reset", saved, SL_NOSPAN, &err);
-    else
-        sl_catalog_unset_property(cat, "auto.offset.reset", scratch);
-    sl_arena_free(scratch);
-    free(saved);
-    return rc;
+    return b->ops->setup(b, ddl, sizeof ddl - 1) ? -1 : 0;
 }
 
 /* ---- apply, info, validate ---- */
@@ -593,7 +822,9 @@ static int check_applied(const project *p, const history *h, bool verbose)
     return bad;
 }
 
-static int apply_one(sl_engine *e, const mfile *f)
+/* The exit status of a migration: 0, 1 when it failed (recorded as ERROR),
+ * 2 when the worker went away. */
+static int apply_one(backend *b, const mfile *f)
 {
     sl_error err;
     sl_error_clear(&err);
@@ -601,33 +832,45 @@ static int apply_one(sl_engine *e, const mfile *f)
     now_iso(started, sizeof started);
     printf("Applying version %d (%s) from %s\n", f->version, f->name, f->path);
     fflush(stdout);
-    if (record_event(e, f, "RUNNING", started, NULL, NULL, &err) < 0) {
+    if (record_event(b, f, "RUNNING", started, NULL, NULL, &err) < 0) {
         fprintf(stderr, "sluice migrate: cannot record version %d: %s\n", f->version, err.msg);
-        return SL_CLI_FAIL;
+        return backend_unreachable(b) ? SL_CLI_USAGE : SL_CLI_FAIL;
     }
     size_t len = 0;
     char *text = sl_cli_read_file(f->path, &len, &err);
     char *errtext = NULL;
-    int rc = text ? run_sql(e, text, len, f->path, false, &errtext) : 1;
+    int rc = text ? run_sql(b, text, len, f->path, false, &errtext) : 1;
+    if (!text)
+        fprintf(stderr, "sluice migrate: %s\n", err.msg);
     free(text);
     now_iso(done, sizeof done);
     const char *reason = rc == 0 ? NULL : errtext && *errtext ? errtext : err.msg;
-    if (record_event(e, f, rc == 0 ? "MIGRATED" : "ERROR", started, done, reason, &err) < 0)
+    bool recorded =
+        record_event(b, f, rc == 0 ? "MIGRATED" : "ERROR", started, done, reason, &err) == 0;
+    if (!recorded)
         fprintf(stderr, "sluice migrate: cannot record version %d: %s\n", f->version, err.msg);
     free(errtext);
+    if (backend_unreachable(b)) {
+        fprintf(stderr, "sluice migrate: version %d (%s) did not complete: the worker at %s "
+                        "cannot be reached; apply again when it is back\n",
+                f->version, f->name, b->where);
+        return SL_CLI_USAGE;
+    }
     if (rc != 0) {
-        fprintf(stderr, "sluice migrate: version %d (%s) failed: recorded as ERROR; the "
-                        "statements before the failed one stay applied\n",
-                f->version, f->name);
+        fprintf(stderr, "sluice migrate: version %d (%s) failed: %s; the statements before "
+                        "the failed one stay applied\n", f->version, f->name,
+                recorded ? "recorded as ERROR" : "could not be recorded as ERROR");
         return SL_CLI_FAIL;
     }
+    if (!recorded)
+        return SL_CLI_FAIL;
     printf("Migrated version %d (%s)\n", f->version, f->name);
     return SL_CLI_OK;
 }
 
 typedef enum { UNTIL_NONE, UNTIL_ALL, UNTIL_NEXT, UNTIL_VERSION } until_kind;
 
-static int cmd_apply(sl_engine *e, const project *p, const history *h, until_kind how,
+static int cmd_apply(backend *b, const project *p, const history *h, until_kind how,
                      int until)
 {
     int bad = check_applied(p, h, false);
@@ -656,8 +899,9 @@ static int cmd_apply(sl_engine *e, const project *p, const history *h, until_kin
         }
         if (how == UNTIL_VERSION && f->version > until)
             break;
-        if (apply_one(e, f) != SL_CLI_OK)
-            return SL_CLI_FAIL;
+        int rc = apply_one(b, f);
+        if (rc != SL_CLI_OK)
+            return rc;
         applied++;
         cur = f->version;
         if (how == UNTIL_NEXT)
@@ -724,8 +968,13 @@ static int cmd_validate(const project *p, const history *h)
 
 /* ---- options ---- */
 
+enum { OPT_SERVER = 0x300, OPT_SERVER_AUTH, OPT_SERVER_CACERT };
+
 typedef struct mopts {
     sl_cli_conn cc;
+    const char *server;         /* --server, or NULL */
+    const char *server_auth;    /* --server-auth, or NULL */
+    const char *server_cacert;  /* --server-cacert, or NULL */
     until_kind how;
     int until;
     const char **defines;
@@ -743,6 +992,9 @@ static int parse_opts(int argc, char **argv, mopts *o)
         {"until", required_argument, NULL, 'u'},
         {"help", no_argument, NULL, 'h'},
         SL_CLI_CONN_LONGOPTS,
+        {"server", required_argument, NULL, OPT_SERVER},
+        {"server-auth", required_argument, NULL, OPT_SERVER_AUTH},
+        {"server-cacert", required_argument, NULL, OPT_SERVER_CACERT},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -753,6 +1005,9 @@ static int parse_opts(int argc, char **argv, mopts *o)
         case 'd': o->cc.data_dir = optarg; break;
         case SL_OPT_BOOTSTRAP:
         case SL_OPT_CONFIG_FILE: sl_cli_conn_option(&o->cc, c, optarg); break;
+        case OPT_SERVER: o->server = optarg; break;
+        case OPT_SERVER_AUTH: o->server_auth = optarg; break;
+        case OPT_SERVER_CACERT: o->server_cacert = optarg; break;
         case 'D':
             if (!strchr(optarg, '=') || optarg[0] == '=') {
                 fprintf(stderr, "sluice migrate: -D wants NAME=VALUE, got '%s'\n", optarg);
@@ -785,72 +1040,127 @@ static int parse_opts(int argc, char **argv, mopts *o)
     return 0;
 }
 
-static sl_engine *open_engine(const mopts *o, const project *p, int *rc)
+/* The -D variables as NAME and VALUE, for each backend's way of defining. */
+static void define_at(const mopts *o, int i, char *name, size_t n, const char **value)
 {
-    sl_cli_conn cc = o->cc;
-    if (!cc.config_file)
-        cc.config_file = p->props;
-    sl_config *cfg = sl_cli_config("sluice migrate", &cc);
-    if (!cfg) {
-        *rc = SL_CLI_USAGE;
-        return NULL;
-    }
+    const char *eq = strchr(o->defines[i], '=');
+    snprintf(name, n, "%.*s", (int)(eq - o->defines[i]), o->defines[i]);
+    *value = eq + 1;
+}
+
+/* The engine of cfg here; the exit status of a failure. */
+static int open_local(backend *b, const mopts *o, sl_config *cfg)
+{
     sl_error err;
     sl_error_clear(&err);
     sl_engine_opts eo = {0};
     eo.config = cfg;
-    sl_engine *e = sl_engine_open(&eo, &err);
-    sl_config_free(cfg);
-    if (!e) {
+    b->e = sl_engine_open(&eo, &err);
+    if (!b->e) {
         fprintf(stderr, "sluice migrate: %s\n", err.msg);
-        *rc = sl_cli_open_status(&err);
-        return NULL;
+        return sl_cli_open_status(&err);
     }
+    b->ops = &local_ops;
+    snprintf(b->where, sizeof b->where, "%s", sl_engine_location(b->e));
     for (int i = 0; i < o->ndefines; i++) {
         char name[256];
-        const char *eq = strchr(o->defines[i], '=');
-        snprintf(name, sizeof name, "%.*s", (int)(eq - o->defines[i]), o->defines[i]);
-        sl_session *s = sl_session_open(e, NULL, &err);
-        int bad = !s || sl_session_define(s, name, eq + 1, &err) != 0;
+        const char *value;
+        define_at(o, i, name, sizeof name, &value);
+        sl_session *s = sl_session_open(b->e, NULL, &err);
+        int bad = !s || sl_session_define(s, name, value, &err) != 0;
         sl_session_free(s);
         if (bad) {
             fprintf(stderr, "sluice migrate: -D %s: %s\n", name, err.msg);
-            sl_engine_close(e);
-            *rc = SL_CLI_USAGE;
-            return NULL;
+            return SL_CLI_USAGE;
         }
     }
-    return e;
+    return SL_CLI_OK;
 }
 
-/* apply, info, validate: the engine and the history it holds. */
+/* The worker at url, answering; the exit status of a failure (2 when it
+ * cannot be reached). Flags win over $SLUICE_SERVER_AUTH over the file. */
+static int open_remote(backend *b, const mopts *o, const sl_config *cfg, const char *url)
+{
+    if (o->cc.data_dir || o->cc.bootstrap) {
+        fprintf(stderr, "sluice migrate: the worker at %s applies the migrations to its own "
+                        "engine: no --data-dir or --bootstrap-servers with a server URL\n", url);
+        return SL_CLI_USAGE;
+    }
+    const char *auth = o->server_auth ? o->server_auth : getenv("SLUICE_SERVER_AUTH");
+    if (!auth || !*auth)
+        auth = sl_config_get(cfg, SL_CFG_SERVER_AUTH);
+    const char *cacert =
+        o->server_cacert ? o->server_cacert : sl_config_get(cfg, SL_CFG_SERVER_CACERT);
+    b->r = sl_remote_new(url, auth, cacert, SL_OUTPUT_TABLE, stdout, stderr);
+    if (!b->r) {
+        fprintf(stderr, "sluice migrate: out of memory\n");
+        return SL_CLI_FAIL;
+    }
+    if (sl_remote_ping(b->r) != 0)
+        return SL_CLI_USAGE;
+    b->ops = &remote_ops;
+    snprintf(b->where, sizeof b->where, "%s", url);
+    for (int i = 0; i < o->ndefines; i++) {
+        char name[256];
+        const char *value;
+        define_at(o, i, name, sizeof name, &value);
+        sl_remote_define(b->r, name, value);
+    }
+    return SL_CLI_OK;
+}
+
+/* The worker named by --server or the project's server.url, else the
+ * engine its configuration names. */
+static int backend_open(backend *b, const mopts *o, const project *p)
+{
+    memset(b, 0, sizeof *b);
+    sl_cli_conn cc = o->cc;
+    if (!cc.config_file)
+        cc.config_file = p->props;
+    sl_config *cfg = sl_cli_config("sluice migrate", &cc);
+    if (!cfg)
+        return SL_CLI_USAGE;
+    const char *url = o->server ? o->server : sl_config_get(cfg, SL_CFG_SERVER_URL);
+    int rc = url ? open_remote(b, o, cfg, url) : open_local(b, o, cfg);
+    sl_config_free(cfg);
+    return rc;
+}
+
+static void backend_close(backend *b)
+{
+    sl_engine_close(b->e);
+    sl_remote_free(b->r);
+}
+
+/* apply, info, validate: the backend and the history it holds. */
 static int with_history(const char *cmd, const mopts *o, project *p)
 {
     if (!project_scan(p))
         return SL_CLI_FAIL;
-    int rc = SL_CLI_OK;
-    sl_engine *e = open_engine(o, p, &rc);
-    if (!e)
-        return rc;
+    backend b;
+    int rc = backend_open(&b, o, p);
     history h = {0};
     sl_error err;
     sl_error_clear(&err);
-    if (ensure_history(e) < 0) {
-        fprintf(stderr, "sluice migrate: cannot create " EVENTS_STREAM " on %s\n",
-                sl_engine_location(e));
+    if (rc != SL_CLI_OK) {
+        /* printed */
+    } else if (ensure_history(&b) < 0) {
+        fprintf(stderr, "sluice migrate: cannot create " EVENTS_STREAM " on %s\n", b.where);
         rc = SL_CLI_FAIL;
-    } else if (history_load(e, &h, &err) < 0) {
+    } else if (history_load(&b, &h, &err) < 0) {
         fprintf(stderr, "sluice migrate: %s\n", err.msg);
         rc = SL_CLI_FAIL;
     } else if (strcmp(cmd, "apply") == 0) {
-        rc = cmd_apply(e, p, &h, o->how, o->until);
+        rc = cmd_apply(&b, p, &h, o->how, o->until);
     } else if (strcmp(cmd, "info") == 0) {
         rc = cmd_info(p, &h);
     } else {
         rc = cmd_validate(p, &h);
     }
+    if (rc == SL_CLI_FAIL && backend_unreachable(&b))
+        rc = SL_CLI_USAGE;
     history_fini(&h);
-    sl_engine_close(e);
+    backend_close(&b);
     return rc;
 }
 

@@ -53,6 +53,9 @@ static const struct core_key {
     {SL_CFG_KAFKA_TIMEOUT, NULL, V_INT, 1000, 3600000},
     {SL_CFG_KAFKA_LOG_LEVEL, NULL, V_LEVEL, 0, 0},
     {SL_CFG_REPLICATION, NULL, V_INT, 1, 32767},
+    {SL_CFG_SERVER_URL, NULL, V_TEXT, 0, 0},
+    {SL_CFG_SERVER_AUTH, NULL, V_TEXT, 0, 0},
+    {SL_CFG_SERVER_CACERT, NULL, V_TEXT, 0, 0},
 };
 #define NCORE ((int)(sizeof CORE / sizeof CORE[0]))
 

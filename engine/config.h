@@ -69,6 +69,10 @@ typedef enum sl_config_kind {
 #define SL_CFG_KAFKA_TIMEOUT "sluice.kafka.timeout.ms"
 #define SL_CFG_KAFKA_LOG_LEVEL "sluice.kafka.log.level"
 #define SL_CFG_REPLICATION "sluice.kafka.replication.factor"
+/* a worker to run statements on instead of an engine here (sluice migrate) */
+#define SL_CFG_SERVER_URL "server.url"
+#define SL_CFG_SERVER_AUTH "server.auth"          /* USER:PASSWORD for its basic auth */
+#define SL_CFG_SERVER_CACERT "server.cacert"      /* the CA that signed its certificate */
 
 #define SL_CFG_DEFAULT_SERVICE_ID "default_"
 

@@ -2360,9 +2360,10 @@ static void source_rows(sl_session *s, sl_arena *a, sl_result *r, bool tables)
         {"Key Format", "keyFormat", T_STR, 0},
         {"Value Format", "valueFormat", T_STR, 0},
         {"Windowed", "isWindowed", T_BOOL, 0},
+        {"", "type", T_STR, SL_R_JSON_ONLY},        /* ksqlDB's SourceInfo: STREAM, TABLE */
     };
     rb b;
-    rb_init(&b, a, cols, 5);
+    rb_init(&b, a, cols, 6);
     if (tables)
         b.cols[0].title = "Table Name";
     for (int i = 0; i < sl_catalog_source_count(s->cat); i++) {
@@ -2375,6 +2376,7 @@ static void source_rows(sl_session *s, sl_arena *a, sl_result *r, bool tables)
         row[2] = str_value(src->key_format);
         row[3] = str_value(src->value_format);
         row[4] = sl_bool(src->window_type != NULL);
+        row[5] = str_value(kw(src->is_table));
     }
     r->type = tables ? "tables" : "streams";
     rb_finish(&b, r, tables ? "tables" : "streams");
@@ -2390,116 +2392,261 @@ static const char *column_marker(sl_arena *a, const sl_source *src, const sl_col
     }
 }
 
+/* A JSON string member value, for the raw JSON of ksqlDB's nested entities. */
+static void json_text(sl_buf *b, const char *s)
+{
+    if (s)
+        sl_buf_json_string(b, s, strlen(s));
+    else
+        sl_buf_puts(b, "null");
+}
+
+/* ksqlDB's RunningQuery of q: id, queryString, sinks, sinkKafkaTopics,
+ * statusCount, queryType, state. */
+static void running_query_json(sl_session *s, sl_buf *b, sl_query *q)
+{
+    sl_query_stats qs;
+    sl_query_get_stats(q, &qs);
+    const sl_source *sink = sl_plan_sink(sl_query_plan(q));
+    const char *state = query_state_name(qs.state);
+    sl_buf_puts(b, "{\"queryString\":");
+    json_text(b, sl_engine_query_statement(s->eng, sl_query_id(q)));
+    sl_buf_puts(b, ",\"sinks\":[");
+    if (sink)
+        json_text(b, sink->name);
+    sl_buf_puts(b, "],\"sinkKafkaTopics\":[");
+    if (sink)
+        json_text(b, sink->kafka_topic);
+    sl_buf_puts(b, "],\"id\":");
+    json_text(b, sl_query_id(q));
+    sl_buf_printf(b, ",\"statusCount\":{\"%s\":1},\"queryType\":\"PERSISTENT\",\"state\":\"%s\"}",
+                  state, state);
+}
+
+/* The running queries that read (writers false) or write `name`, as a JSON
+ * array of RunningQuery. */
+static const char *running_queries_json(sl_session *s, sl_arena *a, const char *name,
+                                        bool writers)
+{
+    sl_buf b = SL_BUF_INIT;
+    sl_buf_putc(&b, '[');
+    sl_runtime *rt = s->eng ? sl_engine_runtime(s->eng) : NULL;
+    int n = 0;
+    for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
+        sl_query *q = sl_runtime_query_at(rt, i);
+        const sl_plan *p = sl_query_plan(q);
+        const sl_source *src = writers ? sl_plan_sink(p) : sl_plan_input(p);
+        if (!src || !src->name || strcmp(src->name, name) != 0)
+            continue;
+        if (n++)
+            sl_buf_putc(&b, ',');
+        running_query_json(s, &b, q);
+    }
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return res;
+}
+
+/* ksqlDB's sourceConstraints: the sources written by queries that read
+ * `name` (they stop it being dropped), as a JSON array of names. */
+static const char *constraints_json(sl_session *s, sl_arena *a, const char *name)
+{
+    sl_buf b = SL_BUF_INIT;
+    sl_buf_putc(&b, '[');
+    sl_runtime *rt = s->eng ? sl_engine_runtime(s->eng) : NULL;
+    int n = 0;
+    for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
+        const sl_plan *p = sl_query_plan(sl_runtime_query_at(rt, i));
+        const sl_source *in = sl_plan_input(p), *out = sl_plan_sink(p);
+        if (!in || !out || !in->name || strcmp(in->name, name) != 0)
+            continue;
+        if (n++)
+            sl_buf_putc(&b, ',');
+        json_text(&b, out->name);
+    }
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return res;
+}
+
+/* What the queries on a source did, as DESCRIBE EXTENDED shows it. */
+typedef struct source_stats {
+    uint64_t in, failed, skipped, out, late, late_windows, bounded, keys, bytes;
+    bool stateful;
+} source_stats;
+
+static void get_source_stats(sl_session *s, const sl_source *src, source_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    sl_runtime *rt = s->eng ? sl_engine_runtime(s->eng) : NULL;
+    for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
+        sl_query *q = sl_runtime_query_at(rt, i);
+        const sl_plan *p = sl_query_plan(q);
+        const sl_source *qi = sl_plan_input(p), *qo = sl_plan_sink(p);
+        sl_query_stats qs;
+        sl_query_get_stats(q, &qs);
+        if (qi && strcmp(qi->name, src->name) == 0) {
+            st->in += qs.records_in;
+            st->failed += qs.records_failed;
+            st->skipped += qs.records_skipped;
+            st->late += qs.records_late;
+            st->late_windows += qs.late_window_updates;
+            st->bounded += qs.agg_values_dropped;
+        }
+        if (qo && strcmp(qo->name, src->name) == 0) {
+            st->out += qs.records_out;
+            if (sl_plan_produces_table(p) && qs.stream_time != INT64_MIN) {
+                st->stateful = true;
+                st->keys += qs.state_keys;
+                st->bytes += qs.state_bytes;
+            }
+        }
+    }
+}
+
+/* The labelled lines of DESCRIBE EXTENDED (text only: JSON has them typed,
+ * describe_json_fields). */
+static int describe_text_fields(sl_session *s, sl_arena *a, const sl_source *src,
+                                const source_stats *ss, sl_rfield *f, int nf)
+{
+    const unsigned T = SL_R_TEXT_ONLY;
+    f[nf++] = (sl_rfield){"Type", "type", src->is_table ? "TABLE" : "STREAM", T};
+    if (src->is_source)
+        f[nf++] = (sl_rfield){"Read-only", "readOnly", "true", T};
+    f[nf++] = (sl_rfield){"Timestamp field", "timestamp",
+                          src->timestamp ? src->timestamp : "Not set - using <ROWTIME>", T};
+    f[nf++] = (sl_rfield){"Key format", "keyFormat", src->key_format, T};
+    f[nf++] = (sl_rfield){"Value format", "valueFormat", src->value_format, T};
+    f[nf++] = (sl_rfield){"Kafka topic", "topic",
+                          sl_arena_printf(a, "%s (partitions: %d, replication: %d)",
+                                          src->kafka_topic, src->partitions,
+                                          src->replicas > 0 ? src->replicas : 1), T};
+    if (src->window_type)
+        f[nf++] = (sl_rfield){"Window type", "windowType", src->window_type, T};
+    f[nf++] = (sl_rfield){"Statement", "statement", src->statement, T};
+    if (!s->eng)
+        return nf;
+    /* the queries on it and what they did, as ksqlDB's runtime statistics */
+    const char *kwd = src->is_table ? "TABLE" : "STREAM";
+    f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that read from this %s", kwd),
+                          "readQueries", queries_on(s, a, src->name, false, NULL), T};
+    f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
+                          "writeQueries", queries_on(s, a, src->name, true, NULL), T};
+    f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
+                          sl_arena_printf(a, "consumer-total-messages: %llu, "
+                                             "consumer-failed-messages: %llu, "
+                                             "consumer-skipped-tombstones: %llu, "
+                                             "consumer-late-records-dropped: %llu, "
+                                             "late-window-updates-skipped: %llu, "
+                                             "aggregate-values-dropped: %llu, "
+                                             "producer-total-messages: %llu",
+                                          (unsigned long long)ss->in,
+                                          (unsigned long long)ss->failed,
+                                          (unsigned long long)ss->skipped,
+                                          (unsigned long long)ss->late,
+                                          (unsigned long long)ss->late_windows,
+                                          (unsigned long long)ss->bounded,
+                                          (unsigned long long)ss->out), T};
+    if (ss->stateful)
+        f[nf++] = (sl_rfield){"State", "state",
+                              sl_arena_printf(a, "%llu groups or windows cached, %llu bytes",
+                                              (unsigned long long)ss->keys,
+                                              (unsigned long long)ss->bytes), T};
+    return nf;
+}
+
+/* ksqlDB's SourceDescription members (JSON only), for DESCRIBE with and
+ * without EXTENDED: the statistics are filled only with it, as ksqlDB does. */
+static int describe_json_fields(sl_session *s, sl_arena *a, const sl_source *src, bool extended,
+                                const source_stats *ss, sl_rfield *f, int nf)
+{
+    const unsigned J = SL_R_JSON_ONLY, R = SL_R_JSON_ONLY | SL_R_JSON_RAW;
+    f[nf++] = (sl_rfield){"", "windowType", src->window_type, J};
+    f[nf++] = (sl_rfield){"", "readQueries", running_queries_json(s, a, src->name, false), R};
+    f[nf++] = (sl_rfield){"", "writeQueries", running_queries_json(s, a, src->name, true), R};
+    f[nf++] = (sl_rfield){"", "type", src->is_table ? "TABLE" : "STREAM", J};
+    f[nf++] = (sl_rfield){"", "timestamp", src->timestamp ? src->timestamp : "", J};
+    bool stats = extended && s->eng;
+    f[nf++] = (sl_rfield){"", "statistics",
+                          stats ? sl_arena_printf(a, "consumer-total-messages: %llu "
+                                                     "consumer-skipped-tombstones: %llu "
+                                                     "consumer-late-records-dropped: %llu "
+                                                     "late-window-updates-skipped: %llu "
+                                                     "aggregate-values-dropped: %llu "
+                                                     "producer-total-messages: %llu",
+                                                  (unsigned long long)ss->in,
+                                                  (unsigned long long)ss->skipped,
+                                                  (unsigned long long)ss->late,
+                                                  (unsigned long long)ss->late_windows,
+                                                  (unsigned long long)ss->bounded,
+                                                  (unsigned long long)ss->out)
+                                : "", J};
+    f[nf++] = (sl_rfield){"", "errorStats",
+                          stats ? sl_arena_printf(a, "consumer-failed-messages: %llu",
+                                                  (unsigned long long)ss->failed)
+                                : "", J};
+    f[nf++] = (sl_rfield){"", "extended", extended ? "true" : "false", R};
+    f[nf++] = (sl_rfield){"", "keyFormat", src->key_format, J};
+    f[nf++] = (sl_rfield){"", "valueFormat", src->value_format, J};
+    f[nf++] = (sl_rfield){"", "topic", src->kafka_topic, J};
+    f[nf++] = (sl_rfield){"", "partitions", sl_arena_printf(a, "%d", src->partitions), R};
+    f[nf++] = (sl_rfield){"", "replication",
+                          sl_arena_printf(a, "%d", src->replicas > 0 ? src->replicas : 1), R};
+    f[nf++] = (sl_rfield){"", "statement", src->statement ? src->statement : "", J};
+    f[nf++] = (sl_rfield){"", "queryOffsetSummaries", "[]", R};
+    f[nf++] = (sl_rfield){"", "sourceConstraints", constraints_json(s, a, src->name), R};
+    f[nf++] = (sl_rfield){"", "readOnly", src->is_source ? "true" : "false", R};
+    if (stats && ss->stateful)
+        f[nf++] = (sl_rfield){"", "state",
+                              sl_arena_printf(a, "%llu groups or windows cached, %llu bytes",
+                                              (unsigned long long)ss->keys,
+                                              (unsigned long long)ss->bytes), J};
+    return nf;
+}
+
 static void describe_source(sl_session *s, sl_arena *a, const sl_source *src, bool extended,
                             sl_result *r)
 {
     int nf = 0;
-    sl_rfield *f = sl_arena_zalloc(a, 24 * sizeof *f);
+    sl_rfield *f = sl_arena_zalloc(a, 48 * sizeof *f);
+    source_stats ss;
+    get_source_stats(s, src, &ss);
     f[nf++] = (sl_rfield){"Name", "name", src->name, 0};
-    if (extended) {
-        f[nf++] = (sl_rfield){"Type", "type", src->is_table ? "TABLE" : "STREAM", 0};
-        if (src->is_source)
-            f[nf++] = (sl_rfield){"Read-only", "readOnly", "true", 0};
-        f[nf++] = (sl_rfield){"Timestamp field", "timestamp",
-                              src->timestamp ? src->timestamp
-                                             : "Not set - using <ROWTIME>", 0};
-        f[nf++] = (sl_rfield){"Key format", "keyFormat", src->key_format, 0};
-        f[nf++] = (sl_rfield){"Value format", "valueFormat", src->value_format, 0};
-        f[nf++] = (sl_rfield){"Kafka topic", "topic",
-                              sl_arena_printf(a, "%s (partitions: %d, replication: %d)",
-                                              src->kafka_topic, src->partitions,
-                                              src->replicas > 0 ? src->replicas : 1),
-                              SL_R_TEXT_ONLY};
-        f[nf++] = (sl_rfield){"", "topic", src->kafka_topic, SL_R_JSON_ONLY};
-        f[nf++] = (sl_rfield){"", "partitions", sl_arena_printf(a, "%d", src->partitions),
-                              SL_R_JSON_ONLY};
-        f[nf++] = (sl_rfield){"", "replication",
-                              sl_arena_printf(a, "%d", src->replicas > 0 ? src->replicas : 1),
-                              SL_R_JSON_ONLY};
-        if (src->window_type)
-            f[nf++] = (sl_rfield){"Window type", "windowType", src->window_type, 0};
-        f[nf++] = (sl_rfield){"Statement", "statement", src->statement, 0};
-        if (s->eng) {
-            /* the queries on it and what they did, as ksqlDB's runtime statistics */
-            const char *kwd = src->is_table ? "TABLE" : "STREAM";
-            f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that read from this %s", kwd),
-                                  "readQueries", queries_on(s, a, src->name, false, NULL), 0};
-            f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
-                                  "writeQueries", queries_on(s, a, src->name, true, NULL), 0};
-            uint64_t in = 0, failed = 0, skipped = 0, out = 0, late = 0, keys = 0, bytes = 0;
-            uint64_t late_windows = 0, bounded = 0;
-            bool stateful = false;
-            sl_runtime *rt = sl_engine_runtime(s->eng);
-            for (int i = 0; i < sl_runtime_query_count(rt); i++) {
-                sl_query *q = sl_runtime_query_at(rt, i);
-                const sl_plan *p = sl_query_plan(q);
-                const sl_source *qi = sl_plan_input(p), *qo = sl_plan_sink(p);
-                sl_query_stats qs;
-                sl_query_get_stats(q, &qs);
-                if (qi && strcmp(qi->name, src->name) == 0) {
-                    in += qs.records_in;
-                    failed += qs.records_failed;
-                    skipped += qs.records_skipped;
-                }
-                if (qi && strcmp(qi->name, src->name) == 0) {
-                    late += qs.records_late;
-                    late_windows += qs.late_window_updates;
-                    bounded += qs.agg_values_dropped;
-                }
-                if (qo && strcmp(qo->name, src->name) == 0) {
-                    out += qs.records_out;
-                    if (sl_plan_produces_table(p) && qs.stream_time != INT64_MIN) {
-                        stateful = true;
-                        keys += qs.state_keys;
-                        bytes += qs.state_bytes;
-                    }
-                }
-            }
-            f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
-                                  sl_arena_printf(a, "consumer-total-messages: %llu, "
-                                                     "consumer-failed-messages: %llu, "
-                                                     "consumer-skipped-tombstones: %llu, "
-                                                     "consumer-late-records-dropped: %llu, "
-                                                     "late-window-updates-skipped: %llu, "
-                                                     "aggregate-values-dropped: %llu, "
-                                                     "producer-total-messages: %llu",
-                                                  (unsigned long long)in,
-                                                  (unsigned long long)failed,
-                                                  (unsigned long long)skipped,
-                                                  (unsigned long long)late,
-                                                  (unsigned long long)late_windows,
-                                                  (unsigned long long)bounded,
-                                                  (unsigned long long)out), 0};
-            if (stateful)
-                f[nf++] = (sl_rfield){"State", "state",
-                                      sl_arena_printf(a, "%llu groups or windows cached, %llu "
-                                                         "bytes", (unsigned long long)keys,
-                                                      (unsigned long long)bytes), 0};
-        }
-    }
+    if (extended)
+        nf = describe_text_fields(s, a, src, &ss, f, nf);
+    nf = describe_json_fields(s, a, src, extended, &ss, f, nf);
+    /* fields as ksqlDB's FieldInfo: name, schema, and type KEY or HEADER
+       (absent for value columns), headerKey for a header('k') column */
     static const sl_rcol cols[] = {
         {"Field", "name", T_STR, 0},
         {"Type", "type", T_STR, SL_R_TEXT_ONLY},    /* with the (key) marker */
-        {"", "type", T_STR, SL_R_JSON_ONLY},
-        {"", "kind", T_STR, SL_R_JSON_ONLY},        /* KEY, PRIMARY_KEY, VALUE, HEADERS... */
-        {"", "headerKey", T_STR, SL_R_JSON_ONLY},
+        {"", "schema", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+        {"", "type", T_STR, SL_R_JSON_ONLY | SL_R_OMIT_NULL},
+        {"", "headerKey", T_STR, SL_R_JSON_ONLY | SL_R_OMIT_NULL},
     };
     rb b;
     rb_init(&b, a, cols, 5);
+    sl_buf sb = SL_BUF_INIT;
     for (int i = 0; i < src->schema.ncols; i++) {
         const sl_column *c = &src->schema.cols[i];
         sl_value *row = rb_row(&b);
         const char *ty = sl_type_str(a, c->type);
         const char *mk = column_marker(a, src, c);
+        sl_buf_reset(&sb);
+        sl_render_schema_json(&sb, c->type);
         row[0] = str_value(c->name);
         row[1] = str_value(mk ? sl_arena_printf(a, "%s %s", ty, mk) : ty);
-        row[2] = str_value(ty);
-        row[3] = str_value(c->kind == SL_COLK_KEY ? (src->is_table ? "PRIMARY_KEY" : "KEY")
-                           : c->kind == SL_COLK_HEADERS ? "HEADERS"
-                           : c->kind == SL_COLK_HEADER  ? "HEADER" : "VALUE");
+        row[2] = str_value(sl_arena_strdup(a, sl_buf_cstr(&sb)));
+        row[3] = str_value(c->kind == SL_COLK_KEY ? "KEY"
+                           : c->kind == SL_COLK_HEADERS || c->kind == SL_COLK_HEADER ? "HEADER"
+                                                                                     : NULL);
         row[4] = str_value(c->kind == SL_COLK_HEADER ? c->header_key : NULL);
     }
+    sl_buf_fini(&sb);
     r->type = "sourceDescription";
+    r->body_key = "sourceDescription";
     r->fields = f;
     r->nfields = nf;
     rb_finish(&b, r, "fields");
@@ -2548,6 +2695,54 @@ static const char *fn_kind_name(sl_fn_kind k)
     return "SCALAR";
 }
 
+/* The arguments of a formatted signature "NAME(a TYPE, TYPE...) => RET" as
+ * ksqlDB's ArgumentInfo list; *ret gets RET. A first word in lower case is
+ * the argument's name (types are upper case); "..." marks a variadic one. */
+static const char *fn_arguments_json(sl_arena *a, const char *sig, const char **ret)
+{
+    sl_buf b = SL_BUF_INIT;
+    const char *p = strchr(sig, '(');
+    int depth = 0, n = 0;
+    sl_buf_putc(&b, '[');
+    for (const char *arg = p ? p + 1 : sig + strlen(sig), *q = arg; p && *q; q++) {
+        if (*q == '(' || *q == '<')
+            depth++;
+        else if ((*q == ')' || *q == '>') && depth > 0)
+            depth--;
+        else if (depth == 0 && (*q == ',' || *q == ')')) {
+            while (*arg == ' ')
+                arg++;
+            size_t len = (size_t)(q - arg);
+            if (len > 0) {
+                bool variadic = len > 3 && strncmp(q - 3, "...", 3) == 0;
+                if (variadic)
+                    len -= 3;
+                const char *sp = memchr(arg, ' ', len);
+                bool named = sp && arg[0] >= 'a' && arg[0] <= 'z';
+                const char *name = named ? sl_arena_strndup(a, arg, (size_t)(sp - arg)) : "";
+                const char *ty = named ? sl_arena_strndup(a, sp + 1, len - (size_t)(sp + 1 - arg))
+                                       : sl_arena_strndup(a, arg, len);
+                sl_buf_puts(&b, n++ ? ",{\"name\":" : "{\"name\":");
+                json_text(&b, name);
+                sl_buf_puts(&b, ",\"type\":");
+                json_text(&b, ty);
+                sl_buf_printf(&b, ",\"description\":\"\",\"isVariadic\":%s}",
+                              variadic ? "true" : "false");
+            }
+            arg = q + 1;
+            if (*q == ')') {
+                const char *r = strstr(q, "=> ");
+                *ret = r ? sl_arena_strdup(a, r + 3) : "";
+                break;
+            }
+        }
+    }
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return res;
+}
+
 static int do_describe_function(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
                                 sl_error *err)
 {
@@ -2557,17 +2752,23 @@ static int do_describe_function(sl_session *s, const sl_stmt *st, sl_arena *a, s
         return sl_error_set(err, SL_ERR_ANALYSIS, st->name.span,
                             "function '%s' does not exist: SHOW FUNCTIONS lists them",
                             st->name.name ? st->name.name : "");
-    sl_rfield *f = sl_arena_zalloc(a, 4 * sizeof *f);
+    sl_rfield *f = sl_arena_zalloc(a, 7 * sizeof *f);
     f[0] = (sl_rfield){"Name", "name", fn->name, 0};
     f[1] = (sl_rfield){"Overview", "description", fn->description, 0};
     f[2] = (sl_rfield){"Type", "type", fn_kind_name(fn->kind), 0};
     f[3] = (sl_rfield){"Category", "category", fn->category, 0};
+    f[4] = (sl_rfield){"", "author", "", SL_R_JSON_ONLY};         /* ksqlDB's, for UDFs */
+    f[5] = (sl_rfield){"", "version", SLUICE_VERSION, SL_R_JSON_ONLY};
+    f[6] = (sl_rfield){"", "path", "internal", SL_R_JSON_ONLY};
+    /* JSON: ksqlDB's FunctionInfo (arguments, returnType, description) */
     static const sl_rcol cols[] = {
         {"Variation", "signature", T_STR, 0},
         {"Description", "description", T_STR, 0},
+        {"", "arguments", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+        {"", "returnType", T_STR, SL_R_JSON_ONLY},
     };
     rb b;
-    rb_init(&b, a, cols, 2);
+    rb_init(&b, a, cols, 4);
     sl_buf sig = SL_BUF_INIT;
     for (int i = 0; i < fn->noverloads; i++) {
         sl_buf_reset(&sig);
@@ -2575,11 +2776,14 @@ static int do_describe_function(sl_session *s, const sl_stmt *st, sl_arena *a, s
         sl_value *row = rb_row(&b);
         row[0] = sl_string_copy(a, sl_buf_cstr(&sig), sig.len);
         row[1] = str_value(fn->overloads[i].doc ? fn->overloads[i].doc : "");
+        const char *ret = "";
+        row[2] = str_value(fn_arguments_json(a, sl_buf_cstr(&sig), &ret));
+        row[3] = str_value(ret);
     }
     sl_buf_fini(&sig);
     r->type = "describe_function";
     r->fields = f;
-    r->nfields = 4;
+    r->nfields = 7;
     rb_finish(&b, r, "functions");
     return 0;
 }
@@ -2604,14 +2808,16 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
         static const sl_rcol cols[] = {
             {"Function Name", "name", T_STR, 0},
             {"Category", "category", T_STR, 0},
+            {"", "type", T_STR, SL_R_JSON_ONLY},    /* SCALAR, AGGREGATE, TABLE */
         };
-        rb_init(&b, a, cols, 2);
+        rb_init(&b, a, cols, 3);
         const sl_registry *reg = sl_registry_builtin();
         for (int i = 0; i < sl_registry_count(reg); i++) {
             const sl_function *fn = sl_registry_at(reg, i);
             sl_value *row = rb_row(&b);
             row[0] = str_value(fn->name);
             row[1] = str_value(fn->category);
+            row[2] = str_value(fn_kind_name(fn->kind));
         }
         r->type = "function_names";
         rb_finish(&b, r, "functions");
@@ -2663,6 +2869,7 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
         while (known[nk].name)
             nk++;
         int ns = sl_catalog_property_count(s->cat), ik = 0, is = 0;
+        sl_buf set = SL_BUF_INIT, dflt = SL_BUF_INIT;   /* ksqlDB's name lists */
         while (ik < nk || is < ns) {
             const char *sname = NULL;
             const char *sval = is < ns ? sl_catalog_property_at(s->cat, is, &sname) : NULL;
@@ -2672,16 +2879,31 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
                 row[0] = str_value(known[ik].name);
                 row[1] = str_value("DEFAULT");
                 row[2] = str_value(known[ik].def);
+                sl_buf_putc(&dflt, dflt.len ? ',' : '[');
+                json_text(&dflt, known[ik].name);
                 ik++;
             } else {
                 row[0] = str_value(sname);
                 row[1] = str_value("SESSION");
                 row[2] = str_value(sval);
+                sl_buf_putc(&set, set.len ? ',' : '[');
+                json_text(&set, sname);
                 is++;
                 if (c == 0)
                     ik++;
             }
         }
+        sl_rfield *f = sl_arena_zalloc(a, 2 * sizeof *f);
+        f[0] = (sl_rfield){"", "overwrittenProperties",
+                           sl_arena_printf(a, "%s]", set.len ? sl_buf_cstr(&set) : "["),
+                           SL_R_JSON_ONLY | SL_R_JSON_RAW};
+        f[1] = (sl_rfield){"", "defaultProperties",
+                           sl_arena_printf(a, "%s]", dflt.len ? sl_buf_cstr(&dflt) : "["),
+                           SL_R_JSON_ONLY | SL_R_JSON_RAW};
+        sl_buf_fini(&set);
+        sl_buf_fini(&dflt);
+        r->fields = f;
+        r->nfields = 2;
         r->type = "properties";
         rb_finish(&b, r, "properties");
         return 0;
@@ -2691,14 +2913,19 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
             {"Query ID", "id", T_STR, 0},
             {"Query Type", "queryType", T_STR, 0},
             {"Status", "state", T_STR, 0},
-            {"Sink Name", "sinks", T_STR, 0},
+            {"Sink Name", "sinks", T_STR, SL_R_TEXT_ONLY},
             {"Query String", "queryString", T_STR, 0},
+            /* ksqlDB's RunningQuery has its sinks as arrays and a status count */
+            {"", "sinks", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+            {"", "sinkKafkaTopics", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+            {"", "statusCount", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
             {"Records In", "recordsIn", T_BIGINT, 0},
             {"Records Out", "recordsOut", T_BIGINT, 0},
             {"Records Failed", "recordsFailed", T_BIGINT, 0},
             {"Error", "error", T_STR, 0},
         };
-        rb_init(&b, a, cols, st->extended ? 9 : 5);
+        rb_init(&b, a, cols, st->extended ? 12 : 8);
+        sl_buf jb = SL_BUF_INIT;
         sl_runtime *rt = s->eng ? sl_engine_runtime(s->eng) : NULL;
         for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
             sl_query *q = sl_runtime_query_at(rt, i);
@@ -2712,14 +2939,28 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
             row[2] = str_value(query_state_name(qs.state));
             row[3] = str_value(sink ? sl_arena_strdup(a, sink->name) : NULL);
             row[4] = str_value(sql ? sl_arena_strdup(a, sql) : NULL);
+            sl_buf_reset(&jb);
+            sl_buf_putc(&jb, '[');
+            if (sink)
+                json_text(&jb, sink->name);
+            sl_buf_putc(&jb, ']');
+            row[5] = str_value(sl_arena_strdup(a, sl_buf_cstr(&jb)));
+            sl_buf_reset(&jb);
+            sl_buf_putc(&jb, '[');
+            if (sink)
+                json_text(&jb, sink->kafka_topic);
+            sl_buf_putc(&jb, ']');
+            row[6] = str_value(sl_arena_strdup(a, sl_buf_cstr(&jb)));
+            row[7] = str_value(sl_arena_printf(a, "{\"%s\":1}", query_state_name(qs.state)));
             if (st->extended) {
-                row[5] = sl_bigint((int64_t)qs.records_in);
-                row[6] = sl_bigint((int64_t)qs.records_out);
-                row[7] = sl_bigint((int64_t)qs.records_failed);
-                row[8] = str_value(qs.state == SL_QUERY_ERROR ? sl_arena_strdup(a, qs.error)
-                                                              : NULL);
+                row[8] = sl_bigint((int64_t)qs.records_in);
+                row[9] = sl_bigint((int64_t)qs.records_out);
+                row[10] = sl_bigint((int64_t)qs.records_failed);
+                row[11] = str_value(qs.state == SL_QUERY_ERROR ? sl_arena_strdup(a, qs.error)
+                                                               : NULL);
             }
         }
+        sl_buf_fini(&jb);
         r->type = "queries";
         rb_finish(&b, r, "queries");
         return 0;
@@ -2954,6 +3195,43 @@ static int do_not_yet(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
                         "%s is not executed yet: it arrives with %s", what, with);
 }
 
+/* A JSON array of one name, or an empty one. */
+static const char *name_array(sl_arena *a, const char *name)
+{
+    sl_buf b = SL_BUF_INIT;
+    sl_buf_putc(&b, '[');
+    if (name)
+        json_text(&b, name);
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return res;
+}
+
+/* The query's output columns as ksqlDB's FieldInfo list (persistent
+ * queries: the sink's; a SELECT's are not known here: empty). */
+static const char *sink_fields_json(sl_arena *a, const sl_source *sink)
+{
+    sl_buf b = SL_BUF_INIT;
+    sl_buf_putc(&b, '[');
+    for (int i = 0; sink && i < sink->schema.ncols; i++) {
+        const sl_column *c = &sink->schema.cols[i];
+        sl_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        json_text(&b, c->name);
+        sl_buf_puts(&b, ",\"schema\":");
+        sl_render_schema_json(&b, c->type);
+        if (c->kind == SL_COLK_KEY)
+            sl_buf_puts(&b, ",\"type\":\"KEY\"");
+        sl_buf_putc(&b, '}');
+    }
+    sl_buf_putc(&b, ']');
+    const char *res = sl_arena_strdup(a, sl_buf_cstr(&b));
+    sl_buf_fini(&b);
+    return res;
+}
+
+/* ksqlDB's queryDescription: the text shows ID, type, SQL and the plan;
+ * JSON nests a QueryDescription. */
 static void explain_result(sl_arena *a, const char *id, const char *type, const char *sql,
                            const sl_plan *plan, sl_result *r)
 {
@@ -2961,14 +3239,24 @@ static void explain_result(sl_arena *a, const char *id, const char *type, const 
     sl_plan_explain(plan, &pb);
     const char *text = sl_arena_strdup(a, sl_buf_cstr(&pb));
     sl_buf_fini(&pb);
-    sl_rfield *f = sl_arena_zalloc(a, 4 * sizeof *f);
-    f[0] = (sl_rfield){"ID", "id", id, 0};
-    f[1] = (sl_rfield){"Query Type", "queryType", type, 0};
-    f[2] = (sl_rfield){"SQL", "statementText", sql, 0};
-    f[3] = (sl_rfield){"", "executionPlan", text, SL_R_JSON_ONLY};
+    const sl_source *in = sl_plan_input(plan), *sink = sl_plan_sink(plan);
+    const unsigned J = SL_R_JSON_ONLY, R = SL_R_JSON_ONLY | SL_R_JSON_RAW;
+    sl_rfield *f = sl_arena_zalloc(a, 12 * sizeof *f);
+    int nf = 0;
+    f[nf++] = (sl_rfield){"ID", "id", id, 0};
+    f[nf++] = (sl_rfield){"Query Type", "queryType", type, 0};
+    f[nf++] = (sl_rfield){"SQL", "statementText", sql, 0};
+    f[nf++] = (sl_rfield){"", "windowType", sink ? sink->window_type : NULL, J};
+    f[nf++] = (sl_rfield){"", "fields", sink_fields_json(a, sink), R};
+    f[nf++] = (sl_rfield){"", "sources", name_array(a, in ? in->name : NULL), R};
+    f[nf++] = (sl_rfield){"", "sinks", name_array(a, sink ? sink->name : NULL), R};
+    f[nf++] = (sl_rfield){"", "topology", "", J};
+    f[nf++] = (sl_rfield){"", "executionPlan", text, J};
+    f[nf++] = (sl_rfield){"", "overriddenProperties", "{}", R};
     r->type = "queryDescription";
+    r->body_key = "queryDescription";
     r->fields = f;
-    r->nfields = 4;
+    r->nfields = nf;
     r->footer = sl_arena_printf(a, "\nExecution plan\n--------------\n%s", text);
 }
 

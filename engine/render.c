@@ -241,16 +241,40 @@ static json_t *jcell(jctx *cx, const sl_value *v, const sl_type *t)
     return json_stringn(ph, (size_t)len);
 }
 
-static json_t *json_of(jctx *cx, const sl_result *r)
+/* A member's value: raw JSON text parsed (null when it does not parse,
+ * which would be the executor's bug), else a string. */
+static json_t *jmember(const char *value, unsigned flags)
+{
+    if (!value || !(flags & SL_R_JSON_RAW))
+        return jstr(value);
+    json_t *j = json_loads(value, JSON_DECODE_ANY, NULL);
+    return j ? j : json_null();
+}
+
+/* A cell of a JSON_RAW column: its text parsed as JSON. */
+static json_t *jraw_cell(const sl_value *v, const sl_type *t)
+{
+    sl_buf b = SL_BUF_INIT;
+    sl_value_render(&b, v, t, SL_RENDER_TEXT);
+    json_t *j = json_loads(sl_buf_cstr(&b), JSON_DECODE_ANY, NULL);
+    sl_buf_fini(&b);
+    return j ? j : json_null();
+}
+
+static json_t *json_of(jctx *cx, const sl_result *r);
+
+/* The members of r other than @type, statementText and warnings. */
+static json_t *json_body(jctx *cx, const sl_result *r)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "@type", jstr(r->type ? r->type : "currentStatus"));
-    json_object_set_new(o, "statementText", jstr(r->statement ? r->statement : ""));
     if (r->message)
         json_object_set_new(o, "message", jstr(r->message));
-    for (int i = 0; i < r->nfields; i++)
-        if (!(r->fields[i].flags & SL_R_TEXT_ONLY))
-            json_object_set_new(o, r->fields[i].key, jstr(r->fields[i].value));
+    for (int i = 0; i < r->nfields; i++) {
+        const sl_rfield *f = &r->fields[i];
+        if ((f->flags & SL_R_TEXT_ONLY) || (!f->value && (f->flags & SL_R_OMIT_NULL)))
+            continue;
+        json_object_set_new(o, f->key, jmember(f->value, f->flags));
+    }
     if (r->rows_key) {
         json_t *rows = json_array();
         if (r->rows_as_arrays) {
@@ -273,9 +297,12 @@ static json_t *json_of(jctx *cx, const sl_result *r)
             const sl_value *cells = r->cells + (size_t)row * r->ncols;
             json_t *jr = r->rows_as_arrays ? json_array() : json_object();
             for (int c = 0; c < r->ncols; c++) {
-                if (r->cols[c].flags & SL_R_TEXT_ONLY)
+                unsigned fl = r->cols[c].flags;
+                if ((fl & SL_R_TEXT_ONLY) || (sl_is_null(&cells[c]) && (fl & SL_R_OMIT_NULL)))
                     continue;
-                json_t *cv = jcell(cx, &cells[c], r->cols[c].type);
+                json_t *cv = (fl & SL_R_JSON_RAW) && !sl_is_null(&cells[c])
+                                 ? jraw_cell(&cells[c], r->cols[c].type)
+                                 : jcell(cx, &cells[c], r->cols[c].type);
                 if (r->rows_as_arrays)
                     json_array_append_new(jr, cv);
                 else
@@ -288,14 +315,71 @@ static json_t *json_of(jctx *cx, const sl_result *r)
     if (r->children_key) {
         json_t *ch = json_array();
         for (int i = 0; i < r->nchildren; i++) {
-            json_t *c = json_of(cx, &r->children[i]);
+            const sl_result *cr = &r->children[i];
+            json_t *c = cr->body_key ? json_body(cx, cr) : json_of(cx, cr);
             json_object_del(c, "statementText");
             json_array_append_new(ch, c);
         }
         json_object_set_new(o, r->children_key, ch);
     }
+    return o;
+}
+
+static json_t *json_of(jctx *cx, const sl_result *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "@type", jstr(r->type ? r->type : "currentStatus"));
+    json_object_set_new(o, "statementText", jstr(r->statement ? r->statement : ""));
+    json_t *body = json_body(cx, r);
+    if (r->body_key)
+        json_object_set_new(o, r->body_key, body);
+    else {
+        json_object_update(o, body);
+        json_decref(body);
+    }
     json_object_set_new(o, "warnings", json_array());
     return o;
+}
+
+/* ---- ksqlDB's SchemaInfo ---- */
+
+static const char *schema_type_name(sl_kind k)
+{
+    switch (k) {
+    case SL_INT: return "INTEGER";
+    case SL_STRING: return "STRING";    /* SqlBaseType's name; VARCHAR is the SQL spelling */
+    default: return sl_kind_name(k);
+    }
+}
+
+void sl_render_schema_json(sl_buf *out, const sl_type *t)
+{
+    sl_buf_puts(out, "{\"type\":");
+    const char *name = t ? schema_type_name(t->kind) : "NULL";
+    sl_buf_json_string(out, name, strlen(name));
+    sl_buf_puts(out, ",\"fields\":");
+    if (t && t->kind == SL_STRUCT) {
+        sl_buf_putc(out, '[');
+        for (int i = 0; i < t->nfields; i++) {
+            const char *fn = t->fields[i].name ? t->fields[i].name : "";
+            sl_buf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+            sl_buf_json_string(out, fn, strlen(fn));
+            sl_buf_puts(out, ",\"schema\":");
+            sl_render_schema_json(out, t->fields[i].type);
+            sl_buf_putc(out, '}');
+        }
+        sl_buf_putc(out, ']');
+    } else
+        sl_buf_puts(out, "null");
+    sl_buf_puts(out, ",\"memberSchema\":");
+    if (t && (t->kind == SL_ARRAY || t->kind == SL_MAP) && t->elem)
+        sl_render_schema_json(out, t->elem);
+    else
+        sl_buf_puts(out, "null");
+    if (t && t->kind == SL_DECIMAL)
+        sl_buf_printf(out, ",\"parameters\":{\"precision\":%d,\"scale\":%d}", t->precision,
+                      t->scale);
+    sl_buf_putc(out, '}');
 }
 
 /* Replaces each "\u0000<n>" placeholder with the exact JSON of cell n. */

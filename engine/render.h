@@ -21,8 +21,15 @@
 #include "types.h"
 #include "value.h"
 
-/* Where a column or field shows: both modes (0), or only one. */
-enum { SL_R_TEXT_ONLY = 1, SL_R_JSON_ONLY = 2 };
+/* Where a column or field shows: both modes (0), or only one; and how its
+ * JSON member is written. */
+enum {
+    SL_R_TEXT_ONLY = 1,
+    SL_R_JSON_ONLY = 2,
+    SL_R_JSON_RAW = 4,          /* the value (a string cell) is JSON text, placed as is:
+                                   ksqlDB's nested objects, arrays, numbers and booleans */
+    SL_R_OMIT_NULL = 8,         /* a NULL value leaves the member out (ksqlDB's optionals) */
+};
 
 typedef struct sl_rcol {
     const char *title;          /* table header, e.g. "Stream Name" */
@@ -42,6 +49,9 @@ typedef struct sl_result sl_result;
 struct sl_result {
     const char *type;           /* JSON "@type": "currentStatus", "rows", "streams" ... */
     const char *statement;      /* JSON "statementText" */
+    const char *body_key;       /* JSON: the members other than @type, statementText and
+                                   warnings go in an object under this key, as ksqlDB nests
+                                   "sourceDescription"; a child with one is that object */
     const char *message;        /* a status line, or NULL */
     const sl_rfield *fields;    /* label : value lines before the table */
     int nfields;
@@ -68,6 +78,11 @@ void sl_render_result(sl_buf *out, const sl_result *r, sl_output mode);
  */
 void sl_render_error(sl_buf *out, const sl_error *e, const char *text, size_t len,
                      const char *srcname, const char *stmt_text, sl_output mode);
+
+/* ksqlDB's SchemaInfo of t: {"type":"INTEGER","fields":null,"memberSchema":null},
+ * with the fields of a STRUCT, the member of an ARRAY or MAP, and a DECIMAL's
+ * precision and scale as "parameters". */
+void sl_render_schema_json(sl_buf *out, const sl_type *t);
 
 /* An aligned text table with `+---+` borders; cells are already text. */
 void sl_render_text_table(sl_buf *out, const char *const *titles, int ncols,

@@ -5,7 +5,8 @@
  * gather lines until sl_text_complete says a statement is complete, run it
  * through the session, keep going after errors; `help`, `exit`, `quit` and
  * Ctrl-D; a history file; tab completion of keywords, function names,
- * stream/table names and column names. Without a terminal on stdin, plain
+ * stream/table names and column names (of the local catalog, or of the
+ * names provider: a worker's). Without a terminal on stdin, plain
  * lines are read without prompts or editing. Ctrl-C at the prompt does
  * nothing (Ctrl-D or `exit` leave); while a push query or PRINT runs, the
  * session catches it and ends that query only, back to the prompt.
@@ -83,6 +84,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static sl_repl_names_fn g_names_fn;
+static void *g_names_ud;
+
+void sl_repl_set_names(sl_repl_names_fn fn, void *ud)
+{
+    g_names_fn = fn;
+    g_names_ud = ud;
+}
+
 char **sl_repl_completions(sl_session *s, const char *prefix, int *n)
 {
     names ns = {0};
@@ -108,6 +118,9 @@ char **sl_repl_completions(sl_session *s, const char *prefix, int *n)
     }
     for (int i = 0; i < sl_catalog_type_count(cat); i++)
         names_add(&ns, sl_catalog_type_at(cat, i)->name, prefix, plen, to_lower);
+    const char *const *extra = g_names_fn ? g_names_fn(g_names_ud) : NULL;
+    for (int i = 0; extra && extra[i]; i++)
+        names_add(&ns, extra[i], prefix, plen, to_lower);
     if (ns.n > 1)
         qsort(ns.v, (size_t)ns.n, sizeof *ns.v, cmp_str);
     int k = 0;

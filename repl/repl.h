@@ -35,4 +35,14 @@ int sl_repl_run_stream(sl_session *s, FILE *in, FILE *prompts);
 char **sl_repl_completions(sl_session *s, const char *prefix, int *n);
 void sl_repl_completions_free(char **list);
 
+/*
+ * Names that completion offers besides the session catalog's: a worker's
+ * streams, tables, columns and types for `sluice --server URL`, whose local
+ * catalog is empty. fn returns a NULL-terminated list that stays the
+ * provider's (valid until its next call; NULL: none); fn NULL removes it.
+ * One provider per process, as there is one REPL.
+ */
+typedef const char *const *(*sl_repl_names_fn)(void *ud);
+void sl_repl_set_names(sl_repl_names_fn fn, void *ud);
+
 #endif

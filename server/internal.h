@@ -86,6 +86,10 @@ int sl_srv_health(sl_server *sv, struct MHD_Connection *c, request *rq);
 int sl_srv_status(sl_server *sv, struct MHD_Connection *c, request *rq);
 int sl_srv_metrics(sl_server *sv, struct MHD_Connection *c, request *rq);
 
+/* The command id ksqlDB gives the first statement of text ("stream/S/create"),
+ * "" when it gets none (ksql.c). Call with the statement lock held. */
+void sl_srv_command_id_of(sl_server *sv, const char *text, char *out, size_t n);
+
 /* Ends every running query (ksql.c): the server is stopping. */
 void sl_srv_cancel_all(sl_server *sv);
 

@@ -445,6 +445,17 @@ static void command_id(const stmt_info *si, char *out, size_t n)
     }
 }
 
+/* The command id of the first statement of text, or "" (a statement that
+ * gets none, or text that does not parse). Call with the statement lock. */
+void sl_srv_command_id_of(sl_server *sv, const char *text, char *out, size_t n)
+{
+    stmt_info si;
+    memset(&si, 0, sizeof si);
+    out[0] = '\0';
+    if (classify(sv, text, strlen(text), NULL, &si, 1) >= 1)
+        command_id(&si, out, n);
+}
+
 #define COMMANDS_MAX (1u << 20)      /* bytes of /status history kept; older lines go */
 
 static void record_command(sl_server *sv, const char *id, const char *status, const char *msg)

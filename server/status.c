@@ -3,8 +3,8 @@
  * /metrics.
  *
  * Does: describes the worker as ksqlDB does (KsqlServerInfo; isHealthy with
- * details; commandStatuses of the statements this worker ran since it
- * started), and writes Prometheus text exposition of every persistent
+ * details; commandStatuses of the journaled statements and of those this
+ * worker ran since it started, failed ones included), and writes Prometheus text exposition of every persistent
  * query's counters (sl_query_get_stats: records in and out, failures with
  * their processing-log entries, filtered, late drops, lag, state size) and
  * of the HTTP side (requests and errors per endpoint, running queries,
@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/arena.h"
 #include "engine/runtime.h"
+#include "log/log.h"
 
 static int reply_json(sl_server *sv, struct MHD_Connection *c, request *rq, unsigned status,
                       json_t *o)
@@ -84,11 +86,56 @@ int sl_srv_health(sl_server *sv, struct MHD_Connection *c, request *rq)
     return reply_json(sv, c, rq, ok ? 200 : 503, o);
 }
 
+/*
+ * The journaled statements as commands, oldest first, into all (id to
+ * status) and msgs (id to message), as ksqlDB's command topic lists every
+ * statement the service ever ran, not only this process's. Best effort: a
+ * journal that cannot be read gives what was read.
+ */
+static void journal_commands(sl_server *sv, json_t *all, json_t *msgs)
+{
+    sl_log *log = sl_engine_log(sv->eng);
+    const char *topic = sl_engine_command_topic(sv->eng);
+    sl_error err;
+    sl_error_clear(&err);
+    sl_arena *a = sl_arena_new(0);
+    pthread_mutex_lock(&sv->exec);
+    int64_t end = sl_log_end_offset(log, topic, 0, &err), from = 0;
+    sl_record recs[64];
+    while (end > 0 && from < end) {
+        int n = 0;
+        sl_arena_reset(a);
+        if (sl_log_read(log, topic, 0, from, 64, a, recs, &n, &err) < 0 || n == 0)
+            break;
+        for (int i = 0; i < n && recs[i].offset < end; i++) {
+            json_t *e = recs[i].value ? json_loadb(recs[i].value, (size_t)recs[i].value_len, 0,
+                                                   NULL) : NULL;
+            const char *text = json_string_value(json_object_get(e, "statement"));
+            char id[200] = "";
+            if (text)
+                sl_srv_command_id_of(sv, text, id, sizeof id);
+            if (id[0]) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "Applied (statement journal offset %lld)",
+                         (long long)recs[i].offset);
+                json_object_set_new(all, id, json_string("SUCCESS"));
+                json_object_set_new(msgs, id, json_string(msg));
+            }
+            json_decref(e);
+        }
+        from = recs[n - 1].offset + 1;
+    }
+    pthread_mutex_unlock(&sv->exec);
+    sl_arena_free(a);
+}
+
 /* GET /status: every command; GET /status/TYPE/ENTITY/ACTION: one. The
- * latest line of a command id wins. */
+ * journal's come first, then the ones this process ran (with their errors):
+ * the latest line of a command id wins. */
 int sl_srv_status(sl_server *sv, struct MHD_Connection *c, request *rq)
 {
     json_t *all = json_object(), *msgs = json_object();
+    journal_commands(sv, all, msgs);
     pthread_mutex_lock(&sv->mu);
     char *text = strdup(sl_buf_cstr(&sv->commands));
     pthread_mutex_unlock(&sv->mu);

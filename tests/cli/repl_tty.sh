@@ -1,7 +1,8 @@
 #!/bin/sh
 # The REPL on a real terminal, driven through tmux: create a stream, insert
 # rows, a push query with LIMIT prints its rows and returns, an unlimited
-# push query is ended with Ctrl-C and the prompt comes back, `exit` leaves.
+# push query is ended with Ctrl-C and the prompt comes back, `exit` leaves;
+# then the REPL against a worker (sluice --server) completes its names.
 # Skips (exit 0, with a message) when tmux is not installed
 # (scripts/deps --test installs it).
 # Usage: tests/cli/repl_tty.sh path/to/sluice
@@ -73,6 +74,41 @@ wait_for "42" || bad "the REPL did not answer after Ctrl-C"
 
 T send-keys -t repl "exit" Enter
 wait_for "REPL-EXITED 0" || bad "exit did not leave with status 0"
+
+# the REPL against a worker: Tab completes the worker's stream and column
+# names, which the client's own (empty) catalog does not know
+"$SLUICE" server -d "$tmp/srv" --listen 127.0.0.1:0 > "$tmp/srv.out" 2> "$tmp/srv.err" &
+spid=$!
+trap 'kill $spid 2>/dev/null; T kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+url=
+n=300
+while [ -z "$url" ] && [ $n -gt 0 ] && kill -0 $spid 2>/dev/null; do
+    url=$(sed -n 's/^sluice server: listening on \(http:\/\/[^;]*\);.*/\1/p' "$tmp/srv.err")
+    [ -n "$url" ] || sleep 0.1
+    n=$((n - 1))
+done
+if [ -z "$url" ]; then
+    bad "the worker did not start"; cat "$tmp/srv.err"
+else
+    curl -sS -o /dev/null -X POST -H 'Content-Type: application/vnd.ksql.v1+json' \
+        --data-binary "{\"ksql\":\"CREATE STREAM kennel (tag INT KEY, whiskers INT) WITH (KAFKA_TOPIC='kennel', VALUE_FORMAT='JSON', PARTITIONS=1);\"}" \
+        "$url/ksql"
+    T kill-session -t repl
+    T new-session -d -s repl -x 160 -y 50 \
+        "'$SLUICE' --server '$url' --history '$tmp/history2'; echo REPL-EXITED \$?; sleep 30"
+    wait_for "sluice> " || bad "no prompt against the worker"
+    T send-keys -t repl -l -- "SELECT whisk"
+    T send-keys -t repl Tab
+    T send-keys -t repl -l -- "FROM kenn"
+    T send-keys -t repl Tab
+    T send-keys -t repl '\;' Enter
+    # (a unique match is completed with a space after it)
+    wait_for "SELECT whiskers FROM kennel" || bad "Tab did not complete the worker's column and stream names"
+    T send-keys -t repl "exit" Enter
+    wait_for "REPL-EXITED 0" || bad "exit from the remote REPL did not leave with status 0"
+    kill $spid 2>/dev/null
+    wait $spid 2>/dev/null
+fi
 
 if [ "$fail" -ne 0 ]; then
     echo "--- the terminal:"; screen

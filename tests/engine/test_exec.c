@@ -249,14 +249,49 @@ Test(exec, show_json)
     cr_assert_eq(sess_run(&t, "SHOW TABLES;"), 0, "%s", t.eb);
     expect_in(t.ob, "\"@type\":\"tables\"");
     expect_in(t.ob, "\"tables\":[{\"name\":\"USERS\",\"topic\":\"users\",\"keyFormat\":\"KAFKA\","
-                    "\"valueFormat\":\"JSON\",\"isWindowed\":false}]");
+                    "\"valueFormat\":\"JSON\",\"isWindowed\":false,\"type\":\"TABLE\"}]");
+    /* ksqlDB's SourceDescriptionEntity: the description nested, FieldInfo
+       with a SchemaInfo and KEY for the primary key, value columns untyped */
     cr_assert_eq(sess_run(&t, "DESCRIBE users;"), 0, "%s", t.eb);
-    expect_in(t.ob, "\"@type\":\"sourceDescription\"");
-    expect_in(t.ob, "{\"name\":\"ID\",\"type\":\"VARCHAR\",\"kind\":\"PRIMARY_KEY\","
-                    "\"headerKey\":null}");
-    expect_in(t.ob, "{\"name\":\"AGE\",\"type\":\"INTEGER\",\"kind\":\"VALUE\",");
+    expect_in(t.ob, "{\"@type\":\"sourceDescription\",\"statementText\":\"DESCRIBE users\","
+                    "\"sourceDescription\":{\"name\":\"USERS\",");
+    expect_in(t.ob, "{\"name\":\"ID\",\"schema\":{\"type\":\"STRING\",\"fields\":null,"
+                    "\"memberSchema\":null},\"type\":\"KEY\"}");
+    expect_in(t.ob, "{\"name\":\"AGE\",\"schema\":{\"type\":\"INTEGER\",\"fields\":null,"
+                    "\"memberSchema\":null}}");
+    expect_in(t.ob, "\"extended\":false,");
+    expect_in(t.ob, "\"statistics\":\"\",\"errorStats\":\"\",");
+    expect_in(t.ob, "},\"warnings\":[]}\n");
     cr_assert_eq(sess_run(&t, "DESCRIBE EXTENDED clicks;"), 0, "%s", t.eb);
-    expect_in(t.ob, "\"topic\":\"clicks\",\"partitions\":\"2\",\"replication\":\"1\"");
+    expect_in(t.ob, "\"type\":\"STREAM\",");
+    expect_in(t.ob, "\"extended\":true,");
+    expect_in(t.ob, "\"topic\":\"clicks\",\"partitions\":2,\"replication\":1,");
+    expect_in(t.ob, "\"readQueries\":[],\"writeQueries\":[],");
+    /* the text stays as ksqlDB's CLI prints it */
+    sess_close(&t);
+    sess_open(&t, SL_OUTPUT_TABLE);
+    cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
+    cr_assert_eq(sess_run(&t, "DESCRIBE EXTENDED clicks;"), 0, "%s", t.eb);
+    expect_in(t.ob, "Kafka topic     : clicks (partitions: 2, replication: 1)\n");
+    expect_not_in(t.ob, "schema");
+    sess_close(&t);
+}
+
+/* ksqlDB's SchemaInfo: nested fields, member schemas, decimal parameters */
+Test(exec, describe_schema_json)
+{
+    sess t;
+    sess_open(&t, SL_OUTPUT_JSON);
+    cr_assert_eq(sess_run(&t, "CREATE STREAM s (id INT KEY, st STRUCT<a ARRAY<DECIMAL(4, 2)>>, "
+                              "m MAP<VARCHAR, BOOLEAN>, h BYTES HEADER('k'))" WITH_T("s") ";"
+                              "DESCRIBE s;"), 0, "%s", t.eb);
+    expect_in(t.ob, "{\"name\":\"ST\",\"schema\":{\"type\":\"STRUCT\",\"fields\":[{\"name\":\"A\","
+                    "\"schema\":{\"type\":\"ARRAY\",\"fields\":null,\"memberSchema\":{\"type\":"
+                    "\"DECIMAL\",\"fields\":null,\"memberSchema\":null,\"parameters\":{\"precision\":4,"
+                    "\"scale\":2}}}}],\"memberSchema\":null}}");
+    expect_in(t.ob, "{\"name\":\"M\",\"schema\":{\"type\":\"MAP\",\"fields\":null,\"memberSchema\":"
+                    "{\"type\":\"BOOLEAN\",\"fields\":null,\"memberSchema\":null}}}");
+    expect_in(t.ob, "\"type\":\"HEADER\",\"headerKey\":\"k\"}");
     sess_close(&t);
 }
 
@@ -303,6 +338,10 @@ Test(exec, describe_function_json)
     expect_in(t.ob, "\"@type\":\"describe_function\"");
     expect_in(t.ob, "\"name\":\"UCASE\"");
     expect_in(t.ob, "\"functions\":[{\"signature\":\"UCASE(");
+    /* ksqlDB's FunctionInfo: arguments and return type */
+    expect_in(t.ob, "\"arguments\":[{\"name\":");
+    expect_in(t.ob, "\"type\":\"VARCHAR\",\"description\":\"\",\"isVariadic\":false}],"
+                    "\"returnType\":\"VARCHAR\"}");
     sess_close(&t);
 }
 

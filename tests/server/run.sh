@@ -119,6 +119,21 @@ qid=$(jq -r '.[1].queries[0].id' ksql2.json)
 st=$(post /ksql '{"ksql":"DESCRIBE ${src};","sessionVariables":{"src":"clicks"}}' ksql3.json)
 expect_status "/ksql with sessionVariables" 200 "$st"
 check "DESCRIBE through a session variable" '.[0]["@type"] == "sourceDescription"' ksql3.json
+# ksqlDB's SourceDescriptionEntity: the description nested, fields with schemas
+check "DESCRIBE nests ksqlDB's sourceDescription" \
+    '.[0].sourceDescription | .name == "CLICKS" and .type == "STREAM" and .extended == false
+     and .topic == "clicks" and .partitions == 1 and (.readQueries | length) == 1
+     and .readQueries[0].sinks == ["RATIO"] and .statistics == ""
+     and .fields[0] == {"name":"USER_ID","schema":{"type":"STRING","fields":null,"memberSchema":null},"type":"KEY"}
+     and (.fields[1] | has("type") | not)' ksql3.json
+st=$(post /ksql '{"ksql":"DESCRIBE clicks EXTENDED; SHOW QUERIES;"}' ksql3x.json)
+expect_status "/ksql DESCRIBE EXTENDED" 200 "$st"
+check "DESCRIBE EXTENDED has the same shape, extended and with statistics" \
+    '.[0].sourceDescription | .extended == true and (.statistics | test("consumer-total-messages"))
+     and (.errorStats | test("consumer-failed-messages")) and .writeQueries == []' ksql3x.json
+check "SHOW QUERIES gives ksqlDB's RunningQuery" \
+    '.[1].queries[0] | .sinks == ["RATIO"] and .sinkKafkaTopics == ["RATIO"]
+     and .statusCount == {"RUNNING":1} and .queryType == "PERSISTENT"' ksql3x.json
 
 # errors: the status, the @type, the code, and what ran before the failure
 st=$(post /ksql '{"ksql":"CREATE STREAM c2 (a INT) WITH (KAFKA_TOPIC='"'c2'"', VALUE_FORMAT='"'JSON'"', PARTITIONS=1); CREATE STREAM bad AS SELECT nope FROM clicks EMIT CHANGES;"}' err1.json)
@@ -338,6 +353,25 @@ SQL
         diff local.out remote.out | head -20; diff local.err remote.err | head -10
     fi
     grep -q "client.sql:10:8" remote.err && ok || { bad "the error does not point at the script's line"; cat remote.err; }
+    # --continue: the statements after a failed one run too, exit 1, as locally
+    printf 'SHOW STREAMS;\nSELECT nope FROM pets;\nCREATE STREAM oops WITH;\nDESCRIBE pets;\n' > cont.sql
+    "$SLUICE" -d "$tmp/local" --continue -f cont.sql > lcont.out 2> lcont.err
+    lrc=$?
+    "$SLUICE" --server "$URL" --server-auth alice:s3cret --server-cacert cert.pem \
+        --continue -f cont.sql > rcont.out 2> rcont.err
+    rrc=$?
+    [ "$lrc" -eq 1 ] && [ "$rrc" -eq 1 ] && ok || bad "--continue: exit local $lrc, --server $rrc, want 1"
+    grep -q "^Name *: PETS" rcont.out && [ "$(grep -c "cont.sql:" rcont.err)" -eq 2 ] && ok ||
+        { bad "--server --continue did not run past both errors"; cat rcont.out rcont.err; }
+    if cmp -s lcont.out rcont.out && cmp -s lcont.err rcont.err; then ok; else
+        bad "--server --continue prints something else than a local run"
+        diff lcont.out rcont.out | head -20; diff lcont.err rcont.err | head -10
+    fi
+    "$SLUICE" --server "$URL" --server-auth alice:s3cret --server-cacert cert.pem \
+        -f cont.sql > rstop.out 2> rstop.err
+    rc=$?
+    [ "$rc" -eq 1 ] && ! grep -q "^Name" rstop.out && ok ||
+        bad "--server without --continue: exit $rc, or it ran past the failure"
     "$SLUICE" --server "$URL" --server-auth alice:wrong --server-cacert cert.pem -e "SHOW STREAMS;" \
         > /dev/null 2> wrongpw.err
     rc=$?
@@ -392,6 +426,15 @@ stop_server
 [ "$stop_rc" -eq 0 ] && ok || bad "restart: first SIGTERM exit $stop_rc"
 start_server r2 -d "$tmp/d3" --queries-file app.sql
 grep -q "applied to .* before" r2.err && ok || { bad "the queries file was applied twice"; cat r2.err; }
+# /status knows the statements of the journal, not only this process's
+st=$(get /status status2.json)
+expect_status "/status after a restart" 200 "$st"
+check "/status after a restart lists the journaled statements" \
+    '.commandStatuses["stream/EVENTS/create"] == "SUCCESS"
+     and .commandStatuses["stream/EVENTS_OUT/create"] == "SUCCESS"' status2.json
+st=$(get /status/stream/EVENTS_OUT/create status3.json)
+expect_status "/status of a journaled command" 200 "$st"
+check "/status of a journaled command says SUCCESS" '.status == "SUCCESS"' status3.json
 feed 201 400
 wait_for "events_out has all 300 rows after the restart" rows_are EVENTS_OUT 300
 stop_server
