@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../log/prefix.h"
 #include "../operators/operator.h"
 #include "plan_internal.h"
 #include "runtime.h"
@@ -124,6 +125,7 @@ struct sl_runtime {
     int nthreads;
     bool shutdown;
     unsigned rr;                /* round-robin cursor over tasks */
+    bool group_commits;         /* stateless queries commit by interval too (Kafka) */
 };
 
 static int64_t now_ms(void)
@@ -652,18 +654,24 @@ static int commit_open(task *t, runner *r)
 }
 
 /*
- * Whether an aggregation's open transaction should commit now: its
- * interval (commit.interval.ms, as Kafka Streams: state changes between
- * commits stay in the cache, so a window made and closed within one
- * interval never reaches RocksDB) has passed, or the state cache is full.
+ * Whether a task's open transaction should commit now. A stateless query
+ * on the embedded log commits every batch. Otherwise when its interval
+ * (commit.interval.ms, as Kafka Streams) has passed: an aggregation's state
+ * changes between commits stay in the cache, so a window made and closed
+ * within one interval never reaches RocksDB; on Kafka, a stateless query
+ * waits for delivery reports and commits positions once per interval
+ * instead of once per batch. An aggregation also commits when its cache
+ * is full.
  */
 static bool commit_due(const task *t, const runner *r)
 {
+    if (!r->agg && !t->q->rt->group_commits)
+        return true;
     int64_t interval = t->q->plan->commit_interval_ms;
     if (interval == 0)
         interval = SL_COMMIT_INTERVAL_MS;
     return interval < 0 || now_ms() - r->txn_since >= interval ||
-           sl_op_aggregate_cache_full(r->agg);
+           (r->agg && sl_op_aggregate_cache_full(r->agg));
 }
 
 /*
@@ -772,9 +780,9 @@ static int task_init(task *t)
 }
 
 /*
- * One batch of one task: read, process, commit. A stateless query commits
- * every batch; an aggregation keeps its transaction open across batches
- * until commit_due (or its input is idle). Returns records read, or -1.
+ * One batch of one task: read, process, and commit when commit_due (or
+ * when its input is idle); until then the transaction stays open across
+ * batches. Returns records read, or -1.
  */
 static int task_step(task *t)
 {
@@ -862,7 +870,7 @@ static int task_step(task *t)
     atomic_fetch_add(&q->skipped, b.skipped);
     atomic_fetch_add(&q->late, b.late);
     sl_arena_reset(r->arena);
-    if ((!r->agg || commit_due(t, r)) && commit_open(t, r))
+    if (commit_due(t, r) && commit_open(t, r))
         return -1;
     return n;
 }
@@ -975,6 +983,11 @@ sl_runtime *sl_runtime_new(sl_log *log, const sl_runtime_opts *opts, sl_error *e
     if (!rt)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory"), NULL;
     rt->log = log;
+    /* a commit on Kafka waits for the outputs' delivery reports and commits
+     * positions over the network; on the embedded log it is one local write
+     * batch, cheap enough to make every batch visible (and exactly-once) at
+     * once */
+    rt->group_commits = !strcmp(sl_log_prefixed_inner(log)->ops->name, "kafka");
     if (opts)
         rt->opts = *opts;
     if (rt->opts.threads <= 0)
