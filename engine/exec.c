@@ -2506,6 +2506,35 @@ static void get_source_stats(sl_session *s, const sl_source *src, source_stats *
     }
 }
 
+/* The queries' counters as ksqlDB's runtime statistics: the text of
+ * DESCRIBE EXTENDED (with the failures, comma-separated) or ksqlDB's JSON
+ * "statistics" member (blank-separated; failures go to "errorStats"). */
+static const char *stats_text(sl_arena *a, const source_stats *ss, bool text)
+{
+    const char *sep = text ? ", " : " ";
+    return sl_arena_printf(a, "consumer-total-messages: %llu%s%s"
+                              "consumer-skipped-tombstones: %llu%s"
+                              "consumer-late-records-dropped: %llu%s"
+                              "late-window-updates-skipped: %llu%s"
+                              "aggregate-values-dropped: %llu%s"
+                              "producer-total-messages: %llu",
+                           (unsigned long long)ss->in, sep,
+                           text ? sl_arena_printf(a, "consumer-failed-messages: %llu, ",
+                                                  (unsigned long long)ss->failed)
+                                : "",
+                           (unsigned long long)ss->skipped, sep,
+                           (unsigned long long)ss->late, sep,
+                           (unsigned long long)ss->late_windows, sep,
+                           (unsigned long long)ss->bounded, sep,
+                           (unsigned long long)ss->out);
+}
+
+static const char *state_text(sl_arena *a, const source_stats *ss)
+{
+    return sl_arena_printf(a, "%llu groups or windows cached, %llu bytes",
+                           (unsigned long long)ss->keys, (unsigned long long)ss->bytes);
+}
+
 /* The labelled lines of DESCRIBE EXTENDED (text only: JSON has them typed,
  * describe_json_fields). */
 static int describe_text_fields(sl_session *s, sl_arena *a, const sl_source *src,
@@ -2534,26 +2563,9 @@ static int describe_text_fields(sl_session *s, sl_arena *a, const sl_source *src
                           "readQueries", queries_on(s, a, src->name, false, NULL), T};
     f[nf++] = (sl_rfield){sl_arena_printf(a, "Queries that write from this %s", kwd),
                           "writeQueries", queries_on(s, a, src->name, true, NULL), T};
-    f[nf++] = (sl_rfield){"Runtime statistics", "statistics",
-                          sl_arena_printf(a, "consumer-total-messages: %llu, "
-                                             "consumer-failed-messages: %llu, "
-                                             "consumer-skipped-tombstones: %llu, "
-                                             "consumer-late-records-dropped: %llu, "
-                                             "late-window-updates-skipped: %llu, "
-                                             "aggregate-values-dropped: %llu, "
-                                             "producer-total-messages: %llu",
-                                          (unsigned long long)ss->in,
-                                          (unsigned long long)ss->failed,
-                                          (unsigned long long)ss->skipped,
-                                          (unsigned long long)ss->late,
-                                          (unsigned long long)ss->late_windows,
-                                          (unsigned long long)ss->bounded,
-                                          (unsigned long long)ss->out), T};
+    f[nf++] = (sl_rfield){"Runtime statistics", "statistics", stats_text(a, ss, true), T};
     if (ss->stateful)
-        f[nf++] = (sl_rfield){"State", "state",
-                              sl_arena_printf(a, "%llu groups or windows cached, %llu bytes",
-                                              (unsigned long long)ss->keys,
-                                              (unsigned long long)ss->bytes), T};
+        f[nf++] = (sl_rfield){"State", "state", state_text(a, ss), T};
     return nf;
 }
 
@@ -2569,20 +2581,7 @@ static int describe_json_fields(sl_session *s, sl_arena *a, const sl_source *src
     f[nf++] = (sl_rfield){"", "type", src->is_table ? "TABLE" : "STREAM", J};
     f[nf++] = (sl_rfield){"", "timestamp", src->timestamp ? src->timestamp : "", J};
     bool stats = extended && s->eng;
-    f[nf++] = (sl_rfield){"", "statistics",
-                          stats ? sl_arena_printf(a, "consumer-total-messages: %llu "
-                                                     "consumer-skipped-tombstones: %llu "
-                                                     "consumer-late-records-dropped: %llu "
-                                                     "late-window-updates-skipped: %llu "
-                                                     "aggregate-values-dropped: %llu "
-                                                     "producer-total-messages: %llu",
-                                                  (unsigned long long)ss->in,
-                                                  (unsigned long long)ss->skipped,
-                                                  (unsigned long long)ss->late,
-                                                  (unsigned long long)ss->late_windows,
-                                                  (unsigned long long)ss->bounded,
-                                                  (unsigned long long)ss->out)
-                                : "", J};
+    f[nf++] = (sl_rfield){"", "statistics", stats ? stats_text(a, ss, false) : "", J};
     f[nf++] = (sl_rfield){"", "errorStats",
                           stats ? sl_arena_printf(a, "consumer-failed-messages: %llu",
                                                   (unsigned long long)ss->failed)
@@ -2599,10 +2598,7 @@ static int describe_json_fields(sl_session *s, sl_arena *a, const sl_source *src
     f[nf++] = (sl_rfield){"", "sourceConstraints", constraints_json(s, a, src->name), R};
     f[nf++] = (sl_rfield){"", "readOnly", src->is_source ? "true" : "false", R};
     if (stats && ss->stateful)
-        f[nf++] = (sl_rfield){"", "state",
-                              sl_arena_printf(a, "%llu groups or windows cached, %llu bytes",
-                                              (unsigned long long)ss->keys,
-                                              (unsigned long long)ss->bytes), J};
+        f[nf++] = (sl_rfield){"", "state", state_text(a, ss), J};
     return nf;
 }
 
