@@ -93,9 +93,12 @@ else
     curl -sS -o /dev/null -X POST -H 'Content-Type: application/vnd.ksql.v1+json' \
         --data-binary "{\"ksql\":\"CREATE STREAM kennel (tag INT KEY, whiskers INT) WITH (KAFKA_TOPIC='kennel', VALUE_FORMAT='JSON', PARTITIONS=1);\"}" \
         "$url/ksql"
-    T kill-session -t repl
-    T new-session -d -s repl -x 160 -y 50 \
+    # the new session first: killing the last one stops tmux's server,
+    # and a session started while it stops fails
+    T new-session -d -s repl2 -x 160 -y 50 \
         "'$SLUICE' --server '$url' --history '$tmp/history2'; echo REPL-EXITED \$?; sleep 30"
+    T kill-session -t repl
+    T rename-session -t repl2 repl
     wait_for "sluice> " || bad "no prompt against the worker"
     T send-keys -t repl -l -- "SELECT whisk"
     T send-keys -t repl Tab
