@@ -18,11 +18,29 @@
  * its committed position, has the log restore its state (the changelog
  * another worker wrote) and builds its operators (task_init, on a worker
  * thread); a revoked one commits what it holds open, then is dropped,
- * before the revocation completes (on_rebalance, on the log's thread). An
- * aggregation whose GROUP BY is not the input key (one shared runner over
- * every partition: there is no repartition topic) runs only on the worker
- * that owns partition 0, so no two workers aggregate the same records.
+ * before the revocation completes (on_rebalance, on the log's thread).
  * On the embedded log every partition is this process's.
+ *
+ * An aggregation whose GROUP BY is not the input key needs every record of
+ * a group in one place. On a log with a repartition topic
+ * (sl_log_repartition_topic: Kafka) a STREAM's runs in two stages, as
+ * Kafka Streams does, each a set of tasks with a position group and a
+ * membership of its own (struct stage): stage 1 (group QUERY, one task per
+ * input partition) reads the input, applies WHERE, computes the GROUP BY
+ * values and arguments and appends them to the repartition topic (as many
+ * partitions as the input, keyed by the group's key bytes, the event time
+ * kept), committing its input positions in the same transaction (so only
+ * once those appends are delivered; exactly-once: one Kafka transaction);
+ * stage 2 (group QUERY-repartition, one task per repartition partition)
+ * aggregates what it reads there exactly as a key-grouped aggregation
+ * does (state per partition, changelog, restore) and writes the sink. Both
+ * are one query: records in are counted by stage 1, records out by stage
+ * 2, lag and idleness cover both. Elsewhere (the embedded log, one process
+ * owning every partition), and for a TABLE grouped by a non-key on any log
+ * (an update must retract the old row from a group that may live in
+ * another partition: not done), one shared runner aggregates every
+ * partition, a task at a time; with membership it runs only on the worker
+ * that owns partition 0, so no two workers aggregate the same records.
  *
  * Threading: rt->mu guards the query list, the task flags (busy, own) and
  * the query states; a task is run by at most one worker at a time (busy), and
@@ -48,6 +66,15 @@
 
 typedef struct runner runner;
 typedef struct task task;
+typedef struct stage stage;
+
+/* What a runner does with the plan. */
+enum {
+    ROLE_PLAN,                  /* all of it: input -> sink */
+    ROLE_SPLIT,                 /* a repartitioned aggregation's stage 1: input -> WHERE ->
+                                   GROUP BY values and arguments -> repartition topic */
+    ROLE_MERGE                  /* ... its stage 2: repartition topic -> aggregate -> sink */
+};
 
 /* What one task (or one transient query) needs to run batches. */
 struct runner {
@@ -60,6 +87,7 @@ struct runner {
     sl_operator *sink;                /* one of ops */
     bool log_sink;
     sl_operator *agg;           /* the aggregate operator, one of ops, or NULL */
+    sl_operator *repart;        /* ROLE_SPLIT: the repartition operator (the last of ops) */
     size_t win_suffix;          /* windowed input: bytes of window after each key */
     sl_window_kind win_kind;
     int64_t *wins;              /* per record of a batch: start, end (windowed input) */
@@ -85,8 +113,21 @@ enum {
     OWN_DROP                    /* being revoked: not picked */
 };
 
+/* The tasks that read one topic under one position group: a query's only
+ * stage, or one of the two of a repartitioned aggregation. */
+struct stage {
+    sl_query *q;
+    int first, n;               /* its tasks: q->tasks[first .. first + n) */
+    int role;                   /* ROLE_*, of its runners */
+    const char *topic;          /* what its tasks read */
+    char group[300];            /* their positions' group (and membership): the query id;
+                                   stage 2: the query id + "-repartition" */
+    bool member;                /* joined the group: tasks follow partitions */
+};
+
 struct task {
     sl_query *q;
+    stage *st;
     int32_t partition;
     int own;                    /* OWN_*, under rt->mu; a shared runner's tasks move
                                    together, with partition 0 */
@@ -101,14 +142,16 @@ struct sl_query {
     sl_runtime *rt;
     sl_plan *plan;
     const char *id;             /* the plan's */
-    task *tasks;
+    task *tasks;                /* every stage's */
     int ntasks;
+    stage stages[2];
+    int nstages;                /* 2: a repartitioned aggregation */
+    char repart[256];           /* ... its repartition topic */
     bool shared;                /* one runner (tasks[0].r) for every partition: an aggregation
                                    whose GROUP BY is not the input key, with no repartition
                                    topic on this log; its tasks run one at a time */
     sl_query_state state;       /* under rt->mu */
     bool stopping;
-    bool member;                /* joined the query's group: tasks follow partitions */
     int cursor;                 /* shared runner: the task it runs next (under rt->mu) */
     char error[256];
     _Atomic uint64_t in, out, failed, filtered, skipped, late;
@@ -312,9 +355,9 @@ static int agg_key_opts(const sl_plan *p, sl_format_opts *ko, sl_error *err)
 
 static _Atomic unsigned transient_seq;
 
-/* The operators of an aggregation after the source: WHERE, the GROUP BY
- * values and arguments, the aggregate. */
-static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_error *err)
+/* The operators of an aggregation between the source and the aggregate:
+ * WHERE, the GROUP BY values and arguments. */
+static int add_pre(runner *r, const sl_plan *p, sl_error *err)
 {
     if (p->table_in) {
         if (add_op(r, sl_op_table_filter_new(p->where), err))
@@ -322,12 +365,38 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     } else if (p->where && add_op(r, sl_op_filter_new(p->where), err)) {
         return -1;
     }
-    if (add_op(r, sl_op_project_new(p->pre_expr, 0, p->npre), err))
+    return add_op(r, sl_op_project_new(p->pre_expr, 0, p->npre), err);
+}
+
+/* What both stages of an aggregation know of its groups: their values
+ * and key format, the values and arguments a row carries. */
+static int agg_spec_init(sl_aggregate_spec *sp, const sl_plan *p, sl_error *err)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->ngroup = p->ngroup;
+    sp->group_cols = p->group_cols;
+    sp->npre = p->npre;
+    sp->pre_types = p->pre_types;
+    return agg_key_opts(p, &sp->key_opts, err);
+}
+
+/* Stage 1 of a repartitioned aggregation ends here: rows to its topic. */
+static int add_repartition(runner *r, const sl_plan *p, const char *topic, sl_error *err)
+{
+    sl_aggregate_spec sp;
+    if (agg_spec_init(&sp, p, err) ||
+        add_op(r, sl_op_repartition_out_new(topic, &sp, err), err))
         return -1;
-    sl_aggregate_spec sp = {0};
-    sp.ngroup = p->ngroup;
-    sp.group_cols = p->group_cols;
-    if (agg_key_opts(p, &sp.key_opts, err))
+    r->repart = r->ops[r->nops - 1];
+    return 0;
+}
+
+/* The aggregate operator, over rows whose out[0..npre) hold the GROUP BY
+ * values and arguments. */
+static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_error *err)
+{
+    sl_aggregate_spec sp;
+    if (agg_spec_init(&sp, p, err))
         return -1;
     sp.nagg = p->nagg;
     sp.aggs = p->aggs;
@@ -339,8 +408,6 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     sp.win = &p->win;
     sp.emit_final = p->emit_final;
     sp.table_in = p->table_in;
-    sp.npre = p->npre;
-    sp.pre_types = p->pre_types;
     sp.having = p->having;
     sp.out_expr = p->out_expr;
     sp.nout = p->out.ncols;
@@ -370,16 +437,18 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     return 0;
 }
 
-/* Builds the operator chain of a plan; cb NULL: the plan's sink. */
-static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb cb, void *ud,
-                       int32_t partition, sl_error *err)
+/* Builds the operator chain of a plan, or of one stage of it (role,
+ * reading from or writing to the repartition topic repart); cb NULL: the
+ * plan's sink. */
+static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, int role, const char *repart,
+                       sl_op_row_cb cb, void *ud, int32_t partition, sl_error *err)
 {
     memset(r, 0, sizeof *r);
     sl_error_clear(err);
     r->rt = rt;
     r->plan = p;
     r->query_id = p->query_id;
-    r->topic = p->input.kafka_topic;
+    r->topic = role == ROLE_MERGE ? repart : p->input.kafka_topic;
     r->batch_size = rt->opts.batch_size;
     /* a commit writes every group a batch changed: aggregations commit less
      * often so that repeated updates of a group cost one write */
@@ -392,6 +461,12 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
     r->slots = calloc((size_t)(p->nslots ? p->nslots : 1), sizeof *r->slots);
     if (!r->recs || !r->slots)
         goto oom;
+    if (role == ROLE_MERGE) {
+        if (add_op(r, sl_op_repartition_in_new(p->npre, p->pre_types, err), err) ||
+            add_aggregate(r, p, partition, err))
+            goto fail;
+        goto sink;
+    }
 
     sl_source_spec spec = {0};
     spec.schema = &p->input.schema;
@@ -421,6 +496,14 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
             goto fail;
     }
     if (p->ngroup > 0) {
+        if (add_pre(r, p, err))
+            goto fail;
+        if (role == ROLE_SPLIT) {
+            if (add_repartition(r, p, repart, err))
+                goto fail;
+            r->sink = r->repart;
+            return 0;
+        }
         if (add_aggregate(r, p, partition, err))
             goto fail;
     } else {
@@ -439,6 +522,7 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, sl_op_row_cb
         if (add_op(r, sl_op_project_new(p->out_expr, first, p->out.ncols), err))
             goto fail;
     }
+sink:
     if (cb) {
         if (add_op(r, sl_op_sink_cb_new(&p->out, p->limit, cb, ud), err))
             goto fail;
@@ -503,6 +587,8 @@ static int runner_push(runner *r, int n, sl_batch *b, bool flush, sl_error *err)
     b->nslots = r->nslots;
     if (r->log_sink)
         sl_op_sink_set_txn(r->sink, r->txn);
+    if (r->repart)
+        sl_op_repartition_set_txn(r->repart, r->txn);
     if (r->win_suffix)
         cut_windows(r, n);
     if (r->nops && sl_op_push(r->ops[0], b, err))
@@ -717,18 +803,18 @@ static int64_t reset_position(sl_log *log, const char *topic, int32_t p, sl_offs
 static int load_positions(sl_query *q, task *ts, int n, sl_error *err)
 {
     sl_log *log = q->rt->log;
-    const char *topic = q->plan->input.kafka_topic;
+    const char *topic = ts[0].st->topic, *group = ts[0].st->group;
     sl_log_txn *txn = NULL;
     for (int i = 0; i < n; i++) {
         task *t = &ts[i];
-        t->next = sl_log_position(log, q->id, topic, t->partition);
+        t->next = sl_log_position(log, group, topic, t->partition);
         if (t->next < 0) {
             t->next = reset_position(log, topic, t->partition, q->plan->reset, err);
             if (t->next < 0)
                 goto fail;
             if (!txn)
                 txn = sl_log_txn_begin(log);
-            if (sl_log_txn_set_position(txn, q->id, topic, t->partition, t->next, err))
+            if (sl_log_txn_set_position(txn, group, topic, t->partition, t->next, err))
                 goto fail;
         }
         t->committed = t->next;
@@ -761,13 +847,14 @@ static int task_init(task *t)
             query_fail(q, "reading the committed positions failed", &err);
         return -1;
     }
-    if (q->plan->ngroup > 0 &&
+    if (q->plan->ngroup > 0 && t->st->role != ROLE_SPLIT &&
         sl_log_restore_partition(rt->log, q->id, owner->partition, &err)) {
         query_fail(q, "restoring the state failed", &err);
         return -1;
     }
     runner_fini(&owner->r);     /* what a former ownership left */
-    if (runner_init(&owner->r, rt, q->plan, NULL, NULL, owner->partition, &err)) {
+    if (runner_init(&owner->r, rt, q->plan, t->st->role, q->repart, NULL, NULL,
+                    owner->partition, &err)) {
         query_fail(q, "setting up the query failed", &err);
         return -1;
     }
@@ -819,7 +906,8 @@ static int task_step(task *t)
         int64_t start = sl_log_start_offset(log, r->topic, t->partition, &err);
         if (start > t->next) {
             retention_gap(t, r, t->next, start);
-            if (sl_log_txn_set_position(r->txn, q->id, r->topic, t->partition, t->next, &err)) {
+            if (sl_log_txn_set_position(r->txn, t->st->group, r->topic, t->partition, t->next,
+                                        &err)) {
                 query_fail(q, "writing a position failed", &err);
                 return -1;
             }
@@ -844,7 +932,7 @@ static int task_step(task *t)
     int64_t next = r->recs[n - 1].offset + 1;
     int rc = runner_push(r, n, &b, !r->agg, &err);
     if (rc == 0)
-        rc = sl_log_txn_set_position(r->txn, q->id, r->topic, t->partition, next, &err);
+        rc = sl_log_txn_set_position(r->txn, t->st->group, r->topic, t->partition, next, &err);
     if (r->agg)
         sl_op_aggregate_set_txn(r->agg, NULL);
     if (rc) {
@@ -863,8 +951,12 @@ static int task_step(task *t)
         return -1;
     }
     t->next = next;
-    atomic_fetch_add(&q->in, (uint64_t)n);
-    atomic_fetch_add(&q->out, b.emitted);
+    /* a repartitioned aggregation: records in are the input's (stage 1),
+     * records out the sink's (stage 2) */
+    if (t->st->role != ROLE_MERGE)
+        atomic_fetch_add(&q->in, (uint64_t)n);
+    if (t->st->role != ROLE_SPLIT)
+        atomic_fetch_add(&q->out, b.emitted);
     atomic_fetch_add(&q->failed, b.failed);
     atomic_fetch_add(&q->filtered, b.filtered);
     atomic_fetch_add(&q->skipped, b.skipped);
@@ -1016,9 +1108,10 @@ static void query_free(sl_query *q)
 {
     if (!q)
         return;
-    /* after its last commit; the group's callback is not called any more */
-    if (q->member)
-        sl_log_member_leave(q->rt->log, q->id);
+    /* after its last commit; the groups' callbacks are not called any more */
+    for (int i = 0; i < q->nstages; i++)
+        if (q->stages[i].member)
+            sl_log_member_leave(q->rt->log, q->stages[i].group);
     for (int i = 0; i < q->ntasks; i++)
         if (!q->shared || i == 0)
             runner_fini(&q->tasks[i].r);
@@ -1087,18 +1180,19 @@ static void drop_tasks(sl_runtime *rt, task *ts, int n, bool commit)
  * (task_init); revoked ones are committed and dropped before this returns,
  * which is before the next owner may start them. A shared runner (one
  * worker aggregates every partition: no repartition topic) goes with
- * partition 0.
+ * partition 0. ud is the stage whose group changed.
  */
 static void on_rebalance(void *ud, sl_log_rebalance what, const int32_t *parts, int n)
 {
-    sl_query *q = ud;
+    stage *st = ud;
+    sl_query *q = st->q;
     sl_runtime *rt = q->rt;
     pthread_mutex_lock(&rt->mu);
     for (int i = 0; i < n; i++) {
         int32_t p = parts[i];
-        if (p < 0 || p >= q->ntasks || (q->shared && p != 0))
+        if (p < 0 || p >= st->n || (q->shared && p != 0))
             continue;
-        task *ts = q->shared ? q->tasks : &q->tasks[p];
+        task *ts = q->shared ? q->tasks : &q->tasks[st->first + p];
         int nt = q->shared ? q->ntasks : 1;
         if (what == SL_LOG_ASSIGNED) {
             for (int k = 0; k < nt; k++)
@@ -1164,6 +1258,27 @@ static int topic_partitions(sl_log *log, const char *topic, sl_error *err)
     return n;
 }
 
+/*
+ * Creates (or finds) the repartition topic of a query: as many partitions
+ * as its input, kept until the query is terminated (retention.ms -1: its
+ * records carry the input's timestamps, which may be old; stage 2 may lag).
+ */
+static int make_repartition_topic(sl_log *log, const char *name, int np, sl_error *err)
+{
+    sl_topic_config cfg = sl_topic_config_default();
+    cfg.partitions = np;
+    cfg.retention_ms = -1;
+    if (sl_log_create_topic(log, name, &cfg, NULL, err) == 0)
+        return 0;
+    int have = topic_partitions(log, name, &(sl_error){0});
+    if (have > 0 && have != np)
+        return sl_error_set(err, SL_ERR_ANALYSIS, SL_NOSPAN,
+                            "the repartition topic %s has %d partitions, the input %d: a "
+                            "query whose input changed its partition count must be "
+                            "created again", name, have, np);
+    return -1;
+}
+
 sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
 {
     sl_error_clear(err);
@@ -1190,8 +1305,16 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
         sl_plan_free(plan);
         return NULL;
     }
+    char repart[256];
+    bool split = plan->ngroup > 0 && !plan->group_by_key && !plan->table_in && np > 1 &&
+                 sl_log_repartition_topic(rt->log, plan->query_id, repart, sizeof repart) == 1;
+    if (split && make_repartition_topic(rt->log, repart, np, err)) {
+        sl_plan_free(plan);
+        return NULL;
+    }
+    int ntasks = split ? 2 * np : np;
     sl_query *q = calloc(1, sizeof *q);
-    if (!q || !(q->tasks = calloc((size_t)np, sizeof *q->tasks))) {
+    if (!q || !(q->tasks = calloc((size_t)ntasks, sizeof *q->tasks))) {
         free(q);
         sl_plan_free(plan);
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory"), NULL;
@@ -1200,26 +1323,45 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
     q->plan = plan;
     q->id = plan->query_id;
     q->state = SL_QUERY_RUNNING;
-    q->shared = plan->ngroup > 0 && !plan->group_by_key && np > 1;
-    for (int p = 0; p < np; p++) {
-        q->tasks[p].q = q;
-        q->tasks[p].partition = p;
-    }
-    q->ntasks = np;
-    /* workers of one service share the partitions: tasks are made as the
-     * group assigns them (on_rebalance); else every partition is ours */
-    int joined = sl_log_member_join(rt->log, q->id, topic, on_rebalance, q, err);
-    if (joined < 0)
-        goto fail;
-    q->member = joined > 0;
-    if (!q->member) {
-        if (load_positions(q, q->tasks, np, err))
-            goto fail;
+    q->shared = plan->ngroup > 0 && !plan->group_by_key && np > 1 && !split;
+    q->nstages = split ? 2 : 1;
+    if (split)
+        snprintf(q->repart, sizeof q->repart, "%s", repart);
+    for (int k = 0; k < q->nstages; k++) {
+        stage *st = &q->stages[k];
+        st->q = q;
+        st->first = k * np;
+        st->n = np;
+        st->role = !split ? ROLE_PLAN : k == 0 ? ROLE_SPLIT : ROLE_MERGE;
+        st->topic = k == 0 ? topic : q->repart;
+        snprintf(st->group, sizeof st->group, "%s%s", q->id, k == 0 ? "" : "-repartition");
         for (int p = 0; p < np; p++) {
+            q->tasks[st->first + p].q = q;
+            q->tasks[st->first + p].st = st;
+            q->tasks[st->first + p].partition = p;
+        }
+    }
+    q->ntasks = ntasks;
+    /* workers of one service share the partitions of each stage: tasks are
+     * made as the group assigns them (on_rebalance); else every partition
+     * is ours */
+    for (int k = 0; k < q->nstages; k++) {
+        stage *st = &q->stages[k];
+        int joined = sl_log_member_join(rt->log, st->group, st->topic, on_rebalance, st, err);
+        if (joined < 0)
+            goto fail;
+        st->member = joined > 0;
+        if (st->member)
+            continue;
+        task *ts = &q->tasks[st->first];
+        if (load_positions(q, ts, st->n, err))
+            goto fail;
+        for (int p = 0; p < st->n; p++) {
             if ((!q->shared || p == 0) &&
-                runner_init(&q->tasks[p].r, rt, plan, NULL, NULL, q->shared ? 0 : p, err))
+                runner_init(&ts[p].r, rt, plan, st->role, q->repart, NULL, NULL,
+                            q->shared ? 0 : p, err))
                 goto fail;
-            q->tasks[p].own = OWN_RUN;
+            ts[p].own = OWN_RUN;
         }
     }
     pthread_mutex_lock(&rt->mu);
@@ -1341,8 +1483,9 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     int64_t lag = 0;
     for (int i = 0; i < q->ntasks; i++) {
         sl_error e;
-        int64_t end = sl_log_end_offset(rt->log, q->plan->input.kafka_topic, q->tasks[i].partition, &e);
-        int64_t pos = sl_log_position(rt->log, q->id, q->plan->input.kafka_topic, q->tasks[i].partition);
+        const stage *st = q->tasks[i].st;
+        int64_t end = sl_log_end_offset(rt->log, st->topic, q->tasks[i].partition, &e);
+        int64_t pos = sl_log_position(rt->log, st->group, st->topic, q->tasks[i].partition);
         if (end > pos && pos >= 0)
             lag += end - pos;
     }
@@ -1357,9 +1500,10 @@ void sl_query_get_stats(sl_query *q, sl_query_stats *out)
     /* state figures are read without waiting for a running step:
      * approximate; under rt->mu, so no revocation drops a runner meanwhile */
     pthread_mutex_lock(&rt->mu);
-    out->partitions = q->ntasks;
+    /* the input's partitions (a repartitioned aggregation's stage 1) */
+    out->partitions = q->stages[0].n;
     size_t at = 0;
-    for (int i = 0; i < q->ntasks; i++) {
+    for (int i = 0; i < q->stages[0].n; i++) {
         if (q->tasks[i].own != OWN_RUN && q->tasks[i].own != OWN_INIT)
             continue;
         out->partitions_owned++;
@@ -1420,8 +1564,8 @@ int sl_runtime_wait_idle(sl_runtime *rt, int timeout_ms, sl_error *err)
                     }
                     cs = n;
                 }
-                cs[nc].qid = strdup(q->id);
-                cs[nc].topic = strdup(q->plan->input.kafka_topic);
+                cs[nc].qid = strdup(q->tasks[k].st->group);
+                cs[nc].topic = strdup(q->tasks[k].st->topic);
                 cs[nc].partition = q->tasks[k].partition;
                 nc++;
             }
@@ -1495,7 +1639,7 @@ int sl_runtime_run_transient(sl_runtime *rt, sl_plan *plan, bool until_end, sl_r
         if (next[p] < 0 || end[p] < 0)
             goto done;
     }
-    if (runner_init(&r, rt, plan, (sl_op_row_cb)cb, ud, 0, err))
+    if (runner_init(&r, rt, plan, ROLE_PLAN, NULL, (sl_op_row_cb)cb, ud, 0, err))
         goto done;
     have_runner = true;
     if (plan->limit == 0) {
@@ -1575,7 +1719,7 @@ int sl_runtime_run_records(sl_runtime *rt, sl_plan *plan, sl_record *recs, int n
     if (!plan)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "no plan to run");
     runner r;
-    if (runner_init(&r, rt, plan, (sl_op_row_cb)cb, ud, 0, err)) {
+    if (runner_init(&r, rt, plan, ROLE_PLAN, NULL, (sl_op_row_cb)cb, ud, 0, err)) {
         sl_plan_free(plan);
         return -1;
     }

@@ -51,10 +51,14 @@
  * member (a group with live members refuses commits from others), and
  * under exactly-once sent to the transaction with the member's group
  * metadata, so a worker whose partitions moved on is fenced. Members have
- * a 10 s session timeout. A terminated query's group is deleted
+ * a 10 s session timeout. A terminated query's groups are deleted
  * (DeleteGroups; still in use by another worker: left to it).
+ * Repartition topics (sl_log_repartition_topic): a query's is named
+ * _sluice-SERVICE-QUERY-repartition (made and used by the runtime like any
+ * topic; its second stage joins group _sluice-SERVICE-QUERY-repartition)
+ * and deleted, with that group, by drop_query.
  * Does not: retention (the broker enforces it: enforce_retention is a
- * no-op), repartition topics.
+ * no-op).
  *
  * Where Kafka differs from the embedded log's semantics (log.h):
  * - Without exactly_once, commits are at-least-once, not atomic. txn_append hands the record to
@@ -2411,19 +2415,42 @@ static int delete_group(klog *k, const char *group, sl_error *err)
     return rc;
 }
 
-/* A terminated query's changelog (kafka_state.c) and consumer group. */
+static int kafka_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap)
+{
+    char name[MAX_TOPIC_NAME + 1];
+    sl_kafka_state_repartition_name(((klog *)log)->state, query_id, name);
+    return snprintf(out, cap, "%s", name) < (int)cap ? 1 : 0;
+}
+
+/* A terminated query's changelog (kafka_state.c), repartition topic and
+ * consumer groups (its own and its repartition stage's). */
 static int kafka_drop_query(sl_log *log, const char *query_id, sl_error *err)
 {
     klog *k = (klog *)log;
-    char group[512];
+    char group[512], topic[MAX_TOPIC_NAME + 1];
     if (sl_kafka_state_drop_query(k->state, query_id, group, sizeof group, err))
         return -1;
+    sl_kafka_state_repartition_name(k->state, query_id, topic);
+    int32_t np = sl_log_kafka_partition_count(log, topic, err);
+    if (np < 0)
+        return -1;
+    if (np > 0 && kafka_delete_topic(log, topic, err)) {
+        /* another worker of the service deleted it first, or the mock
+         * cluster, which takes no Admin requests */
+        if (err->code != SL_ERR_UNSUPPORTED && sl_log_kafka_partition_count(log, topic, err))
+            return -1;
+        sl_error_clear(err);
+    }
     const struct rd_kafka_metadata *md;
     if (all_metadata(k, &md, err))
         return -1;
     bool ctl = has_controller(k, md);
     rd_kafka_metadata_destroy(md);
-    return ctl ? delete_group(k, group, err) : 0;   /* the mock cluster: no Admin API */
+    if (!ctl)
+        return 0;       /* the mock cluster: no Admin API */
+    char stage2[sizeof group + sizeof "-repartition"];
+    snprintf(stage2, sizeof stage2, "%s-repartition", group);
+    return delete_group(k, group, err) || delete_group(k, stage2, err) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2705,6 +2732,7 @@ static const sl_log_ops kafka_ops = {
     .member_leave = kafka_member_leave,
     .restore_partition = kafka_restore_partition,
     .drop_query = kafka_drop_query,
+    .repartition_topic = kafka_repartition_topic,
 };
 
 /* ---- log.h's membership functions, for every backend (an op left NULL:
@@ -2731,6 +2759,12 @@ int sl_log_restore_partition(sl_log *log, const char *store, int32_t partition, 
 int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err)
 {
     return log->ops->drop_query ? log->ops->drop_query(log, query_id, err) : 0;
+}
+
+int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap)
+{
+    return log->ops->repartition_topic ? log->ops->repartition_topic(log, query_id, out, cap)
+                                       : 0;
 }
 
 /* ------------------------------------------------------------------ */

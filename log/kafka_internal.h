@@ -82,6 +82,10 @@ int sl_kafka_state_restore(sl_kstate *s, const char *store, int32_t partition, s
 int sl_kafka_state_drop_query(sl_kstate *s, const char *query_id, char *group, size_t cap,
                               sl_error *err);
 
+/* The repartition topic of a query (into out, 250 bytes):
+ * "_sluice-SERVICE-QUERY-repartition", named as its changelog is. */
+void sl_kafka_state_repartition_name(const sl_kstate *s, const char *query_id, char *out);
+
 /* ---- log/kafka.c, for kafka_state.c ---- */
 
 /* The partition count of topic from fresh metadata; 0 when it does not

@@ -108,6 +108,7 @@ enum {
 static const char CKPT[] = "ckpt";     /* default family: "ckpt" 0 topic 0 be32 partition
                                           -> be64 offset */
 static const char SUFFIX[] = "-changelog";
+static const char REPARTITION_SUFFIX[] = "-repartition";   /* MAX_TOPIC allows it too */
 
 typedef struct kspace {
     char *name;
@@ -294,11 +295,12 @@ static bool topic_char(char c)
 }
 
 /* out (MAX_TOPIC + 1 bytes) = prefix, part (sanitized; cut with a hash of
- * it when too long), "-changelog". */
-static void changelog_name(const sl_kstate *s, const void *part, size_t part_len, char *out)
+ * it when too long), suffix. */
+static void internal_name(const sl_kstate *s, const void *part, size_t part_len,
+                          const char *suffix, char *out)
 {
-    size_t pre = strlen(s->prefix), suf = sizeof SUFFIX - 1;
-    size_t room = MAX_TOPIC - pre - suf;     /* >= 30: the service id is at most MAX_SERVICE */
+    size_t pre = strlen(s->prefix), suf = strlen(suffix);
+    size_t room = MAX_TOPIC - pre - suf;     /* >= 28: the service id is at most MAX_SERVICE */
     size_t keep = part_len <= room ? part_len : room - 17;
     memcpy(out, s->prefix, pre);
     const char *p = part;
@@ -308,7 +310,17 @@ static void changelog_name(const sl_kstate *s, const void *part, size_t part_len
     if (keep < part_len)
         n += (size_t)snprintf(out + n, 18, "-%016llx",
                               (unsigned long long)XXH64(part, part_len, 0));
-    memcpy(out + n, SUFFIX, suf + 1);
+    memcpy(out + n, suffix, suf + 1);
+}
+
+static void changelog_name(const sl_kstate *s, const void *part, size_t part_len, char *out)
+{
+    internal_name(s, part, part_len, SUFFIX, out);
+}
+
+void sl_kafka_state_repartition_name(const sl_kstate *s, const char *query_id, char *out)
+{
+    internal_name(s, query_id, strlen(query_id), REPARTITION_SUFFIX, out);
 }
 
 /* The changelog topic of a raw key of space (into topic, MAX_TOPIC + 1

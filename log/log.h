@@ -317,6 +317,16 @@ int sl_log_restore_partition(sl_log *log, const char *store, int32_t partition, 
  * still members of is left to them.
  */
 int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err);
+/*
+ * Whether this backend splits an aggregation grouped by something other
+ * than its input key into two stages through a repartition topic (Kafka:
+ * workers share the partitions, so every record of a group must reach the
+ * one partition, and worker, that owns the group): 1 with the topic's name
+ * for query_id in out (cap bytes; Kafka: _sluice-SERVICE-QUERY-repartition,
+ * deleted by sl_log_drop_query), 0 when not (the embedded log: one process
+ * owns every partition and aggregates them in one place).
+ */
+int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap);
 
 /* ---- for backends: the dispatch table ---- */
 
@@ -361,6 +371,8 @@ struct sl_log_ops {
     void (*member_leave)(sl_log *log, const char *group);
     int (*restore_partition)(sl_log *log, const char *store, int32_t partition, sl_error *err);
     int (*drop_query)(sl_log *log, const char *query_id, sl_error *err);
+    int (*repartition_topic)(sl_log *log, const char *query_id, char *out,
+                             size_t cap);                           /* may be NULL: none */
 };
 
 /* Every backend's handle starts with this; its txn handles with sl_log_txn. */

@@ -235,9 +235,29 @@ static int p_restore_partition(sl_log *log, const char *store, int32_t partition
     return sl_log_restore_partition(((plog *)log)->inner, store, partition, err);
 }
 
+/* The repartition topic's name as the runtime uses it through this log
+ * (so on the cluster it gets the topic prefix). */
+static int p_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap)
+{
+    return sl_log_repartition_topic(((plog *)log)->inner, query_id, out, cap);
+}
+
 static int p_drop_query(sl_log *log, const char *query_id, sl_error *err)
 {
-    return sl_log_drop_query(((plog *)log)->inner, query_id, err);
+    plog *p = (plog *)log;
+    if (sl_log_drop_query(p->inner, query_id, err))
+        return -1;
+    /* the inner log dropped the repartition topic by its own name; ours
+     * has the topic prefix in front */
+    char name[MAX_NAME];
+    if (!p->tp[0] || sl_log_repartition_topic(p->inner, query_id, name, sizeof name) != 1)
+        return 0;
+    sl_arena *a = sl_arena_new(0);
+    sl_topic_info info;
+    sl_error e2;
+    bool exists = sl_log_describe_topic(log, name, a, &info, &e2) == 0;
+    sl_arena_free(a);
+    return exists ? sl_log_delete_topic(log, name, err) : 0;
 }
 
 static bool valid_prefix(const char *s)
@@ -306,4 +326,5 @@ static const sl_log_ops prefix_ops = {
     .member_leave = p_member_leave,
     .restore_partition = p_restore_partition,
     .drop_query = p_drop_query,
+    .repartition_topic = p_repartition_topic,
 };

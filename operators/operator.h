@@ -4,7 +4,10 @@
  *
  * A task (runtime.c) owns a chain of operators made once per task: source
  * (decode records into rows), filter (WHERE), rekey (PARTITION BY), project
- * (the select list), sink (encode and append, or hand rows to a callback).
+ * (the select list), aggregate (GROUP BY), sink (encode and append, or hand
+ * rows to a callback); or, for the two stages of a repartitioned
+ * aggregation, source .. project then repartition-out, and repartition-in,
+ * aggregate, sink.
  * A batch goes through the chain with sl_op_push; each operator works on
  * the batch in place (filter drops rows, project fills output values) and
  * may fail single rows: the row is dropped and reported through the
@@ -225,6 +228,23 @@ void sl_op_aggregate_stats(const sl_operator *op, sl_aggregate_stats *out);
 /* Whether the operator's state caches are past their bound: its owner
  * should flush (commit) now rather than at the end of its interval. */
 bool sl_op_aggregate_cache_full(const sl_operator *op);
+
+/* ---- repartition: the two stages of an aggregation (repartition.c) ---- */
+
+/*
+ * Stage 1's last operator: appends each row (out[0..npre): the GROUP BY
+ * values and arguments of spec) to topic in the transaction set with
+ * sl_op_repartition_set_txn, keyed by the GROUP BY values in
+ * spec->key_opts (partition -1: by that key), with its event time. Rows
+ * with a NULL GROUP BY value are reported (SL_FAIL_KEY) and dropped.
+ * Counts what it wrote in b->emitted.
+ */
+sl_operator *sl_op_repartition_out_new(const char *topic, const sl_aggregate_spec *spec,
+                                       sl_error *err);
+void sl_op_repartition_set_txn(sl_operator *op, sl_log_txn *txn);
+/* Stage 2's first operator: records written by the above -> rows with
+ * out[0..npre) and their event time, for the aggregate operator. */
+sl_operator *sl_op_repartition_in_new(int npre, const sl_type *const *pre_types, sl_error *err);
 
 /* ---- sink ---- */
 

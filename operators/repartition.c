@@ -1,0 +1,252 @@
+/*
+ * repartition.c: the two ends of a repartition topic (operator.h), which
+ * splits an aggregation grouped by something other than its input key
+ * into two stages when workers share the partitions (runtime.c).
+ *
+ * Does (out, the last operator of stage 1): for each row whose out[0..npre)
+ * hold the GROUP BY values and the aggregate arguments (a project operator
+ * computed them), appends one record to the repartition topic in the
+ * task's transaction: key = the GROUP BY values in the aggregation's key
+ * format (the bytes its state and output are keyed by, so the log's
+ * default partitioner sends every record of a group to one partition),
+ * value = a JSON object of every pre value and the row's event time,
+ * timestamp = that event time too. A row with a NULL GROUP BY value, or
+ * whose key cannot be encoded, is dropped and reported here, as the
+ * aggregate would, so the processing log names the input record.
+ * Does (in, the first operator of stage 2): decodes such records back into
+ * rows with out[0..npre) and the event time, for the aggregate operator.
+ * JSON carries every type exactly (DECIMAL by its digits, BYTES in
+ * base64), as the aggregate's own table rows rely on.
+ *
+ * Does not: create the topic or choose partitions (the log does, by key),
+ * evaluate expressions, commit.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator.h"
+
+/* The value's columns: P0 .. P<npre-1>, then the event time. */
+typedef struct pre_cols {
+    sl_column *cols;            /* npre + 1 */
+    char *names;                /* their names, 12 bytes each */
+} pre_cols;
+
+static int pre_cols_init(pre_cols *pc, int npre, const sl_type *const *pre_types, sl_error *err)
+{
+    pc->cols = calloc((size_t)npre + 1, sizeof *pc->cols);
+    pc->names = calloc((size_t)npre + 1, 12);
+    if (!pc->cols || !pc->names)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+    for (int i = 0; i <= npre; i++) {
+        char *name = pc->names + 12 * (size_t)i;
+        if (i < npre)
+            snprintf(name, 12, "P%d", i);
+        else
+            snprintf(name, 12, "T");
+        pc->cols[i].name = name;
+        pc->cols[i].type = i < npre ? pre_types[i] : sl_type_primitive(SL_BIGINT);
+        pc->cols[i].kind = SL_COLK_VALUE;
+    }
+    return 0;
+}
+
+static void pre_cols_fini(pre_cols *pc)
+{
+    free(pc->cols);
+    free(pc->names);
+}
+
+static sl_format_opts value_opts(void)
+{
+    sl_format_opts o = {0};
+    o.kind = SL_FMT_JSON;
+    o.wrap_single_value = SL_WRAP_DEFAULT;      /* an object, whatever the count */
+    return o;
+}
+
+/* ---- out: stage 1 ---- */
+
+typedef struct rp_out {
+    sl_operator op;
+    char *topic;
+    int ngroup, npre;
+    pre_cols pc;
+    sl_encoder *kenc, *venc;
+    sl_buf kbuf, vbuf;
+    sl_value *vals;             /* npre + 1: a row's pre values and its event time */
+    sl_log_txn *txn;
+} rp_out;
+
+static int out_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    rp_out *s = (rp_out *)op;
+    if (!s->txn)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "repartition without a transaction");
+    char msg[640];
+    for (int i = 0; i < b->n; i++) {
+        sl_brow *r = &b->rows[i];
+        bool null_group = false;
+        for (int k = 0; k < s->ngroup; k++)
+            null_group |= r->out[k].kind == SL_NULL;
+        if (null_group) {
+            sl_batch_fail(b, i, SL_FAIL_KEY, "a GROUP BY expression is NULL: the record is dropped");
+            continue;
+        }
+        sl_error e;
+        sl_buf_reset(&s->kbuf);
+        if (sl_encode(s->kenc, r->out, &s->kbuf, &e)) {
+            snprintf(msg, sizeof msg, "failed to serialize the GROUP BY key: %s", e.msg);
+            sl_batch_fail(b, i, SL_FAIL_SERIALIZATION, msg);
+            continue;
+        }
+        memcpy(s->vals, r->out, (size_t)s->npre * sizeof *s->vals);
+        s->vals[s->npre] = sl_bigint(r->in.rowtime);
+        sl_buf_reset(&s->vbuf);
+        if (sl_encode(s->venc, s->vals, &s->vbuf, &e)) {
+            snprintf(msg, sizeof msg, "failed to serialize the repartitioned row: %s", e.msg);
+            sl_batch_fail(b, i, SL_FAIL_SERIALIZATION, msg);
+            continue;
+        }
+        sl_record rec = {0};
+        rec.key = s->kbuf.data ? s->kbuf.data : "";
+        rec.key_len = (int32_t)s->kbuf.len;
+        rec.value = s->vbuf.data;
+        rec.value_len = (int32_t)s->vbuf.len;
+        rec.timestamp = r->in.rowtime;
+        if (sl_log_txn_append(s->txn, s->topic, -1, &rec, NULL, NULL, err))
+            return -1;
+        b->emitted++;
+    }
+    return 0;
+}
+
+static void out_close(sl_operator *op)
+{
+    rp_out *s = (rp_out *)op;
+    sl_encoder_free(s->kenc);
+    sl_encoder_free(s->venc);
+    sl_buf_fini(&s->kbuf);
+    sl_buf_fini(&s->vbuf);
+    pre_cols_fini(&s->pc);
+    free(s->vals);
+    free(s->topic);
+    free(s);
+}
+
+static const sl_op_vtab out_vtab = {"REPARTITION", out_push, NULL, out_close};
+
+sl_operator *sl_op_repartition_out_new(const char *topic, const sl_aggregate_spec *spec,
+                                       sl_error *err)
+{
+    rp_out *s = calloc(1, sizeof *s);
+    if (!s || !(s->topic = strdup(topic))) {
+        free(s);
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        return NULL;
+    }
+    s->op.vt = &out_vtab;
+    s->ngroup = spec->ngroup;
+    s->npre = spec->npre;
+    sl_buf_init(&s->kbuf);
+    sl_buf_init(&s->vbuf);
+    sl_format_opts ko = spec->key_opts, vo = value_opts();
+    ko.is_key = true;
+    ko.borrow_input = false;
+    if (pre_cols_init(&s->pc, spec->npre, spec->pre_types, err))
+        goto fail;
+    if (!(s->vals = calloc((size_t)spec->npre + 1, sizeof *s->vals))) {
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        goto fail;
+    }
+    if (!(s->kenc = sl_encoder_new(&ko, spec->group_cols, spec->ngroup, err)) ||
+        !(s->venc = sl_encoder_new(&vo, s->pc.cols, spec->npre + 1, err)))
+        goto fail;
+    return &s->op;
+fail:
+    out_close(&s->op);
+    return NULL;
+}
+
+void sl_op_repartition_set_txn(sl_operator *op, sl_log_txn *txn)
+{
+    ((rp_out *)op)->txn = txn;
+}
+
+/* ---- in: stage 2 ---- */
+
+typedef struct rp_in {
+    sl_operator op;
+    int npre;
+    pre_cols pc;
+    sl_decoder *vdec;
+} rp_in;
+
+static int in_push(sl_operator *op, sl_batch *b, sl_error *err)
+{
+    rp_in *s = (rp_in *)op;
+    (void)err;
+    sl_arena *a = b->arena;
+    int width = (b->nout > s->npre ? b->nout : s->npre) + 1;
+    b->rows = sl_arena_alloc(a, (size_t)(b->nrecs ? b->nrecs : 1) * sizeof *b->rows);
+    sl_value *mem = sl_arena_alloc(a, (size_t)(b->nrecs ? b->nrecs : 1) * (size_t)width *
+                                          sizeof *mem);
+    b->n = 0;
+    for (int i = 0; i < b->nrecs; i++) {
+        const sl_record *rec = &b->recs[i];
+        sl_value *vals = mem + (size_t)i * (size_t)width;
+        memset(vals, 0, (size_t)width * sizeof *vals);
+        sl_error e;
+        if (rec->value_len < 0 ||
+            sl_decode(s->vdec, rec->value, (size_t)rec->value_len, a, vals, &e)) {
+            char msg[640];
+            snprintf(msg, sizeof msg, "a repartitioned record cannot be read: %s",
+                     rec->value_len < 0 ? "it has no value" : e.msg);
+            sl_batch_fail_record(b, rec, SL_FAIL_DESERIALIZATION, msg);
+            continue;
+        }
+        /* the event time travels in the value: Kafka turns a timestamp of
+         * 0 or below into the time of the append */
+        int64_t ts = vals[s->npre].kind == SL_NULL ? rec->timestamp : vals[s->npre].u.i64;
+        vals[s->npre] = sl_null();
+        sl_brow *row = &b->rows[b->n++];
+        memset(row, 0, sizeof *row);
+        row->in.cols = vals;
+        row->in.ncols = s->npre;
+        row->in.rowtime = ts;
+        row->in.partition = rec->partition;
+        row->in.offset = rec->offset;
+        row->out = vals;
+        row->rec = rec;
+    }
+    return 0;
+}
+
+static void in_close(sl_operator *op)
+{
+    rp_in *s = (rp_in *)op;
+    sl_decoder_free(s->vdec);
+    pre_cols_fini(&s->pc);
+    free(s);
+}
+
+static const sl_op_vtab in_vtab = {"REPARTITION_SOURCE", in_push, NULL, in_close};
+
+sl_operator *sl_op_repartition_in_new(int npre, const sl_type *const *pre_types, sl_error *err)
+{
+    rp_in *s = calloc(1, sizeof *s);
+    if (!s) {
+        sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
+        return NULL;
+    }
+    s->op.vt = &in_vtab;
+    s->npre = npre;
+    sl_format_opts vo = value_opts();
+    if (pre_cols_init(&s->pc, npre, pre_types, err) ||
+        !(s->vdec = sl_decoder_new(&vo, s->pc.cols, npre + 1, NULL, err))) {
+        in_close(&s->op);
+        return NULL;
+    }
+    return &s->op;
+}
