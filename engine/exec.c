@@ -3229,10 +3229,15 @@ static const char *sink_fields_json(sl_arena *a, const sl_source *sink)
 /* ksqlDB's queryDescription: the text shows ID, type, SQL and the plan;
  * JSON nests a QueryDescription. */
 static void explain_result(sl_arena *a, const char *id, const char *type, const char *sql,
-                           const sl_plan *plan, sl_result *r)
+                           const sl_plan *plan, const char *repart, sl_result *r)
 {
     sl_buf pb = SL_BUF_INIT;
     sl_plan_explain(plan, &pb);
+    /* a running query's stages (runtime.c) */
+    if (repart)
+        sl_buf_printf(&pb, "  Stages: 1 (per input partition) SOURCE to the GROUP BY values, "
+                      "then REPARTITION to topic '%s' by them; 2 (per partition of it) "
+                      "AGGREGATE to SINK\n", repart);
     const char *text = sl_arena_strdup(a, sl_buf_cstr(&pb));
     sl_buf_fini(&pb);
     const sl_source *in = sl_plan_input(plan), *sink = sl_plan_sink(plan);
@@ -3286,7 +3291,7 @@ static int do_explain(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
         if (!plan)
             return -1;
         explain_result(a, "EXPLAIN", k == SL_S_SELECT ? "TRANSIENT" : "PERSISTENT",
-                       x->text ? x->text : "", plan, r);
+                       x->text ? x->text : "", plan, NULL, r);
         sl_plan_free(plan);
         return 0;
     }
@@ -3297,7 +3302,8 @@ static int do_explain(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *
                             st->name.name ? st->name.name : "");
     const char *sql = sl_engine_query_statement(s->eng, st->name.name);
     explain_result(a, sl_arena_strdup(a, sl_query_id(q)), "PERSISTENT",
-                   sl_arena_strdup(a, sql ? sql : ""), sl_query_plan(q), r);
+                   sl_arena_strdup(a, sql ? sql : ""), sl_query_plan(q),
+                   sl_query_repartition_topic(q), r);
     return 0;
 }
 

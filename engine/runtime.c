@@ -1468,6 +1468,10 @@ sl_query *sl_runtime_find(sl_runtime *rt, const char *query_id)
 
 const char *sl_query_id(const sl_query *q) { return q->id; }
 const sl_plan *sl_query_plan(const sl_query *q) { return q->plan; }
+const char *sl_query_repartition_topic(const sl_query *q)
+{
+    return q->nstages > 1 ? q->repart : NULL;
+}
 
 void sl_query_get_stats(sl_query *q, sl_query_stats *out)
 {

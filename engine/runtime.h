@@ -91,6 +91,9 @@ sl_query *sl_runtime_query_at(sl_runtime *rt, int i);
 sl_query *sl_runtime_find(sl_runtime *rt, const char *query_id);
 const char *sl_query_id(const sl_query *q);
 const sl_plan *sl_query_plan(const sl_query *q);
+/* The repartition topic a query's two stages share (runtime.c: an
+ * aggregation grouped by a non-key, on Kafka), or NULL. */
+const char *sl_query_repartition_topic(const sl_query *q);
 void sl_query_get_stats(sl_query *q, sl_query_stats *out);
 
 /*
