@@ -2,15 +2,17 @@
 # eos.sh: exactly-once on Kafka (processing.guarantee = exactly_once_v2)
 # through a worker killed with SIGKILL again and again.
 #
-# A filter query (CSAS) and a COUNT per key in tumbling windows (CTAS) run
-# in `sluice run` while the input is loaded in chunks; the worker is killed
+# A filter query (CSAS), a COUNT per key in tumbling windows (CTAS) and a
+# COUNT grouped by n % 13 (not the input key: two stages through a
+# repartition topic, each with its own transactions) run in `sluice run`
+# while the input is loaded in chunks; the worker is killed
 # with kill -9 at a random moment while it works through a chunk, KILLS
 # times, each time started again (the committed output so far is shown). At
 # the end a last run consumes what is left (--until-idle), and the
 # committed output, read read_committed with `sluice dump`, must equal the
 # expected output: every record that passes the filter exactly once (none
-# missing, none twice), and for every key a final count equal to the number
-# of its input records.
+# missing, none twice), for every key a final count equal to the number of
+# its input records, and for every n % 13 the same.
 # The worker runs with processing.guarantee=exactly_once_v2 in its config
 # file; the loads and dumps run without it (reads are read_committed).
 # Usage: tests/kafka/eos.sh path/to/sluice BOOTSTRAP [RECORDS [KILLS]]
@@ -47,6 +49,8 @@ CREATE STREAM even WITH (KAFKA_TOPIC='even-$run') AS
   SELECT id, n FROM kept WHERE n % 2 = 0 EMIT CHANGES;
 CREATE TABLE counts WITH (KAFKA_TOPIC='counts-$run') AS
   SELECT id, AS_VALUE(id) AS who, COUNT(*) AS c FROM src WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY id EMIT CHANGES;
+CREATE TABLE bymod WITH (KAFKA_TOPIC='bymod-$run') AS
+  SELECT n % 13 AS m, AS_VALUE(n % 13) AS mm, COUNT(*) AS c FROM src GROUP BY n % 13 EMIT CHANGES;
 SQL
 
 # the input: n = 1..RECORDS, keys k0..k39 round the clock
@@ -73,12 +77,13 @@ committed() {
 }
 
 # the worker has said it runs its queries: its start-up is over
-# and its consumer groups have given it the partitions of its 3 queries
-# (after a kill, once the killed worker's session timed out)
+# and its consumer groups have given it the partitions of its 4 queries
+# (5 groups: bymod's two stages have one each; after a kill, once the
+# killed worker's session timed out)
 started() {
     n=0
     while { [ "$(grep -c 'running until' worker.err)" -lt "$1" ] ||
-            [ "$(grep -c 'assigned; this worker owns' worker.err)" -lt $(($1 * 3)) ]; } &&
+            [ "$(grep -c 'assigned; this worker owns' worker.err)" -lt $(($1 * 5)) ]; } &&
         [ "$n" -lt 600 ] && kill -0 "$worker" 2>/dev/null; do
         sleep 0.1
         n=$((n + 1))
@@ -158,9 +163,24 @@ else
     diff want_counts.txt got_counts.txt | head -n 10
 fi
 
-printf 'kafka eos: %d records, the worker killed %d times (kept records committed at each kill:%s); kept %d of %d, %d keys counted\n' \
+# ---- GROUP BY n % 13, through the repartition topic: exact counts ----
+"$SLUICE" dump --config-file kafka.properties "bymod-$run" --from-beginning >bymod.json \
+    2>dump.err || { cat dump.err; bad "dump bymod-$run"; }
+awk -F'"key":' '{ split($2, a, ",\"value\":"); last[a[1]] = a[2] }
+    END { for (k in last) print last[k] }' bymod.json |
+    sed -n 's/.*\\"MM\\":\([0-9]*\).*\\"C\\":\([0-9]*\).*/\1 \2/p' | sort > got_bymod.txt
+awk -F'"n":' '{ c[($2 + 0) % 13]++ } END { for (k in c) print k, c[k] }' input.jsonl |
+    sort > want_bymod.txt
+if cmp -s want_bymod.txt got_bymod.txt; then
+    ok
+else
+    bad "bymod-$run: counts per n % 13 differ (want, got):"
+    diff want_bymod.txt got_bymod.txt | head -n 10
+fi
+
+printf 'kafka eos: %d records, the worker killed %d times (kept records committed at each kill:%s); kept %d of %d, %d keys counted, %d groups of n %% 13\n' \
     "$RECORDS" "$kills" "$progress" "$(wc -l < "got-kept-$run.txt")" \
-    "$(wc -l < "want-kept-$run.txt")" "$(wc -l < got_counts.txt)"
+    "$(wc -l < "want-kept-$run.txt")" "$(wc -l < got_counts.txt)" "$(wc -l < got_bymod.txt)"
 if grep -q '^%[0-7]|\|AddressSanitizer\|runtime error' worker.err; then
     bad "the worker wrote librdkafka lines or sanitizer reports:"
     grep '^%[0-7]|\|AddressSanitizer\|runtime error' worker.err | head -n 5

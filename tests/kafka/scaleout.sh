@@ -6,15 +6,18 @@
 # Two `sluice run` workers (data directories w1 and w2, same
 # ksql.service.id) run a filter (CSAS) and a COUNT per key (CTAS, grouped
 # by the input key, so its state is per partition), and a COUNT grouped by
-# n % 7 (not the input key: it runs on the worker that owns partition 0,
-# over every partition). Checked, as a user sees
+# n % 31 (not the input key: two stages through the repartition topic
+# _sluice-SERVICE-QUERY-repartition, the second under its own group
+# _sluice-SERVICE-QUERY-repartition). Checked, as a user sees
 # it in each worker's log ("sluice: group G: partitions ... assigned; this
 # worker owns partitions P"):
-# - each worker owns 2 of the 4 partitions of each query, the two disjoint;
+# - each worker owns 2 of the 4 partitions of each query, the two disjoint,
+#   and of each stage of the COUNT by n % 31;
 # - while the input is loaded in small chunks, w2 is killed with kill -9;
 #   w1 then owns all 4 partitions and restores the state of w2's from the
 #   changelog ("state of CTAS_... partition P restored ...: N changelog
-#   records applied", N > 0);
+#   records applied", N > 0), for the COUNT by n % 31 those of the
+#   repartition partitions w2 owned (so w2 aggregated its share);
 # - at the end (w1 stopped with SIGTERM, then `sluice run --until-idle` on
 #   w1's data directory), the filter's output holds every expected record
 #   and the final count of every key is at least its number of input
@@ -22,9 +25,10 @@
 # - a pull query on w2's data directory (its local state stopped at the
 #   kill) answers what w1 committed since (the rows every worker writes
 #   are caught up from their changelog before a pull query reads them);
-# - the count by n % 7 is right too (never below the input, the excess
+# - the count by n % 31 is right too (never below the input, the excess
 #   within the same kind of bound, over every partition);
-# - TERMINATE of the aggregation deletes its changelog topic;
+# - TERMINATE of the aggregation deletes its changelog topic, and of the
+#   COUNT by n % 31 its repartition topic;
 # - duplicates (at-least-once) stay within the stated bound: what was read
 #   but not committed when partitions moved, measured from the input by
 #   record timestamps (the load time): for w2's partitions, the records of
@@ -41,6 +45,7 @@ SLUICE=${1:?usage: scaleout.sh path/to/sluice BOOTSTRAP [RECORDS]}
 B=${2:?usage: scaleout.sh path/to/sluice BOOTSTRAP [RECORDS]}
 RECORDS=${3:-12000}
 KEYS=40
+MODS=31
 CHUNK=300
 INTERVAL=1000
 case "$SLUICE" in /*) ;; *) SLUICE="$(pwd)/$SLUICE" ;; esac
@@ -74,7 +79,7 @@ CREATE STREAM kept WITH (KAFKA_TOPIC='kept-$run') AS
 CREATE TABLE counts WITH (KAFKA_TOPIC='counts-$run') AS
   SELECT id, COUNT(*) AS c FROM src GROUP BY id EMIT CHANGES;
 CREATE TABLE bymod WITH (KAFKA_TOPIC='bymod-$run') AS
-  SELECT n % 7 AS m, AS_VALUE(n % 7) AS mm, COUNT(*) AS c FROM src GROUP BY n % 7 EMIT CHANGES;
+  SELECT n % $MODS AS m, AS_VALUE(n % $MODS) AS mm, COUNT(*) AS c FROM src GROUP BY n % $MODS EMIT CHANGES;
 SQL
 awk -v n="$RECORDS" -v k="$KEYS" 'BEGIN {
     for (i = 1; i <= n; i++) printf "{\"id\":\"k%d\",\"n\":%d}\n", i % k, i }' > input.jsonl
@@ -112,8 +117,8 @@ w1=$!
 "$SLUICE" run -d w2 --config-file kafka.properties >w2.out 2>w2.err &
 w2=$!
 
-# ---- sharing: 2 partitions each, disjoint ----
-for q in "$kq" "$cq"; do
+# ---- sharing: 2 partitions each, disjoint (both stages of $mq too) ----
+for q in "$kq" "$cq" "$mq" "$mq-repartition"; do
     if wait_owned w1 "$q" 2 && wait_owned w2 "$q" 2; then
         all=$(printf '%s,%s' "$(owned w1 "$q")" "$(owned w2 "$q")" | tr ',' '\n' | sort -n |
               tr '\n' ' ')
@@ -123,7 +128,8 @@ for q in "$kq" "$cq"; do
     fi
 done
 w2parts=$(owned w2 "$cq")
-echo "scaleout.sh: w1 owns $(owned w1 "$cq"), w2 owns $w2parts (of $cq)"
+w2rparts=$(owned w2 "$mq-repartition")
+echo "scaleout.sh: w1 owns $(owned w1 "$cq"), w2 owns $w2parts (of $cq); w2 owns $w2rparts of $mq's repartition topic"
 
 # ---- the input flows; w2 is killed half way ----
 {
@@ -149,27 +155,34 @@ w2=
 echo "scaleout.sh: w2 killed with SIGKILL"
 
 # ---- takeover: w1 owns everything and restores w2's state ----
-for q in "$kq" "$cq"; do
+for q in "$kq" "$cq" "$mq" "$mq-repartition"; do
     wait_owned w1 "$q" 0,1,2,3 && ok || bad "$q: after the kill w1 owns '$(owned w1 "$q")'"
 done
 takeover_ms=$(now_ms)
-# restored_from W P: the changelog records W applied restoring partition P
+# restored_from W Q P: the changelog records W applied restoring partition P of Q
 restored_from() {
-    sed -n "s/^sluice: state of $cq partition $2 restored .*: \([0-9]*\) changelog records applied/\1/p" \
+    sed -n "s/^sluice: state of $2 partition $3 restored .*: \([0-9]*\) changelog records applied/\1/p" \
         "$1.err" | tail -n 1
 }
-restored=0
-for p in $(echo "$w2parts" | tr ',' ' '); do
-    n=0
-    while [ -z "$(restored_from w1 "$p")" ] && [ "$n" -lt 600 ]; do
-        sleep 0.1
-        n=$((n + 1))
+# restore_all Q PARTS: w1 restored Q's partitions PARTS, each with records
+restore_all() {
+    total=0
+    for p in $(echo "$2" | tr ',' ' '); do
+        n=0
+        while [ -z "$(restored_from w1 "$1" "$p")" ] && [ "$n" -lt 600 ]; do
+            sleep 0.1
+            n=$((n + 1))
+        done
+        r=$(restored_from w1 "$1" "$p")
+        [ -n "$r" ] && [ "$r" -gt 0 ] && total=$((total + r)) ||
+            bad "w1 did not restore partition $p of $1 from its changelog"
     done
-    r=$(restored_from w1 "$p")
-    [ -n "$r" ] && [ "$r" -gt 0 ] && restored=$((restored + r)) ||
-        bad "w1 did not restore partition $p of $cq from its changelog"
-done
-[ "$restored" -gt 0 ] && ok
+    [ "$total" -gt 0 ] && ok
+}
+restore_all "$cq" "$w2parts"
+restored=$total
+restore_all "$mq" "$w2rparts"
+mrestored=$total
 
 wait "$loader"
 loader=
@@ -197,8 +210,9 @@ bound=$(awk -F'[:,]' -v parts=",$w2parts," -v k0=$((kill_ms - INTERVAL - 2000)) 
     index(parts, "," p ",") ? ts >= k0 && ts <= k1 : ts >= t0 && ts <= t1 { n++ }
     END { print n + 0 }' in.json)
 
-# the aggregation not grouped by the input key runs on the one worker that
-# owns partition 0 (over every partition): its bound spans every partition
+# the aggregation not grouped by the input key: a record stage 1 re-reads
+# on any partition may reach a group of w1's as well as w2's, so its bound
+# spans every partition
 mbound=$(awk -F'[:,]' -v k0=$((kill_ms - INTERVAL - 2000)) -v k1="$kill_ms" \
     -v t0=$((takeover_ms - INTERVAL - 4000)) -v t1="$takeover_ms" '
     { ts = $6 } (ts >= k0 && ts <= k1) || (ts >= t0 && ts <= t1) { n++ }
@@ -229,18 +243,18 @@ excess=$(join want_counts.txt got_counts.txt | awk '$3 > $2 { e += $3 - $2 } END
     { bad "counts-$run: $lost keys counted short (want, got):"; diff want_counts.txt got_counts.txt | head -n 10; }
 [ "$excess" -le "$bound" ] && ok || bad "counts-$run: counted $excess too many, more than the bound $bound"
 
-# ---- GROUP BY n % 7: one worker aggregates, nothing lost ----
+# ---- GROUP BY n % 31: both workers aggregate, nothing lost ----
 "$SLUICE" dump --config-file kafka.properties "bymod-$run" --from-beginning >bymod.json \
     2>dump.err || { cat dump.err; bad "dump bymod-$run"; }
 awk -F'"key":' '{ split($2, a, ",\"value\":"); last[a[1]] = a[2] }
     END { for (k in last) print last[k] }' bymod.json |
     sed -n 's/.*\\"MM\\":\([0-9]*\).*\\"C\\":\([0-9]*\).*/\1 \2/p' | sort > got_bymod.txt
-awk -F'"n":' '{ c[($2 + 0) % 7]++ } END { for (k in c) print k, c[k] }' input.jsonl |
+awk -F'"n":' -v m="$MODS" '{ c[($2 + 0) % m]++ } END { for (k in c) print k, c[k] }' input.jsonl |
     sort > want_bymod.txt
 mlost=$(join -a 1 -e 0 -o 0,1.2,2.2 want_bymod.txt got_bymod.txt |
         awk '$3 < $2 { n++ } END { print n + 0 }')
 mexcess=$(join want_bymod.txt got_bymod.txt | awk '$3 > $2 { e += $3 - $2 } END { print e + 0 }')
-[ "$(wc -l < got_bymod.txt)" -eq 7 ] && [ "$mlost" -eq 0 ] && ok ||
+[ "$(wc -l < got_bymod.txt)" -eq "$MODS" ] && [ "$mlost" -eq 0 ] && ok ||
     { bad "bymod-$run: $mlost groups counted short (want, got):"; diff want_bymod.txt got_bymod.txt | head; }
 [ "$mexcess" -le "$mbound" ] && ok ||
     bad "bymod-$run: counted $mexcess too many, more than the bound $mbound"
@@ -265,8 +279,19 @@ changelog="_sluice-$run-$cq-changelog"
     >dump.out 2>&1 && bad "TERMINATE $cq left its changelog topic $changelog"
 grep -q "does not exist" dump.out && ok || { bad "dump after TERMINATE:"; cat dump.out; }
 
-printf 'kafka scaleout: %d records, w2 (partitions %s) killed; w1 restored %d changelog records; duplicates: kept %d, counts +%d (bound %d), bymod +%d (bound %d)\n' \
-    "$RECORDS" "$w2parts" "$restored" "$dups" "$excess" "$bound" "$mexcess" "$mbound"
+# ---- TERMINATE deletes the repartition topic ----
+printf 'TERMINATE %s;\n' "$mq" > term.sql
+repart="_sluice-$run-$mq-repartition"
+"$SLUICE" dump --config-file kafka.properties "$repart" --from-beginning -n 1 \
+    >/dev/null 2>&1 || bad "no repartition topic $repart before TERMINATE"
+"$SLUICE" -d w1 --config-file kafka.properties -f term.sql >term.out 2>&1 ||
+    { cat term.out; bad "TERMINATE $mq failed"; }
+"$SLUICE" dump --config-file kafka.properties "$repart" --from-beginning -n 1 \
+    >dump.out 2>&1 && bad "TERMINATE $mq left its repartition topic $repart"
+grep -q "does not exist" dump.out && ok || { bad "dump after TERMINATE:"; cat dump.out; }
+
+printf 'kafka scaleout: %d records, w2 (partitions %s, repartition %s) killed; w1 restored %d + %d changelog records; duplicates: kept %d, counts +%d (bound %d), bymod +%d (bound %d)\n' \
+    "$RECORDS" "$w2parts" "$w2rparts" "$restored" "$mrestored" "$dups" "$excess" "$bound" "$mexcess" "$mbound"
 if grep -q '^%[0-7]|\|AddressSanitizer\|runtime error' w1.err last.err; then
     bad "the worker wrote librdkafka lines or sanitizer reports:"
     grep '^%[0-7]|\|AddressSanitizer\|runtime error' w1.err last.err | head -n 5
