@@ -40,7 +40,9 @@
  * (an update must retract the old row from a group that may live in
  * another partition: not done), one shared runner aggregates every
  * partition, a task at a time; with membership it runs only on the worker
- * that owns partition 0, so no two workers aggregate the same records.
+ * that owns partition 0, so no two workers aggregate the same records. So
+ * does a query an earlier sluice started that way (committed positions,
+ * no repartition topic: started_shared).
  *
  * Threading: rt->mu guards the query list, the task flags (busy, own) and
  * the query states; a task is run by at most one worker at a time (busy), and
@@ -1279,6 +1281,22 @@ static int make_repartition_topic(sl_log *log, const char *name, int np, sl_erro
     return -1;
 }
 
+/*
+ * Whether a query that could be split was started, before repartition
+ * topics existed, with one shared runner: it has committed positions but
+ * no repartition topic. Its state (every group, in partition 0) and its
+ * positions only make sense that way, so it keeps running so.
+ */
+static bool started_shared(sl_log *log, const sl_plan *plan, const char *repart, int np)
+{
+    if (topic_partitions(log, repart, &(sl_error){0}) > 0)
+        return false;
+    for (int p = 0; p < np; p++)
+        if (sl_log_position(log, plan->query_id, plan->input.kafka_topic, p) >= 0)
+            return true;
+    return false;
+}
+
 sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
 {
     sl_error_clear(err);
@@ -1307,7 +1325,8 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
     }
     char repart[256];
     bool split = plan->ngroup > 0 && !plan->group_by_key && !plan->table_in && np > 1 &&
-                 sl_log_repartition_topic(rt->log, plan->query_id, repart, sizeof repart) == 1;
+                 sl_log_repartition_topic(rt->log, plan->query_id, repart, sizeof repart) == 1 &&
+                 !started_shared(rt->log, plan, repart, np);
     if (split && make_repartition_topic(rt->log, repart, np, err)) {
         sl_plan_free(plan);
         return NULL;
