@@ -42,7 +42,8 @@
  * partition, a task at a time; with membership it runs only on the worker
  * that owns partition 0, so no two workers aggregate the same records. So
  * does a query an earlier sluice started that way (committed positions,
- * no repartition topic: started_shared).
+ * no repartition topic: started_shared), and one on a cluster that creates
+ * no topics (the dev broker: no Admin API).
  *
  * Threading: rt->mu guards the query list, the task flags (busy, own) and
  * the query states; a task is run by at most one worker at a time (busy), and
@@ -1328,8 +1329,15 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
                  sl_log_repartition_topic(rt->log, plan->query_id, repart, sizeof repart) == 1 &&
                  !started_shared(rt->log, plan, repart, np);
     if (split && make_repartition_topic(rt->log, repart, np, err)) {
-        sl_plan_free(plan);
-        return NULL;
+        if (err->code != SL_ERR_UNSUPPORTED) {
+            sl_plan_free(plan);
+            return NULL;
+        }
+        /* a cluster that takes no Admin requests (the dev broker, whose
+         * topics are made through its control port) cannot have one: one
+         * shared runner, as on every worker of the service */
+        sl_error_clear(err);
+        split = false;
     }
     int ntasks = split ? 2 * np : np;
     sl_query *q = calloc(1, sizeof *q);
