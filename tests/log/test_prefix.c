@@ -130,6 +130,37 @@ Test(prefix, raw_keyspaces_pass_through)
     cr_expect_eq(sl_log_prefixed_inner(inner), inner);
 }
 
+/* An inner log that names repartition topics as Kafka does (the embedded
+ * log names none): its own operations with repartition_topic added. */
+static int kafka_like_repartition(sl_log *l, const char *query_id, char *out, size_t cap)
+{
+    (void)l;
+    snprintf(out, cap, "_sluice-svc-%s-repartition", query_id);
+    return 1;
+}
+
+Test(prefix, drop_query_deletes_the_prefixed_repartition_topic)
+{
+    static sl_log_ops ops;
+    ops = *inner->ops;
+    ops.repartition_topic = kafka_like_repartition;
+    inner->ops = &ops;
+    char name[300];
+    cr_assert_eq(sl_log_repartition_topic(log, "Q1", name, sizeof name), 1);
+    cr_assert_str_eq(name, "_sluice-svc-Q1-repartition", "the runtime uses the inner's name");
+    create(log, name, 2);
+    create(log, "other", 1);
+    sl_topic_info ti;
+    cr_assert_eq(sl_log_describe_topic(inner, "run1-_sluice-svc-Q1-repartition", arena, &ti,
+                                       &err), 0, "stored under the topic prefix: %s", err.msg);
+    cr_assert_eq(sl_log_drop_query(log, "Q1", &err), 0, "%s", err.msg);
+    cr_expect_neq(sl_log_describe_topic(inner, "run1-_sluice-svc-Q1-repartition", arena, &ti,
+                                        &err), 0, "TERMINATE's drop deleted it");
+    cr_expect_eq(sl_log_describe_topic(log, "other", arena, &ti, &err), 0, "%s", err.msg);
+    /* a query without one (or dropped twice) is no error */
+    cr_expect_eq(sl_log_drop_query(log, "Q1", &err), 0, "%s", err.msg);
+}
+
 Test(prefix, bad_prefix, .init = NULL, .fini = NULL)
 {
     strcpy(dir, "/tmp/sluice-prefix-XXXXXX");
