@@ -59,7 +59,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../log/prefix.h"
 #include "../operators/operator.h"
 #include "plan_internal.h"
 #include "runtime.h"
@@ -171,7 +170,8 @@ struct sl_runtime {
     int nthreads;
     bool shutdown;
     unsigned rr;                /* round-robin cursor over tasks */
-    bool group_commits;         /* stateless queries commit by interval too (Kafka) */
+    bool group_commits;         /* stateless queries commit by interval too
+                                   (the log's commits are costly) */
 };
 
 static int64_t now_ms(void)
@@ -744,13 +744,13 @@ static int commit_open(task *t, runner *r)
 
 /*
  * Whether a task's open transaction should commit now. A stateless query
- * on the embedded log commits every batch. Otherwise when its interval
- * (commit.interval.ms, as Kafka Streams) has passed: an aggregation's state
- * changes between commits stay in the cache, so a window made and closed
- * within one interval never reaches RocksDB; on Kafka, a stateless query
- * waits for delivery reports and commits positions once per interval
- * instead of once per batch. An aggregation also commits when its cache
- * is full.
+ * commits every batch where the log's commits are cheap (the embedded
+ * log). Otherwise when its interval (commit.interval.ms, as Kafka Streams)
+ * has passed: an aggregation's state changes between commits stay in the
+ * cache, so a window made and closed within one interval never reaches
+ * RocksDB; where commits are costly (Kafka: delivery reports, positions
+ * over the network), a stateless query commits once per interval instead
+ * of once per batch. An aggregation also commits when its cache is full.
  */
 static bool commit_due(const task *t, const runner *r)
 {
@@ -1078,11 +1078,9 @@ sl_runtime *sl_runtime_new(sl_log *log, const sl_runtime_opts *opts, sl_error *e
     if (!rt)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory"), NULL;
     rt->log = log;
-    /* a commit on Kafka waits for the outputs' delivery reports and commits
-     * positions over the network; on the embedded log it is one local write
-     * batch, cheap enough to make every batch visible (and exactly-once) at
-     * once */
-    rt->group_commits = !strcmp(sl_log_prefixed_inner(log)->ops->name, "kafka");
+    /* where a commit is cheap (the embedded log: one local write batch) every
+     * batch is made visible (and exactly-once) at once */
+    rt->group_commits = sl_log_commits_costly(log);
     if (opts)
         rt->opts = *opts;
     if (rt->opts.threads <= 0)

@@ -2270,3 +2270,8 @@ int64_t sl_log_enforce_retention(sl_log *log, int64_t now_ms, sl_error *err)
 {
     return log->ops->enforce_retention(log, now_ms, err);
 }
+
+bool sl_log_commits_costly(sl_log *log)
+{
+    return log->ops->commits_costly && log->ops->commits_costly(log);
+}

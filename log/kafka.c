@@ -2706,6 +2706,13 @@ static void kafka_close(sl_log *log)
     klog_free((klog *)log);
 }
 
+/* A commit waits for the delivery reports of its appends and commits
+ * positions (or a transaction) over the network. */
+static bool kafka_commits_costly(sl_log *log)
+{
+    return true;
+}
+
 static const sl_log_ops kafka_ops = {
     .name = "kafka",
     .close = kafka_close,
@@ -2733,6 +2740,7 @@ static const sl_log_ops kafka_ops = {
     .restore_partition = kafka_restore_partition,
     .drop_query = kafka_drop_query,
     .repartition_topic = kafka_repartition_topic,
+    .commits_costly = kafka_commits_costly,
 };
 
 /* ---- log.h's membership functions, for every backend (an op left NULL:

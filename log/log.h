@@ -3,8 +3,8 @@
  *
  * Does: topics (create, describe, list, delete), transactional appends with
  * offsets, reads by offset, consumers' committed positions, retention, a
- * wait for new commits, and membership (workers of one service sharing a
- * query's partitions). Two backends implement it with the same semantics:
+ * wait for new commits, membership (workers of one service sharing a
+ * query's partitions), and what a commit costs (sl_log_commits_costly). Two backends implement it with the same semantics:
  * the embedded one (log/embedded.c, topics in RocksDB in a data directory)
  * and Kafka through librdkafka (log/kafka.c). The runtime only sees the types
  * below; no RocksDB or librdkafka type crosses this header.
@@ -328,6 +328,18 @@ int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err);
  */
 int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap);
 
+/* ---- capabilities ---- */
+
+/*
+ * Whether a commit is costly enough that a writer should batch several
+ * into one by time (commit.interval.ms) instead of committing each batch
+ * of records: true on Kafka (a commit waits for the delivery reports of
+ * its appends and commits positions over the network), false on the
+ * embedded log (one local write batch). A wrapper answers for the log it
+ * wraps.
+ */
+bool sl_log_commits_costly(sl_log *log);
+
 /* ---- for backends: the dispatch table ---- */
 
 struct sl_log_ops {
@@ -373,6 +385,7 @@ struct sl_log_ops {
     int (*drop_query)(sl_log *log, const char *query_id, sl_error *err);
     int (*repartition_topic)(sl_log *log, const char *query_id, char *out,
                              size_t cap);                           /* may be NULL: none */
+    bool (*commits_costly)(sl_log *log);    /* may be NULL: cheap commits */
 };
 
 /* Every backend's handle starts with this; its txn handles with sl_log_txn. */

@@ -260,6 +260,11 @@ static int p_drop_query(sl_log *log, const char *query_id, sl_error *err)
     return exists ? sl_log_delete_topic(log, name, err) : 0;
 }
 
+static bool p_commits_costly(sl_log *log)
+{
+    return sl_log_commits_costly(((plog *)log)->inner);
+}
+
 static bool valid_prefix(const char *s)
 {
     for (; s && *s; s++)
@@ -327,4 +332,5 @@ static const sl_log_ops prefix_ops = {
     .restore_partition = p_restore_partition,
     .drop_query = p_drop_query,
     .repartition_topic = p_repartition_topic,
+    .commits_costly = p_commits_costly,
 };

@@ -31,6 +31,7 @@
 #include "log/kafka.h"
 #include "log/log.h"
 #include "log/partitioner.h"
+#include "log/prefix.h"
 
 enum { PRODUCE_API = 0, FETCH_API = 1 };  /* Kafka protocol request keys */
 
@@ -823,6 +824,18 @@ Test(kafka, joining_a_group_twice_is_refused)
     cr_assert_eq(sl_log_member_join(log, "g", "twice", on_rebalance, &o, &err), -1);
     cr_assert(strstr(err.msg, "joined twice"), "%s", err.msg);
     sl_log_close(log);
+}
+
+/* A Kafka commit waits on the network: writers batch commits by interval,
+ * also through the prefix wrapper (service ids, `sluice test`). */
+Test(kafka, commits_are_costly_also_through_a_prefix)
+{
+    sl_log *log = open_log();
+    cr_expect(sl_log_commits_costly(log));
+    sl_log *p = sl_log_open_prefixed(log, "run-", "_svc-", &err);
+    cr_assert_not_null(p, "%s", err.msg);
+    cr_expect(sl_log_commits_costly(p));
+    sl_log_close(p);        /* closes log */
 }
 
 /* The embedded log has no membership: one process owns every partition. */

@@ -161,6 +161,14 @@ Test(prefix, drop_query_deletes_the_prefixed_repartition_topic)
     cr_expect_eq(sl_log_drop_query(log, "Q1", &err), 0, "%s", err.msg);
 }
 
+/* A writer batches commits by interval only where they are costly: never
+ * on the embedded log, through the wrapper as without it. */
+Test(prefix, commits_costly_is_the_wrapped_logs)
+{
+    cr_expect_not(sl_log_commits_costly(inner));
+    cr_expect_not(sl_log_commits_costly(log));
+}
+
 Test(prefix, bad_prefix, .init = NULL, .fini = NULL)
 {
     strcpy(dir, "/tmp/sluice-prefix-XXXXXX");
