@@ -18,10 +18,11 @@ for tool in curl jq; do
         exit 0
     fi
 done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../server/worker.sh"
 tmp=$(mktemp -d)
-pid=
 cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    kill_worker
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -54,18 +55,8 @@ pull() {
     tail -n +2 pull.raw > "$2"
 }
 
-# start_worker NAME: a worker on a free port over $tmp/data; sets pid, URL
-start_worker() {
-    "$SLUICE" server --listen 127.0.0.1:0 -d "$tmp/data" 2> "$1.err" &
-    pid=$!
-    URL=
-    wait_for sh -c "grep -q 'listening on http' $1.err" &&
-        URL=$(sed -n 's/^sluice server: listening on \(http:\/\/[^;]*\);.*/\1/p' "$1.err")
-    [ -n "$URL" ] || { cat "$1.err"; echo "examples: the worker did not start"; exit 1; }
-}
-
 # ---------------------------------------------------------------- the worker
-start_worker server
+start_worker server -d "$tmp/data" || exit 1
 
 # ---------------------------------------------------------------- deploy, twice
 "$EX/deploy.sh" "$URL" -D clicks_topic=site_clicks > deploy1.out 2>&1
@@ -182,12 +173,9 @@ pull "SELECT * FROM KSQL_PROCESSING_LOG;" plog.rows
 # ---------------------------------------------------------------- a restart
 # SIGTERM, start again: deploy.sh still changes nothing, 60 more clicks
 # (the next ones of the same seed) count on top of the first, once each
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=
-[ "$rc" -eq 0 ] && ok || bad "the worker's exit after SIGTERM: $rc"
-start_worker restart
+stop_worker
+[ "$stop_rc" -eq 0 ] && ok || bad "the worker's exit after SIGTERM: $stop_rc"
+start_worker restart -d "$tmp/data" || exit 1
 "$EX/deploy.sh" "$URL" -D clicks_topic=site_clicks > deploy3.out 2>&1
 if grep -q 'Created' deploy3.out || [ "$(grep -c 'nothing changed' deploy3.out)" -ne 4 ]; then
     bad "deploying after a restart changes nothing"; cat deploy3.out
@@ -201,11 +189,8 @@ wait_for counts_match
 same "after the restart, clicks per user and window equal awk's counts of all 660" \
     want_counts.txt got_counts.txt
 
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=
-[ "$rc" -eq 0 ] && ok || bad "the worker's exit after the second SIGTERM: $rc"
+stop_worker
+[ "$stop_rc" -eq 0 ] && ok || bad "the worker's exit after the second SIGTERM: $stop_rc"
 
 printf 'examples: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

@@ -18,10 +18,11 @@ for tool in curl jq; do
         exit 0
     fi
 done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/worker.sh"
 tmp=$(mktemp -d)
-pid=
 cleanup() {
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    kill_worker
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -31,26 +32,6 @@ pass=0
 bad() { fail=$((fail + 1)); printf 'FAIL: %s\n' "$*"; }
 ok() { pass=$((pass + 1)); }
 
-# start_server NAME ARGS...: a server in the background on a free port;
-# sets pid and URL (empty when it did not come up)
-start_server() {
-    name=$1; shift
-    "$SLUICE" server --listen 127.0.0.1:0 "$@" >"$name.out" 2>"$name.err" &
-    pid=$!
-    URL=
-    i=0
-    while [ $i -lt 300 ] && [ -z "$URL" ] && kill -0 "$pid" 2>/dev/null; do
-        URL=$(sed -n 's/^sluice server: listening on \(https*:\/\/[^;]*\);.*/\1/p' "$name.err" 2>/dev/null)
-        [ -n "$URL" ] || sleep 0.1
-        i=$((i + 1))
-    done
-    [ -n "$URL" ] || { bad "$name: the server did not start"; cat "$name.err"; exit 1; }
-}
-stop_server() {
-    kill -TERM "$pid"
-    wait "$pid"
-    pid=
-}
 # expect_exit CODE DESCRIPTION -- command...: output in out.txt, err.txt
 expect_exit() {
     want=$1; what=$2; shift 3
@@ -71,7 +52,7 @@ events() {
         jq -c 'if type == "array" then . else empty end'
 }
 
-start_server main -d "$tmp/data"
+start_worker main -d "$tmp/data" || exit 1
 
 # ---- a project whose properties name the worker ----
 expect_exit 0 "migrate new" -- "$SLUICE" migrate new proj
@@ -155,17 +136,17 @@ expect_in out.txt "now at version 3" "--until applies up to the version"
 expect_exit 2 "-d with a server URL" -- mig -d "$tmp/other" info
 expect_exit 2 "an unreachable worker" -- mig --server http://127.0.0.1:1 apply --all
 expect_in err.txt "cannot reach the worker" "the error says the worker cannot be reached"
-stop_server
+stop_worker
 expect_exit 2 "the project's worker stopped" -- mig info
 
 # ---- basic auth from the project's properties ----
-start_server auth -d "$tmp/data" --auth alice:s3cret
+start_worker auth -d "$tmp/data" --auth alice:s3cret || exit 1
 printf 'server.url=%s\nserver.auth=alice:wrong\n' "$URL" > elsewhere/sluice-migrations.properties
 expect_exit 2 "a wrong password" -- "$SLUICE" migrate --config-file elsewhere/sluice-migrations.properties info
 expect_exit 0 "--server-auth wins over server.auth" -- \
     "$SLUICE" migrate --config-file elsewhere/sluice-migrations.properties --server-auth alice:s3cret info
 expect_in out.txt "Current migration version: 3" "the history survived the worker's restart"
-stop_server
+stop_worker
 
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]

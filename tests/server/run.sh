@@ -18,12 +18,13 @@ for tool in curl jq; do
         exit 0
     fi
 done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/worker.sh"
 tmp=$(mktemp -d)
-pid=
 bgpids=
 cleanup() {
     for p in $bgpids; do kill "$p" 2>/dev/null; done
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+    kill_worker
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -37,28 +38,6 @@ check() {
     if jq -e "$2" "$3" >/dev/null 2>&1; then ok; else bad "$1"; echo "  got: $(head -c 600 "$3")"; fi
 }
 
-# start_server NAME ARGS...: runs a server in the background on a free
-# port; sets pid and URL (empty when it did not come up)
-start_server() {
-    name=$1; shift
-    "$SLUICE" server --listen 127.0.0.1:0 "$@" >"$name.out" 2>"$name.err" &
-    pid=$!
-    URL=
-    i=0
-    while [ $i -lt 300 ] && [ -z "$URL" ] && kill -0 "$pid" 2>/dev/null; do
-        URL=$(sed -n 's/^sluice server: listening on \(https*:\/\/[^;]*\);.*/\1/p' "$name.err" 2>/dev/null)
-        [ -n "$URL" ] || sleep 0.1
-        i=$((i + 1))
-    done
-    [ -n "$URL" ] || { bad "$name: the server did not start"; cat "$name.err"; }
-}
-# stop_server: SIGTERM, wait; sets stop_rc
-stop_server() {
-    kill -TERM "$pid"
-    wait "$pid"
-    stop_rc=$?
-    pid=
-}
 # post PATH BODY OUT: POST, the body in OUT, the status printed
 post() {
     curl -sS -o "$3" -w '%{http_code}' -X POST \
@@ -97,7 +76,7 @@ metric() {
 metric_is() { [ "$(metric "$1" "$2")" = "$3" ]; }
 
 # ---------------------------------------------------------------- statements
-start_server main -d "$tmp/data" --max-push-queries 2 --max-body 4096
+start_worker main -d "$tmp/data" --max-push-queries 2 --max-body 4096
 [ -n "$URL" ] || { printf '%d failed\n' "$fail"; exit 1; }
 
 st=$(post /ksql '{"ksql":"CREATE STREAM clicks (user_id VARCHAR KEY, n INT, url VARCHAR) WITH (KAFKA_TOPIC='"'clicks'"', VALUE_FORMAT='"'JSON'"', PARTITIONS=1); CREATE STREAM ratio AS SELECT user_id, 100 / n AS r FROM clicks EMIT CHANGES;","streamsProperties":{"auto.offset.reset":"earliest"}}' ksql1.json)
@@ -295,7 +274,7 @@ curl -sS -N -X POST --data-binary '{"sql":"SELECT * FROM clicks EMIT CHANGES;"}'
 cpid=$!
 bgpids="$bgpids $cpid"
 wait_for "a push query streams before SIGTERM" test -s push4.out
-stop_server
+stop_worker
 [ "$stop_rc" -eq 0 ] && ok || { bad "SIGTERM: exit $stop_rc, want 0"; cat main.err; }
 i=0; while kill -0 $cpid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 kill -0 $cpid 2>/dev/null && bad "the client's stream did not end at SIGTERM" || ok
@@ -315,7 +294,7 @@ if command -v openssl >/dev/null 2>&1; then
     [ "$rc" -eq 2 ] && grep -q "basic auth" expose2.err && ok ||
         bad "TLS without basic auth beyond loopback: exit $rc, want 2 naming basic auth"
     printf '# users\nalice:s3cret\n' > users
-    start_server tls -d "$tmp/d2" --tls-cert cert.pem --tls-key key.pem --auth-file users \
+    start_worker tls -d "$tmp/d2" --tls-cert cert.pem --tls-key key.pem --auth-file users \
         --max-connections 1
     case "$URL" in https://*) ok ;; *) bad "with --tls-cert the URL is not https: $URL" ;; esac
     st=$(curl -sS -k -o noauth.json -w '%{http_code}' "$URL/info")
@@ -398,7 +377,7 @@ SQL
     wait_for "the TLS client gone, its connection is given back" info_ok
     plain=$(echo "$URL" | sed 's/^https/http/')
     curl -sS -m 5 -o /dev/null "$plain/info" 2>/dev/null && bad "plain HTTP was answered on the TLS port" || ok
-    stop_server
+    stop_worker
     [ "$stop_rc" -eq 0 ] && ok || bad "TLS server: SIGTERM exit $stop_rc"
 else
     echo "server/run.sh: no openssl: TLS not tested"
@@ -419,12 +398,12 @@ feed() {
     n=$(grep -c '"status":"ok"' feed.acks)
     [ "$n" -eq $(($2 - $1 + 1)) ] && ok || bad "feed $1..$2: $n rows acked ok"
 }
-start_server r1 -d "$tmp/d3" --queries-file app.sql
+start_worker r1 -d "$tmp/d3" --queries-file app.sql
 feed 1 200
 wait_for "events_out has the first 150 rows" rows_are EVENTS_OUT 150
-stop_server
+stop_worker
 [ "$stop_rc" -eq 0 ] && ok || bad "restart: first SIGTERM exit $stop_rc"
-start_server r2 -d "$tmp/d3" --queries-file app.sql
+start_worker r2 -d "$tmp/d3" --queries-file app.sql
 grep -q "applied to .* before" r2.err && ok || { bad "the queries file was applied twice"; cat r2.err; }
 # /status knows the statements of the journal, not only this process's
 st=$(get /status status2.json)
@@ -437,7 +416,7 @@ expect_status "/status of a journaled command" 200 "$st"
 check "/status of a journaled command says SUCCESS" '.status == "SUCCESS"' status3.json
 feed 201 400
 wait_for "events_out has all 300 rows after the restart" rows_are EVENTS_OUT 300
-stop_server
+stop_worker
 [ "$stop_rc" -eq 0 ] && ok || bad "restart: second SIGTERM exit $stop_rc"
 "$SLUICE" dump EVENTS_OUT -d "$tmp/d3" --from-beginning > out.jsonl
 jq -r '.value | fromjson | .V' out.jsonl | sort -n > got.txt
