@@ -6,7 +6,6 @@
  * in lower case, with comments, is still read from its materialization.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,73 +16,9 @@
 #include "engine/runtime.h"
 #include "log/log.h"
 
-static char g_dir[64];
+#include "fixture.h"
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-
-static void mk_dir(void)
-{
-    strcpy(g_dir, "/tmp/sl_aggmat_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_dir));
-}
-
-static void rm_dir(void)
-{
-    nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(agg_mat, .init = mk_dir, .fini = rm_dir);
-
-/* A session on its own engine, JSON output captured per statement. */
-typedef struct sess {
-    sl_session *s;
-    FILE *o, *e;
-    char *ob, *eb;
-    size_t ol, el;
-} sess;
-
-static void sess_open(sess *t)
-{
-    memset(t, 0, sizeof *t);
-    t->o = open_memstream(&t->ob, &t->ol);
-    t->e = open_memstream(&t->eb, &t->el);
-    sl_session_opts opts = {.data_dir = g_dir, .output = SL_OUTPUT_JSON, .out = t->o,
-                            .err = t->e};
-    sl_error err;
-    t->s = sl_session_new(&opts, &err);
-    cr_assert_not_null(t->s, "%s", err.msg);
-}
-
-static void sess_close(sess *t)
-{
-    sl_session_free(t->s);
-    fclose(t->o);
-    fclose(t->e);
-    free(t->ob);
-    free(t->eb);
-}
-
-/* Runs sql, which must succeed; returns the output of this call only. */
-static const char *run(sess *t, const char *sql)
-{
-    fflush(t->o);
-    size_t from = t->ol;
-    int rc = sl_session_execute(t->s, sql, strlen(sql), "t.sql");
-    fflush(t->o);
-    fflush(t->e);
-    cr_assert_eq(rc, 0, "%s failed: %s", sql, t->eb ? t->eb : "");
-    return t->ob + from;
-}
-
-static void wait_idle(sess *t)
-{
-    sl_error err;
-    cr_assert_eq(sl_engine_wait_idle(sl_session_engine(t->s), 30000, &err), 0, "%s", err.msg);
-}
+TestSuite(agg_mat, .init = fixture_dir_make, .fini = fixture_dir_remove);
 
 /* Rows kept in the materialization of a table written to topic. */
 static int mat_rows(sess *t, const char *topic)
@@ -108,7 +43,7 @@ static void insert(sess *t, const char *user, long long ts)
     char sql[200];
     snprintf(sql, sizeof sql,
              "INSERT INTO clicks (user_id, url, ROWTIME) VALUES ('%s', '/', %lld);", user, ts);
-    run(t, sql);
+    sess_ok(t, sql);
 }
 
 static const char *const clicks_ddl =
@@ -120,26 +55,26 @@ Test(agg_mat, emit_final_rows_expire_with_retention_across_a_restart)
 {
     sess t;
     sess_open(&t);
-    run(&t, clicks_ddl);
+    sess_ok(&t, clicks_ddl);
     /* windows close at their end (no grace) and expire 20 s after their start */
-    run(&t, "CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n FROM clicks"
+    sess_ok(&t, "CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n FROM clicks"
             "  WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS, RETENTION 20 SECONDS)"
             "  GROUP BY user_id EMIT FINAL;");
     insert(&t, "a", 1000);
     insert(&t, "a", 11000);     /* closes [0, 10000): its final row */
-    wait_idle(&t);
-    const char *out = run(&t, "SELECT * FROM per_user;");
+    sess_wait_idle(&t);
+    const char *out = sess_ok(&t, "SELECT * FROM per_user;");
     cr_expect(strstr(out, "[\"a\",0,10000,1]"), "the closed window is there: %s", out);
     cr_expect_eq(mat_rows(&t, "PER_USER"), 1);
     sess_close(&t);
 
     /* after a restart, stream time passes 0 + 20000: [0, 10000) expires */
     sess_open(&t);
-    out = run(&t, "SELECT * FROM per_user;");
+    out = sess_ok(&t, "SELECT * FROM per_user;");
     cr_expect(strstr(out, "[\"a\",0,10000,1]"), "not expired yet at 11000: %s", out);
     insert(&t, "b", 21000);     /* also closes [10000, 20000) */
-    wait_idle(&t);
-    out = run(&t, "SELECT * FROM per_user;");
+    sess_wait_idle(&t);
+    out = sess_ok(&t, "SELECT * FROM per_user;");
     cr_expect_null(strstr(out, "[\"a\",0,10000"), "an expired window is not returned: %s", out);
     cr_expect(strstr(out, "[\"a\",10000,20000,1]"), "the next window is: %s", out);
     cr_expect_eq(mat_rows(&t, "PER_USER"), 1, "the expired row is deleted, not only hidden");
@@ -150,24 +85,24 @@ Test(agg_mat, emit_final_sessions_expire_by_their_end)
 {
     sess t;
     sess_open(&t);
-    run(&t, clicks_ddl);
+    sess_ok(&t, clicks_ddl);
     /* a session closes 5 s after its last record, expires 30 s after it */
-    run(&t, "CREATE TABLE visits AS SELECT user_id, COUNT(*) AS n FROM clicks"
+    sess_ok(&t, "CREATE TABLE visits AS SELECT user_id, COUNT(*) AS n FROM clicks"
             "  WINDOW SESSION (5 SECONDS, GRACE PERIOD 0 SECONDS, RETENTION 30 SECONDS)"
             "  GROUP BY user_id EMIT FINAL;");
     insert(&t, "a", 1000);
     insert(&t, "a", 3000);
     insert(&t, "b", 20000);     /* closes a's [1000, 3000] */
-    wait_idle(&t);
-    const char *out = run(&t, "SELECT * FROM visits;");
+    sess_wait_idle(&t);
+    const char *out = sess_ok(&t, "SELECT * FROM visits;");
     cr_expect(strstr(out, "[\"a\",1000,3000,2]"), "the closed session is there: %s", out);
     insert(&t, "b", 32000);     /* 3000 + 30000 > 32000: kept */
-    wait_idle(&t);
-    out = run(&t, "SELECT * FROM visits;");
+    sess_wait_idle(&t);
+    out = sess_ok(&t, "SELECT * FROM visits;");
     cr_expect(strstr(out, "[\"a\",1000,3000,2]"), "retention counts from the end: %s", out);
     insert(&t, "b", 33000);
-    wait_idle(&t);
-    out = run(&t, "SELECT * FROM visits;");
+    sess_wait_idle(&t);
+    out = sess_ok(&t, "SELECT * FROM visits;");
     cr_expect_null(strstr(out, "[\"a\",1000,3000"), "expired: %s", out);
     cr_expect(strstr(out, "[\"b\",20000,20000,1]"), "%s", out);
     cr_expect_eq(mat_rows(&t, "VISITS"), 1, "a's row is deleted");
@@ -178,22 +113,22 @@ Test(agg_mat, emit_changes_row_expired_in_its_own_batch_is_deleted)
 {
     sess t;
     sess_open(&t);
-    run(&t, clicks_ddl);
+    sess_ok(&t, clicks_ddl);
     /* both records before the query starts: one batch updates [0, 10000)
      * and then moves stream time past its retention (10 s: size + grace) */
     insert(&t, "a", 5000);
     insert(&t, "a", 15000);
-    run(&t, "CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n FROM clicks"
+    sess_ok(&t, "CREATE TABLE per_user AS SELECT user_id, COUNT(*) AS n FROM clicks"
             "  WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS)"
             "  GROUP BY user_id EMIT CHANGES;");
-    wait_idle(&t);
-    const char *out = run(&t, "SELECT * FROM per_user;");
+    sess_wait_idle(&t);
+    const char *out = sess_ok(&t, "SELECT * FROM per_user;");
     cr_expect_null(strstr(out, "[\"a\",0,10000"), "an expired window is not returned: %s", out);
     cr_expect(strstr(out, "[\"a\",10000,20000,1]"), "the open window is: %s", out);
     insert(&t, "a", 16000);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     cr_expect_eq(mat_rows(&t, "PER_USER"), 1, "the expired window's row is deleted");
-    out = run(&t, "SELECT * FROM per_user;");
+    out = sess_ok(&t, "SELECT * FROM per_user;");
     cr_expect(strstr(out, "[\"a\",10000,20000,2]"), "%s", out);
     sess_close(&t);
 }
@@ -202,11 +137,11 @@ Test(agg_mat, lowercase_ctas_with_comments_reads_its_materialization)
 {
     sess t;
     sess_open(&t);
-    run(&t, clicks_ddl);
+    sess_ok(&t, clicks_ddl);
     insert(&t, "a", 5000);
     insert(&t, "a", 15000);
     /* no " AS SELECT" in the text: the catalog knows a query writes it */
-    run(&t, "create table per_user as -- counts per window\n"
+    sess_ok(&t, "create table per_user as -- counts per window\n"
             "  /* ten seconds */ select user_id, count(*) as n from clicks\n"
             "  window tumbling (size 10 seconds, grace period 0 seconds)\n"
             "  group by user_id emit changes;");
@@ -214,9 +149,9 @@ Test(agg_mat, lowercase_ctas_with_comments_reads_its_materialization)
                                                   "PER_USER");
     cr_assert_not_null(src);
     cr_expect(src->materialized);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     /* the topic still holds [0, 10000); the materialization does not */
-    const char *out = run(&t, "select * from per_user;");
+    const char *out = sess_ok(&t, "select * from per_user;");
     cr_expect_null(strstr(out, "[\"a\",0,10000"), "read from the topic: %s", out);
     cr_expect(strstr(out, "[\"a\",10000,20000,1]"), "%s", out);
     sess_close(&t);
@@ -226,7 +161,7 @@ Test(agg_mat, lowercase_ctas_with_comments_reads_its_materialization)
     src = sl_catalog_find_source(sl_engine_catalog(sl_session_engine(t.s)), "PER_USER");
     cr_assert_not_null(src);
     cr_expect(src->materialized, "restored on replay");
-    out = run(&t, "select * from per_user;");
+    out = sess_ok(&t, "select * from per_user;");
     cr_expect_null(strstr(out, "[\"a\",0,10000"), "read from the topic: %s", out);
     cr_expect(strstr(out, "[\"a\",10000,20000,1]"), "%s", out);
     sess_close(&t);
@@ -236,14 +171,14 @@ Test(agg_mat, a_table_with_columns_is_not_materialized)
 {
     sess t;
     sess_open(&t);
-    run(&t, "CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR)"
+    sess_ok(&t, "CREATE TABLE users (id VARCHAR PRIMARY KEY, name VARCHAR)"
             "  WITH (KAFKA_TOPIC='users', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "INSERT INTO users (id, name) VALUES ('u1', 'ann');");
     const sl_source *src = sl_catalog_find_source(sl_engine_catalog(sl_session_engine(t.s)),
                                                   "USERS");
     cr_assert_not_null(src);
     cr_expect_not(src->materialized);
-    const char *out = run(&t, "SELECT * FROM users;");
+    const char *out = sess_ok(&t, "SELECT * FROM users;");
     cr_expect(strstr(out, "[\"u1\",\"ann\"]"), "read from its topic: %s", out);
     sess_close(&t);
 }
@@ -252,15 +187,15 @@ Test(agg_mat, describe_extended_counts_skipped_windows_and_bounded_values)
 {
     sess t;
     sess_open(&t);
-    run(&t, clicks_ddl);
+    sess_ok(&t, clicks_ddl);
     insert(&t, "a", 6000);
     insert(&t, "a", 12000);
     insert(&t, "a", 9000);      /* [0, 10000) closed, [5000, 15000) open */
-    run(&t, "CREATE TABLE hops AS SELECT user_id, COUNT(*) AS n FROM clicks"
+    sess_ok(&t, "CREATE TABLE hops AS SELECT user_id, COUNT(*) AS n FROM clicks"
             "  WINDOW HOPPING (SIZE 10 SECONDS, ADVANCE BY 5 SECONDS, GRACE PERIOD 0 SECONDS)"
             "  GROUP BY user_id EMIT CHANGES;");
-    wait_idle(&t);
-    const char *out = run(&t, "DESCRIBE clicks EXTENDED;");
+    sess_wait_idle(&t);
+    const char *out = sess_ok(&t, "DESCRIBE clicks EXTENDED;");
     cr_expect(strstr(out, "late-window-updates-skipped: 1"), "%s", out);
     cr_expect(strstr(out, "consumer-late-records-dropped: 0"), "%s", out);
     sess_close(&t);

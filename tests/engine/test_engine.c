@@ -5,7 +5,6 @@
  * with the same query id, and the query resumes without duplicates.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,69 +18,9 @@
 #include "engine/runtime.h"
 #include "log/log.h"
 
-static char g_dir[64];
+#include "fixture.h"
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-
-static void mk_dir(void)
-{
-    strcpy(g_dir, "/tmp/sl_engine_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_dir));
-}
-
-static void rm_dir(void)
-{
-    nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(engine, .init = mk_dir, .fini = rm_dir);
-
-/* A session on its own engine with output captured. */
-typedef struct sess {
-    sl_session *s;
-    FILE *o, *e;
-    char *ob, *eb;
-    size_t ol, el;
-} sess;
-
-static void sess_open(sess *t)
-{
-    memset(t, 0, sizeof *t);
-    t->o = open_memstream(&t->ob, &t->ol);
-    t->e = open_memstream(&t->eb, &t->el);
-    sl_session_opts opts = {.data_dir = g_dir, .output = SL_OUTPUT_TABLE, .out = t->o,
-                            .err = t->e};
-    sl_error err;
-    t->s = sl_session_new(&opts, &err);
-    cr_assert_not_null(t->s, "%s", err.msg);
-}
-
-static int sess_run(sess *t, const char *sql)
-{
-    int rc = sl_session_execute(t->s, sql, strlen(sql), "t.sql");
-    fflush(t->o);
-    fflush(t->e);
-    return rc;
-}
-
-static void sess_close(sess *t)
-{
-    sl_session_free(t->s);
-    fclose(t->o);
-    fclose(t->e);
-    free(t->ob);
-    free(t->eb);
-}
-
-static void wait_idle(sess *t)
-{
-    sl_error err;
-    cr_assert_eq(sl_engine_wait_idle(sl_session_engine(t->s), 30000, &err), 0, "%s", err.msg);
-}
+TestSuite(engine, .init = fixture_dir_make, .fini = fixture_dir_remove);
 
 static int64_t topic_records(sl_engine *e, const char *topic)
 {
@@ -98,11 +37,11 @@ static int64_t topic_records(sl_engine *e, const char *topic)
 
 Test(engine, open_close)
 {
-    sl_engine_opts o = {.data_dir = g_dir};
+    sl_engine_opts o = {.data_dir = fixture_dir};
     sl_error err;
     sl_engine *e = sl_engine_open(&o, &err);
     cr_assert_not_null(e, "%s", err.msg);
-    cr_expect_str_eq(sl_engine_data_dir(e), g_dir);
+    cr_expect_str_eq(sl_engine_data_dir(e), fixture_dir);
     const sl_source *pl = sl_catalog_find_source(sl_engine_catalog(e), SL_PROCESSING_LOG_STREAM);
     cr_assert_not_null(pl, "the processing log stream is there from the start");
     cr_expect_str_eq(pl->kafka_topic, SL_PROCESSING_LOG_TOPIC);
@@ -123,7 +62,7 @@ Test(engine, lock_names_holder)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        sl_engine_opts o = {.data_dir = g_dir, .threads = 1};
+        sl_engine_opts o = {.data_dir = fixture_dir, .threads = 1};
         sl_error err;
         sl_engine *e = sl_engine_open(&o, &err);
         char c = e ? 'y' : 'n';
@@ -137,7 +76,7 @@ Test(engine, lock_names_holder)
     char c = 0;
     cr_assert_eq(read(ready[0], &c, 1), 1);
     cr_assert_eq(c, 'y', "the child opened the engine");
-    sl_engine_opts o = {.data_dir = g_dir};
+    sl_engine_opts o = {.data_dir = fixture_dir};
     sl_error err;
     sl_engine *e = sl_engine_open(&o, &err);
     cr_expect_null(e);
@@ -158,7 +97,7 @@ Test(engine, lock_names_holder)
 Test(engine, journal_replay)
 {
     sess t;
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t,
         "CREATE TYPE money AS DECIMAL(10, 2);\n"
         "CREATE STREAM src (id INT KEY, v INT, amount money) WITH (KAFKA_TOPIC='src', "
@@ -170,11 +109,11 @@ Test(engine, journal_replay)
         "CREATE STREAM big AS SELECT id, v FROM src WHERE v > 1;\n"), 0, "%s", t.eb);
     /* journal: 0 CREATE TYPE, 1 CREATE STREAM, 2 the CSAS */
     cr_expect(strstr(t.ob, "Created query with ID CSAS_BIG_2") != NULL, "%s", t.ob);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     cr_expect_eq(topic_records(sl_session_engine(t.s), "BIG"), 2);
     sess_close(&t);
 
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     sl_engine *e = sl_session_engine(t.s);
     sl_catalog *cat = sl_engine_catalog(e);
     cr_expect_not_null(sl_catalog_find_type(cat, "MONEY"));
@@ -186,11 +125,11 @@ Test(engine, journal_replay)
     cr_expect_str_eq(sl_query_id(sl_runtime_query_at(sl_engine_runtime(e), 0)), "CSAS_BIG_2");
     /* the SET in force when the query was made is not left set after replay */
     cr_expect(!sl_catalog_property_is_set(cat, "auto.offset.reset"));
-    wait_idle(&t);
+    sess_wait_idle(&t);
     cr_expect_eq(topic_records(e, "BIG"), 2, "no record written twice after the restart");
     cr_assert_eq(sess_run(&t, "INSERT INTO src (id, v, amount) VALUES (4, 9, 0.25);"), 0, "%s",
                  t.eb);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     cr_expect_eq(topic_records(e, "BIG"), 3, "the query resumed where it was");
     cr_assert_eq(sess_run(&t, "SHOW QUERIES;"), 0, "%s", t.eb);
     cr_expect(strstr(t.ob, "CSAS_BIG_2") && strstr(t.ob, "RUNNING"), "%s", t.ob);
@@ -200,11 +139,11 @@ Test(engine, journal_replay)
                  t.eb);
     sess_close(&t);
 
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     e = sl_session_engine(t.s);
     cr_expect_eq(sl_runtime_query_count(sl_engine_runtime(e)), 0, "terminated stays terminated");
     cr_expect_not_null(sl_catalog_find_source(sl_engine_catalog(e), "BIG"));
-    wait_idle(&t);
+    sess_wait_idle(&t);
     cr_expect_eq(topic_records(e, "BIG"), 3);
     sess_close(&t);
 }
@@ -212,7 +151,7 @@ Test(engine, journal_replay)
 Test(engine, replay_keeps_topics_made_after_a_drop)
 {
     sess t;
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t,
         "CREATE STREAM t1 (a INT) WITH (KAFKA_TOPIC='t1', VALUE_FORMAT='JSON', PARTITIONS=1);\n"
         "INSERT INTO t1 (a) VALUES (1);\n"
@@ -226,7 +165,7 @@ Test(engine, replay_keeps_topics_made_after_a_drop)
     cr_expect_eq(topic_records(sl_session_engine(t.s), "t1"), 2);
     sess_close(&t);
 
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     sl_engine *e = sl_session_engine(t.s);
     cr_expect_not_null(sl_catalog_find_source(sl_engine_catalog(e), "T1"));
     cr_expect_null(sl_catalog_find_source(sl_engine_catalog(e), "GONE"));
@@ -239,7 +178,7 @@ Test(engine, replay_keeps_topics_made_after_a_drop)
 Test(engine, no_replay_and_bad_entry)
 {
     sess t;
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, "CREATE STREAM s1 (a INT) WITH (KAFKA_TOPIC='s1', "
                               "VALUE_FORMAT='JSON', PARTITIONS=1);"), 0, "%s", t.eb);
     /* an entry that is not JSON is skipped on replay, not fatal */
@@ -255,7 +194,7 @@ Test(engine, no_replay_and_bad_entry)
     cr_assert_eq(sl_log_txn_commit(tx, &err), 0);
     sess_close(&t);
 
-    sl_engine_opts o = {.data_dir = g_dir, .no_replay = true};
+    sl_engine_opts o = {.data_dir = fixture_dir, .no_replay = true};
     sl_engine *e = sl_engine_open(&o, &err);
     cr_assert_not_null(e, "%s", err.msg);
     cr_expect_null(sl_catalog_find_source(sl_engine_catalog(e), "S1"));
@@ -270,7 +209,7 @@ Test(engine, no_replay_and_bad_entry)
 Test(engine, paused_query_stays_paused)
 {
     sess t;
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t,
         "CREATE STREAM src (id INT KEY, v INT) WITH (KAFKA_TOPIC='src', VALUE_FORMAT='JSON', "
         "PARTITIONS=1);\n"
@@ -278,7 +217,7 @@ Test(engine, paused_query_stays_paused)
         "PAUSE CSAS_OUT1_1;\n"), 0, "%s", t.eb);
     sess_close(&t);
 
-    sess_open(&t);
+    sess_open_as(&t, SL_OUTPUT_TABLE);
     sl_runtime *rt = sl_engine_runtime(sl_session_engine(t.s));
     sl_query *q = sl_runtime_find(rt, "CSAS_OUT1_1");
     cr_assert_not_null(q);
@@ -293,7 +232,7 @@ Test(engine, paused_query_stays_paused)
 
 Test(engine, retention_is_enforced_in_the_background)
 {
-    sl_engine_opts eo = {.data_dir = g_dir, .retention_interval_ms = 50};
+    sl_engine_opts eo = {.data_dir = fixture_dir, .retention_interval_ms = 50};
     sl_error err;
     sl_engine *e = sl_engine_open(&eo, &err);
     cr_assert_not_null(e, "%s", err.msg);

@@ -7,7 +7,6 @@
  * a bad record that lands in KSQL_PROCESSING_LOG and the failed count.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,20 +18,7 @@
 #include "engine/runtime.h"
 #include "log/log.h"
 
-static char g_dir[64];
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-
-typedef struct sess {
-    sl_session *s;
-    FILE *o, *e;
-    char *ob, *eb;
-    size_t ol, el;
-} sess;
+#include "fixture.h"
 
 static sess T;
 
@@ -49,8 +35,7 @@ static void sess_reset_out(sess *t)
 
 static void setup(void)
 {
-    strcpy(g_dir, "/tmp/sl_stream_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_dir));
+    fixture_dir_make();
     memset(&T, 0, sizeof T);
     T.o = open_memstream(&T.ob, &T.ol);
     T.e = open_memstream(&T.eb, &T.el);
@@ -63,7 +48,7 @@ static void teardown(void)
     fclose(T.e);
     free(T.ob);
     free(T.eb);
-    nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    fixture_dir_remove();
 }
 
 TestSuite(exec_stream, .init = setup, .fini = teardown);
@@ -95,7 +80,7 @@ static int exec(const char *sql)
 
 static void engine_up(void)
 {
-    sl_engine_opts o = {.data_dir = g_dir};
+    sl_engine_opts o = {.data_dir = fixture_dir};
     sl_error err;
     g_engine = sl_engine_open(&o, &err);
     cr_assert_not_null(g_engine, "%s", err.msg);

@@ -8,7 +8,6 @@
  * prefixes of other keys, missing keys, IN lists and NULL.
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,78 +18,9 @@
 #include "engine/runtime.h"
 #include "log/log.h"
 
-static char g_dir[64];
+#include "fixture.h"
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(p);
-}
-
-static void mk_dir(void)
-{
-    strcpy(g_dir, "/tmp/sl_pull_XXXXXX");
-    cr_assert_not_null(mkdtemp(g_dir));
-}
-
-static void rm_dir(void)
-{
-    nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(pull, .init = mk_dir, .fini = rm_dir);
-
-/* A session on its own engine, JSON output captured per statement. */
-typedef struct sess {
-    sl_session *s;
-    FILE *o, *e;
-    char *ob, *eb;
-    size_t ol, el;
-} sess;
-
-static void sess_open_as(sess *t, sl_output mode)
-{
-    memset(t, 0, sizeof *t);
-    t->o = open_memstream(&t->ob, &t->ol);
-    t->e = open_memstream(&t->eb, &t->el);
-    sl_session_opts opts = {.data_dir = g_dir, .output = mode, .out = t->o,
-                            .err = t->e};
-    sl_error err;
-    t->s = sl_session_new(&opts, &err);
-    cr_assert_not_null(t->s, "%s", err.msg);
-}
-
-static void sess_open(sess *t)
-{
-    sess_open_as(t, SL_OUTPUT_JSON);
-}
-
-static void sess_close(sess *t)
-{
-    sl_session_free(t->s);
-    fclose(t->o);
-    fclose(t->e);
-    free(t->ob);
-    free(t->eb);
-}
-
-/* Runs sql, which must succeed; returns the output of this call only. */
-static const char *run(sess *t, const char *sql)
-{
-    fflush(t->o);
-    size_t from = t->ol;
-    int rc = sl_session_execute(t->s, sql, strlen(sql), "t.sql");
-    fflush(t->o);
-    fflush(t->e);
-    cr_assert_eq(rc, 0, "%s failed: %s", sql, t->eb ? t->eb : "");
-    return t->ob + from;
-}
-
-static void wait_idle(sess *t)
-{
-    sl_error err;
-    cr_assert_eq(sl_engine_wait_idle(sl_session_engine(t->s), 30000, &err), 0, "%s", err.msg);
-}
+TestSuite(pull, .init = fixture_dir_make, .fini = fixture_dir_remove);
 
 /* The rows (and footer) of a pull query's JSON document, without the
  * statement text that differs between the two forms. */
@@ -98,7 +28,7 @@ static char *rows_of(sess *t, const char *from, const char *where)
 {
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT * FROM %s WHERE %s;", from, where);
-    const char *out = run(t, sql);
+    const char *out = sess_ok(t, sql);
     const char *r = strstr(out, "\"rows\":");
     cr_assert_not_null(r, "%s: no rows in %s", sql, out);
     return strdup(r);
@@ -138,21 +68,21 @@ static void insert(sess *t, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    run(t, sql);
+    sess_ok(t, sql);
 }
 
 Test(pull, string_keys_kafka_format)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM s (k VARCHAR KEY, v INT)"
             "  WITH (KAFKA_TOPIC='s', VALUE_FORMAT='JSON', PARTITIONS=2);"
             "CREATE TABLE t AS SELECT k, LATEST_BY_OFFSET(v) AS v FROM s GROUP BY k;");
     const char *keys[] = {"a", "ab", "abc", "b", "a"};
     for (int i = 0; i < 5; i++)
         insert(&t, "INSERT INTO s (k, v) VALUES ('%s', %d);", keys[i], i + 1);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     char *r = rows_of(&t, "t", "k = 'a'");
     cr_expect_str_eq(r, "\"rows\":[[\"a\",5]],\"warnings\":[]}\n", "the latest of a: %s", r);
     free(r);
@@ -177,7 +107,7 @@ Test(pull, integer_keys_json_format)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM n (id INT KEY, v VARCHAR)"
             "  WITH (KAFKA_TOPIC='n', KEY_FORMAT='JSON', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "CREATE TABLE nt AS SELECT id, COUNT(*) AS c FROM n GROUP BY id;"
@@ -190,7 +120,7 @@ Test(pull, integer_keys_json_format)
         insert(&t, "INSERT INTO l (id, v) VALUES (%d, 'x');", ids[i]);
     }
     insert(&t, "INSERT INTO l (id, v) VALUES (10000000000, 'x');");
-    wait_idle(&t);
+    sess_wait_idle(&t);
     char *r = rows_of(&t, "nt", "id = 1");
     cr_expect_str_eq(r, "\"rows\":[[1,2]],\"warnings\":[]}\n", "two records of 1: %s", r);
     free(r);
@@ -215,7 +145,7 @@ Test(pull, double_and_boolean_keys)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM d (x DOUBLE KEY, b BOOLEAN, v INT)"
             "  WITH (KAFKA_TOPIC='d', KEY_FORMAT='JSON', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "CREATE TABLE dt AS SELECT x, COUNT(*) AS c FROM d GROUP BY x;"
@@ -223,7 +153,7 @@ Test(pull, double_and_boolean_keys)
     insert(&t, "INSERT INTO d (x, b, v) VALUES (1.5E0, true, 1);");
     insert(&t, "INSERT INTO d (x, b, v) VALUES (0E0, false, 2);");
     insert(&t, "INSERT INTO d (x, b, v) VALUES (2E0, true, 3);");
-    wait_idle(&t);
+    sess_wait_idle(&t);
     same(&t, "dt", "x = 1.5E0", 1);
     same(&t, "dt", "x = 1.5", 1);         /* a DECIMAL, exactly 1.5 as a DOUBLE */
     same(&t, "dt", "x = 2", 1);           /* an INT */
@@ -238,7 +168,7 @@ Test(pull, multi_column_keys)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM m (a VARCHAR KEY, b INT KEY, v INT)"
             "  WITH (KAFKA_TOPIC='m', KEY_FORMAT='JSON', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "CREATE TABLE mt AS SELECT a, b, SUM(v) AS s FROM m GROUP BY a, b;");
@@ -247,7 +177,7 @@ Test(pull, multi_column_keys)
     insert(&t, "INSERT INTO m (a, b, v) VALUES ('xy', 1, 3);");
     insert(&t, "INSERT INTO m (a, b, v) VALUES ('y', 1, 4);");
     insert(&t, "INSERT INTO m (a, b, v) VALUES ('x', 1, 5);");
-    wait_idle(&t);
+    sess_wait_idle(&t);
     same(&t, "mt", "a = 'x' AND b = 1", 1);
     same(&t, "mt", "b = 1 AND a = 'x' AND s > 0", 1);
     same(&t, "mt", "a IN ('x', 'y', 'z') AND b IN (1, 2)", 3);
@@ -261,7 +191,7 @@ Test(pull, windowed_keys)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM clicks (user_id VARCHAR KEY, url VARCHAR)"
             "  WITH (KAFKA_TOPIC='clicks', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "CREATE TABLE tw AS SELECT user_id, COUNT(*) AS n FROM clicks"
@@ -273,7 +203,7 @@ Test(pull, windowed_keys)
     for (int i = 0; i < 5; i++)
         insert(&t, "INSERT INTO clicks (user_id, url, ROWTIME) VALUES ('%s', '/', %lld);",
                users[i], ts[i]);
-    wait_idle(&t);
+    sess_wait_idle(&t);
     const char *tables[] = {"tw", "sw"};
     for (int i = 0; i < 2; i++) {
         same(&t, tables[i], "user_id = 'a'", 3);
@@ -289,7 +219,7 @@ Test(pull, source_table_keeps_its_scan)
 {
     sess t;
     sess_open(&t);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE TABLE u (k VARCHAR PRIMARY KEY, v INT)"
             "  WITH (KAFKA_TOPIC='u', VALUE_FORMAT='JSON', PARTITIONS=1);");
     insert(&t, "INSERT INTO u (k, v) VALUES ('a', 1);");
@@ -306,12 +236,12 @@ Test(pull, key_lookup_reads_only_its_key)
 {
     sess t;
     sess_open_as(&t, SL_OUTPUT_TABLE);
-    run(&t, "SET 'auto.offset.reset'='earliest';"
+    sess_ok(&t, "SET 'auto.offset.reset'='earliest';"
             "CREATE STREAM s (k VARCHAR KEY, v INT)"
             "  WITH (KAFKA_TOPIC='s', KEY_FORMAT='JSON', VALUE_FORMAT='JSON', PARTITIONS=1);"
             "CREATE TABLE t AS SELECT k, LATEST_BY_OFFSET(v) AS v FROM s GROUP BY k;");
     insert(&t, "INSERT INTO s (k, v) VALUES ('a', 1);");
-    wait_idle(&t);
+    sess_wait_idle(&t);
     sl_error err;
     sl_log_txn *x = sl_log_txn_begin(sl_engine_log(sl_session_engine(t.s)));
     cr_assert_not_null(x);
@@ -319,9 +249,9 @@ Test(pull, key_lookup_reads_only_its_key)
     cr_assert_eq(sl_log_txn_put_raw(x, SL_MATERIALIZED_SPACE, key, sizeof key - 1, val,
                                     sizeof val - 1, &err), 0, "%s", err.msg);
     cr_assert_eq(sl_log_txn_commit(x, &err), 0, "%s", err.msg);
-    const char *out = run(&t, "SELECT * FROM t WHERE k = 'a' OR FALSE;");
+    const char *out = sess_ok(&t, "SELECT * FROM t WHERE k = 'a' OR FALSE;");
     cr_expect(strstr(out, "could not be processed"), "the scan meets the bad row: %s", out);
-    out = run(&t, "SELECT * FROM t WHERE k = 'a';");
+    out = sess_ok(&t, "SELECT * FROM t WHERE k = 'a';");
     cr_expect(strstr(out, "| a "), "%s", out);
     cr_expect(!strstr(out, "could not be processed"), "the key's row only: %s", out);
     sess_close(&t);
