@@ -2570,13 +2570,16 @@ static int open_slots(klog *k, sl_error *err)
 
 /*
  * Exactly-once: the tag of this worker in the transactional ids (into tag,
- * 17 bytes; "" when it cannot be kept), so that workers of one service
- * (other data directories) do not fence each other's producers (zombies
- * are fenced by their consumer group's generation instead, KIP-447),
- * while a worker started again on its data directory fences what it left
- * open. Kept in DATA_DIR/kafka-worker-id, made at the first start.
+ * 17 bytes), so that workers of one service (other data directories) do
+ * not fence each other's producers (zombies are fenced by their consumer
+ * group's generation instead, KIP-447), while a worker started again on
+ * its data directory fences what it left open. Kept in
+ * DATA_DIR/kafka-worker-id, made at the first start (with the data
+ * directory: on Kafka nothing else may have made it yet). -1 with err when
+ * it cannot be kept: without it every worker of the service would use the
+ * same ids and fence the others.
  */
-static void worker_tag(const char *data_dir, char *tag)
+static int worker_tag(const char *data_dir, char *tag, sl_error *err)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/kafka-worker-id", data_dir);
@@ -2587,22 +2590,35 @@ static void worker_tag(const char *data_dir, char *tag)
             tag[0] = 0;
         fclose(f);
         if (strlen(tag) == 16)
-            return;
+            return 0;
     }
+    if (sl_kafka_mkdir_p(data_dir, "the data directory", err))
+        return -1;
     unsigned char b[8];
     FILE *r = fopen("/dev/urandom", "rb");
     bool got = r && fread(b, 1, sizeof b, r) == sizeof b;
     if (r)
         fclose(r);
-    if (!got || !(f = fopen(path, "w"))) {
-        tag[0] = 0;
-        return;
-    }
+    if (!got)
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                            "exactly-once: cannot make a worker id: /dev/urandom: %s",
+                            strerror(errno ? errno : EIO));
     for (int i = 0; i < 8; i++)
         snprintf(tag + 2 * i, 3, "%02x", b[i]);
-    fprintf(f, "%s\n", tag);
-    if (fclose(f))
+    f = fopen(path, "w");
+    bool kept = f && fprintf(f, "%s\n", tag) > 0;
+    int e = errno;
+    if (f && fclose(f) && kept) {
+        kept = false;
+        e = errno;
+    }
+    if (!kept) {
         tag[0] = 0;
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                            "exactly-once: cannot keep this worker's id in %s: %s", path,
+                            strerror(e));
+    }
+    return 0;
 }
 
 sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
@@ -2653,8 +2669,11 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
         k->txn_id = xstrdup(o->transactional_id);
     } else {
         char id[256], tag[17] = "";
-        if (k->eos)
-            worker_tag(o->data_dir && *o->data_dir ? o->data_dir : "./sluice-data", tag);
+        if (k->eos &&
+            worker_tag(o->data_dir && *o->data_dir ? o->data_dir : "./sluice-data", tag, err)) {
+            klog_free(k);
+            return NULL;
+        }
         snprintf(id, sizeof id, "sluice-%s%s%s",
                  o->service_id && *o->service_id ? o->service_id : "default_", *tag ? "-" : "",
                  tag);

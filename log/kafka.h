@@ -60,11 +60,13 @@ typedef struct sl_log_kafka_opts {
                                        (a suffix -N per concurrently open
                                        transaction); NULL or "":
                                        "sluice-SERVICE_ID-TAG", TAG a random
-                                       id kept in DATA_DIR/kafka-worker-id,
-                                       so workers of one service (one data
-                                       directory each) do not fence each
-                                       other, and a restarted one fences
-                                       what it left open */
+                                       id kept in DATA_DIR/kafka-worker-id
+                                       (made, with DATA_DIR, at the first
+                                       start; opening fails when it cannot
+                                       be kept), so workers of one service
+                                       (one data directory each) do not
+                                       fence each other, and a restarted one
+                                       fences what it left open */
 } sl_log_kafka_opts;
 
 /*

@@ -259,7 +259,7 @@ static bool in_range(const void *k, size_t kl, const void *lo, size_t lo_len, co
 }
 
 
-static int mkdir_p(const char *dir, sl_error *err)
+int sl_kafka_mkdir_p(const char *dir, const char *what, sl_error *err)
 {
     char *p = xstrdup(dir);
     for (char *c = p + 1;; c++) {
@@ -268,8 +268,8 @@ static int mkdir_p(const char *dir, sl_error *err)
         char was = *c;
         *c = 0;
         if (mkdir(p, 0755) && errno != EEXIST) {
-            sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "cannot create the local state directory %s: %s",
-                         p, strerror(errno));
+            sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "cannot create %s %s: %s", what, p,
+                         strerror(errno));
             free(p);
             return -1;
         }
@@ -280,8 +280,7 @@ static int mkdir_p(const char *dir, sl_error *err)
     free(p);
     struct stat st;
     if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "the local state directory %s is not a directory",
-                            dir);
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s %s is not a directory", what, dir);
     return 0;
 }
 
@@ -448,7 +447,7 @@ static int load_ckpts(sl_kstate *s, sl_error *err)
 
 static int open_db(sl_kstate *s, sl_error *err)
 {
-    if (mkdir_p(s->dir, err))
+    if (sl_kafka_mkdir_p(s->dir, "the local state directory", err))
         return -1;
     if (!s->opts) {
         s->opts = rocksdb_options_create();

@@ -838,6 +838,41 @@ Test(kafka, commits_are_costly_also_through_a_prefix)
     sl_log_close(p);        /* closes log */
 }
 
+/* Exactly-once: the worker id that tells the transactional ids of workers
+ * of one service apart is kept in the data directory, which on Kafka may
+ * not exist yet: it is made then. Without it every worker would fence the
+ * others: opening fails instead. */
+Test(kafka, exactly_once_keeps_the_worker_id_in_a_data_directory_it_makes)
+{
+    char base[] = "/tmp/sluice-wid-XXXXXX";
+    cr_assert_not_null(mkdtemp(base));
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "%s/not/yet", base);
+    snprintf(path, sizeof path, "%s/kafka-worker-id", dir);
+    sl_log_kafka_opts o = {.bootstrap_servers = bootstraps, .client_id = "sluice-test",
+                           .timeout_ms = 5000, .data_dir = dir, .exactly_once = true};
+    /* the mock cluster's transactions may or may not start: the id is
+     * made before */
+    sl_log_close(sl_log_open_kafka(&o, &err));
+    char id[2][32] = {"", ""};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(path, "r");
+        cr_assert_not_null(f, "%s was not made", path);
+        cr_assert_eq(fscanf(f, "%31s", id[i]), 1);
+        fclose(f);
+        cr_expect_eq(strspn(id[i], "0123456789abcdef"), 16, "16 hex digits: %s", id[i]);
+        sl_log_close(sl_log_open_kafka(&o, &err));     /* opened again: kept */
+    }
+    cr_expect_str_eq(id[0], id[1]);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", base);
+    cr_assert_eq(system(cmd), 0);
+
+    o.data_dir = "/dev/null/data";
+    cr_assert_null(sl_log_open_kafka(&o, &err));
+    cr_expect(strstr(err.msg, "cannot create the data directory /dev/null"), "%s", err.msg);
+}
+
 /* The embedded log has no membership: one process owns every partition. */
 Test(kafka, a_log_without_membership_owns_every_partition)
 {
@@ -876,9 +911,17 @@ static void broker_setup(void)
     sl_error_clear(&err);
 }
 
+static char eos_dir[64];     /* the data directory of broker_eos_log's logs */
+
 static void broker_teardown(void)
 {
     sl_arena_free(arena);
+    if (eos_dir[0]) {
+        char cmd[96];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", eos_dir);
+        cr_expect_eq(system(cmd), 0);
+        eos_dir[0] = 0;
+    }
 }
 
 TestSuite(kafka_broker, .init = broker_setup, .fini = broker_teardown, .timeout = 180);
@@ -1434,13 +1477,19 @@ Test(kafka_broker, records_read_by_the_java_consumer)
 /* ---- exactly-once (processing.guarantee = exactly_once_v2) ---- */
 
 /* A log whose transactions are Kafka transactions, its transactional ids
- * made from service id `svc`. */
+ * made from service id `svc` and the worker id kept in the test's data
+ * directory (one per test: two logs of a test are the same worker). */
 static sl_log *broker_eos_log(const char *svc, sl_error *e)
 {
     if (!real_bootstrap)
         cr_skip_test("SLUICE_TEST_KAFKA_BOOTSTRAP is not set (tests/kafka/run.sh sets it)");
+    if (!eos_dir[0]) {
+        strcpy(eos_dir, "/tmp/sluice-eos-XXXXXX");
+        cr_assert_not_null(mkdtemp(eos_dir));
+    }
     sl_log_kafka_opts o = {.bootstrap_servers = real_bootstrap, .client_id = "sluice-test",
-                           .timeout_ms = 30000, .service_id = svc, .exactly_once = true};
+                           .timeout_ms = 30000, .service_id = svc, .data_dir = eos_dir,
+                           .exactly_once = true};
     return sl_log_open_kafka(&o, e);
 }
 

@@ -699,14 +699,16 @@ Test(kafka_broker, an_aggregation_counts_on_from_its_restored_state)
 
 /* Exactly-once: state writes commit in the Kafka transaction with their
  * changelog records; a restore reads the changelogs read_committed, past
- * the transaction markers, and never sees what a fenced process wrote. */
+ * the transaction markers, and never sees what a fenced process wrote.
+ * The logs of a test are one worker started again (the worker id kept in
+ * the test's root), each time with the state directory dir. */
 static sl_log *broker_eos_log(const char *svc, const char *dir, sl_error *e)
 {
     if (!real_bootstrap)
         cr_skip_test("SLUICE_TEST_KAFKA_BOOTSTRAP is not set (tests/kafka/run.sh sets it)");
     sl_log_kafka_opts o = {.bootstrap_servers = real_bootstrap, .client_id = "sluice-test",
                            .timeout_ms = 30000, .service_id = svc, .state_dir = dir,
-                           .exactly_once = true};
+                           .data_dir = root, .exactly_once = true};
     return sl_log_open_kafka(&o, e);
 }
 
