@@ -29,15 +29,25 @@ void fixture_dir_remove(void)
     nftw(fixture_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-void sess_open_as(sess *t, sl_output mode)
+static void open_on(sess *t, const char *data_dir, sl_output mode)
 {
     memset(t, 0, sizeof *t);
     t->o = open_memstream(&t->ob, &t->ol);
     t->e = open_memstream(&t->eb, &t->el);
-    sl_session_opts opts = {.data_dir = fixture_dir, .output = mode, .out = t->o, .err = t->e};
+    sl_session_opts opts = {.data_dir = data_dir, .output = mode, .out = t->o, .err = t->e};
     sl_error err;
     t->s = sl_session_new(&opts, &err);
     cr_assert_not_null(t->s, "%s", err.msg);
+}
+
+void sess_open_as(sess *t, sl_output mode)
+{
+    open_on(t, fixture_dir, mode);
+}
+
+void sess_open_catalog(sess *t, sl_output mode)
+{
+    open_on(t, "", mode);
 }
 
 void sess_open(sess *t)

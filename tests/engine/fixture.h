@@ -5,8 +5,9 @@
  *
  * Does: fixture_dir_make / fixture_dir_remove as a suite's .init / .fini
  * (mkdtemp, then everything under it removed, so each test starts empty);
- * sess_* open a session (sl_session_new) on fixture_dir, run statements
- * and wait for the persistent queries to catch up.
+ * sess_* open a session (sl_session_new) on fixture_dir (or on no data
+ * directory: catalog only), run statements and wait for the persistent
+ * queries to catch up.
  * Does not: define suites or tests. fixture.c is linked into every suite
  * of tests/engine (CMakeLists.txt); it is not a suite itself.
  */
@@ -32,6 +33,9 @@ typedef struct sess {
 
 void sess_open_as(sess *t, sl_output mode);
 void sess_open(sess *t);                        /* JSON output */
+/* A session without an engine (data_dir ""): statements are checked and
+ * kept in its catalog, nothing runs; fixture_dir is not used. */
+void sess_open_catalog(sess *t, sl_output mode);
 void sess_close(sess *t);
 /* Runs sql; its status (0: every statement succeeded). */
 int sess_run(sess *t, const char *sql);

@@ -15,41 +15,7 @@
 #include "engine/exec.h"
 #include "repl/repl.h"
 
-typedef struct sess {
-    sl_session *s;
-    FILE *o, *e;
-    char *ob, *eb;
-    size_t ol, el;
-} sess;
-
-static void sess_open(sess *t, sl_output mode)
-{
-    memset(t, 0, sizeof *t);
-    t->o = open_memstream(&t->ob, &t->ol);
-    t->e = open_memstream(&t->eb, &t->el);
-    sl_session_opts opts = {.data_dir = "", .output = mode, .out = t->o, .err = t->e};
-    sl_error err;
-    t->s = sl_session_new(&opts, &err);
-    cr_assert_not_null(t->s);
-}
-
-/* Runs sql; out/err hold everything written so far. */
-static int sess_run(sess *t, const char *sql)
-{
-    int rc = sl_session_execute(t->s, sql, strlen(sql), "t.sql");
-    fflush(t->o);
-    fflush(t->e);
-    return rc;
-}
-
-static void sess_close(sess *t)
-{
-    sl_session_free(t->s);
-    fclose(t->o);
-    fclose(t->e);
-    free(t->ob);
-    free(t->eb);
-}
+#include "fixture.h"
 
 #define WITH_T(topic) " WITH (KAFKA_TOPIC='" topic "', VALUE_FORMAT='JSON', PARTITIONS=2)"
 
@@ -63,7 +29,7 @@ static void sess_close(sess *t)
 Test(exec, constant_select_table)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, "SELECT 1 + 2 AS x, UCASE('a');"), 0, "%s", t.eb);
     cr_expect_str_eq(t.ob, "+---+------------+\n"
                            "| X | KSQL_COL_1 |\n"
@@ -77,7 +43,7 @@ Test(exec, constant_select_table)
 Test(exec, constant_select_json)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, "SELECT 1 + 2 AS x, UCASE('a'), CAST(NULL AS INT) AS n, "
                               "1.50 AS d;"), 0, "%s", t.eb);
     expect_in(t.ob, "\"@type\":\"rows\"");
@@ -95,7 +61,7 @@ Test(exec, constant_select_json)
 Test(exec, json_string_escapes)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, "SELECT 'say \"hi\"' AS q, 'é' AS e;"), 0, "%s", t.eb);
     expect_in(t.ob, "[[\"say \\\"hi\\\"\",\"é\"]]");
     sess_close(&t);
@@ -104,7 +70,7 @@ Test(exec, json_string_escapes)
 Test(exec, row_error_fails_statement)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     /* 2147483647 + 1 overflows INT: a row error, not a crash */
     cr_expect_eq(sess_run(&t, "SELECT 1 AS ok;\nSELECT 2147483647 + 1 AS x;"), 1);
     expect_in(t.ob, "| OK |");
@@ -118,7 +84,7 @@ Test(exec, row_error_fails_statement)
 Test(exec, stops_at_first_error)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_expect_eq(sess_run(&t, "SELECT UCASE('first') AS a;\n"
                               "SELECT nosuchfunction(1);\n"
                               "SELECT UCASE('third') AS c;\n"), 1);
@@ -134,7 +100,7 @@ Test(exec, stops_at_first_error)
 Test(exec, syntax_error_position)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_expect_eq(sess_run(&t, "SELECT 1 AS a;\nSELECT 1 +* 2;\n"), 1);
     expect_in(t.eb, "t.sql:2:");
     expect_in(t.eb, "SELECT 1 +* 2");
@@ -144,7 +110,7 @@ Test(exec, syntax_error_position)
 Test(exec, error_json_document)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_expect_eq(sess_run(&t, "DROP STREAM nope;"), 1);
     expect_in(t.eb, "{\"@type\":\"statement_error\",\"error_code\":40001,");
     expect_in(t.eb, "\"message\":\"stream 'NOPE' does not exist\"");
@@ -159,7 +125,7 @@ Test(exec, error_json_document)
 Test(exec, variables)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     sl_error err;
     cr_assert_eq(sl_session_define(t.s, "greeting", "hello", &err), 0);
     cr_expect_str_eq(sl_session_variable(t.s, "GREETING"), "hello");
@@ -181,7 +147,7 @@ Test(exec, variables)
 Test(exec, set_unset)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, "SHOW PROPERTIES;"), 0, "%s", t.eb);
     expect_in(t.ob, "| auto.offset.reset ");
     expect_in(t.ob, "| DEFAULT | latest ");
@@ -209,7 +175,7 @@ static const char *DDL =
 Test(exec, show_and_describe)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     expect_in(t.ob, "Stream created\nTable created\n");
     cr_assert_eq(sess_run(&t, "SHOW STREAMS;"), 0, "%s", t.eb);
@@ -244,7 +210,7 @@ Test(exec, show_and_describe)
 Test(exec, show_json)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_assert_eq(sess_run(&t, "SHOW TABLES;"), 0, "%s", t.eb);
     expect_in(t.ob, "\"@type\":\"tables\"");
@@ -269,7 +235,7 @@ Test(exec, show_json)
     expect_in(t.ob, "\"readQueries\":[],\"writeQueries\":[],");
     /* the text stays as ksqlDB's CLI prints it */
     sess_close(&t);
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_assert_eq(sess_run(&t, "DESCRIBE EXTENDED clicks;"), 0, "%s", t.eb);
     expect_in(t.ob, "Kafka topic     : clicks (partitions: 2, replication: 1)\n");
@@ -281,7 +247,7 @@ Test(exec, show_json)
 Test(exec, describe_schema_json)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, "CREATE STREAM s (id INT KEY, st STRUCT<a ARRAY<DECIMAL(4, 2)>>, "
                               "m MAP<VARCHAR, BOOLEAN>, h BYTES HEADER('k'))" WITH_T("s") ";"
                               "DESCRIBE s;"), 0, "%s", t.eb);
@@ -298,7 +264,7 @@ Test(exec, describe_schema_json)
 Test(exec, types)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, "CREATE TYPE address AS STRUCT<street VARCHAR, zip INT>;\n"
                               "SHOW TYPES;\n"
                               "CREATE STREAM s (id INT KEY, home address)" WITH_T("s") ";\n"
@@ -315,7 +281,7 @@ Test(exec, types)
 Test(exec, functions)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, "SHOW FUNCTIONS;"), 0, "%s", t.eb);
     expect_in(t.ob, "| Function Name ");
     expect_in(t.ob, "| UCASE ");
@@ -333,7 +299,7 @@ Test(exec, functions)
 Test(exec, describe_function_json)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, "DESCRIBE FUNCTION ucase;"), 0, "%s", t.eb);
     expect_in(t.ob, "\"@type\":\"describe_function\"");
     expect_in(t.ob, "\"name\":\"UCASE\"");
@@ -393,7 +359,7 @@ ParameterizedTest(int *idx, exec, checked_not_run)
 {
     const later_case *c = &LATER[*idx];
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_expect_eq(sess_run(&t, c->sql), 1, "%s must not pretend success", c->sql);
     cr_expect(strstr(t.eb, c->why) != NULL, "%s: expected '%s' in:\n%s", c->sql, c->why, t.eb);
@@ -441,7 +407,7 @@ ParameterizedTest(int *idx, exec, misc)
 {
     const misc_case *c = &MISC[*idx];
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_expect_eq(sess_run(&t, c->sql), c->rc, "%s\nout:\n%s\nerr:\n%s", c->sql, t.ob, t.eb);
     const char *where = c->rc ? t.eb : t.ob;
@@ -455,7 +421,7 @@ ParameterizedTest(int *idx, exec, misc)
 Test(exec, table_cells)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     /* control characters are escaped, widths count characters not bytes */
     cr_assert_eq(sess_run(&t, "SELECT 'a\nb' AS ml, 'é' AS e, CAST(NULL AS INT) AS n;"), 0,
                  "%s", t.eb);
@@ -470,7 +436,7 @@ Test(exec, table_cells)
 Test(exec, json_one_document_per_statement)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, "DEFINE x = '1';\nSET 'auto.offset.reset' = 'earliest';\n"
                               "SELECT 1 AS a;\nSHOW VARIABLES;"), 0, "%s", t.eb);
     int lines = 0;
@@ -493,7 +459,7 @@ Test(exec, run_script)
     cr_assert_eq(write(fd, script, strlen(script)), (ssize_t)strlen(script));
     close(fd);
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     char sql[256];
     snprintf(sql, sizeof sql, "RUN SCRIPT '%s';\nSELECT 'after' AS a;", path);
     cr_expect_eq(sess_run(&t, sql), 1);
@@ -510,7 +476,7 @@ Test(exec, run_script)
 Test(exec, repl_stream)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     const char *input = "SELECT 1 AS x;\n"
                         "SELECT\n"
                         "  2 AS y;\n"
@@ -538,7 +504,7 @@ Test(exec, repl_stream)
 Test(exec, repl_prompts)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     const char *input = "SELECT\n1 AS x;\n";
     FILE *in = fmemopen((void *)input, strlen(input), "r");
     char *pb = NULL;
@@ -563,7 +529,7 @@ static bool has(char **list, const char *s)
 Test(exec, completion)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     int n;
     char **c = sl_repl_completions(t.s, "SEL", &n);
@@ -594,7 +560,7 @@ Test(exec, completion)
 Test(exec, assert_stream_table_topic)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_expect_eq(sess_run(&t, "ASSERT STREAM clicks; ASSERT TABLE users; "
                               "ASSERT NOT EXISTS STREAM users; ASSERT TOPIC 'clicks';"), 0,
@@ -618,7 +584,7 @@ Test(exec, assert_stream_table_topic)
 Test(exec, assert_json_entity)
 {
     sess t;
-    sess_open(&t, SL_OUTPUT_JSON);
+    sess_open_catalog(&t, SL_OUTPUT_JSON);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     cr_assert_eq(sess_run(&t, "ASSERT NOT EXISTS TABLE nope; ASSERT TOPIC 'users';"), 0, "%s",
                  t.eb);
@@ -669,7 +635,7 @@ ParameterizedTest(int *idx, exec, create_or_replace_source)
 {
     const replace_case *c = &REPLACE[*idx];
     sess t;
-    sess_open(&t, SL_OUTPUT_TABLE);
+    sess_open_catalog(&t, SL_OUTPUT_TABLE);
     cr_assert_eq(sess_run(&t, DDL), 0, "%s", t.eb);
     int rc = sess_run(&t, c->sql);
     cr_expect_eq(rc, c->ok ? 0 : 1, "%s\n%s", c->sql, t.eb);
