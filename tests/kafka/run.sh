@@ -10,7 +10,8 @@
 # sluice between kcat and Kafka's Java consumer (interop.sh), then
 # exactly-once through a worker killed with SIGKILL (eos.sh), two workers
 # of one service sharing the partitions, one killed with SIGKILL
-# (scaleout.sh), and stops the broker whatever happens (exit, failure,
+# (scaleout.sh), the same under exactly-once, each killed in turn
+# (eos_scaleout.sh), and stops the broker whatever happens (exit, failure,
 # interrupt).
 # Does not: run the mock-cluster tests of the same executable (ctest runs
 # them as test_log_kafka).
@@ -71,6 +72,7 @@ if [ -n "$sluice" ]; then
     "$here/interop.sh" "$sluice" "$bootstrap" || status=1
     "$here/eos.sh" "$sluice" "$bootstrap" || status=1
     "$here/scaleout.sh" "$sluice" "$bootstrap" || status=1
+    "$here/eos_scaleout.sh" "$sluice" "$bootstrap" || status=1
 fi
 if [ "$status" -ne 0 ] && [ -r "$state/broker.log" ]; then
     echo "run.sh: the broker's log ends:" >&2

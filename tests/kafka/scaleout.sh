@@ -49,6 +49,8 @@ MODS=31
 CHUNK=300
 INTERVAL=1000
 case "$SLUICE" in /*) ;; *) SLUICE="$(pwd)/$SLUICE" ;; esac
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/members.sh"         # owned, wait_owned, shared
 tmp=$(mktemp -d)
 w1=
 w2=
@@ -91,42 +93,13 @@ mq=$(sed -n 's/.*query with ID \(CTAS_BYMOD[A-Z0-9_]*\).*/\1/p' setup.out)
 [ -n "$kq" ] && [ -n "$cq" ] && [ -n "$mq" ] || { cat setup.out; echo "scaleout.sh: no query ids" >&2; exit 1; }
 split -l "$CHUNK" -d -a 3 input.jsonl chunk.
 
-# owned W QUERY: the partitions worker W's log last said it owns for QUERY
-owned() {
-    grep "group _sluice-$run-$2: " "$1.err" 2>/dev/null | tail -n 1 |
-        sed -n 's/.*this worker owns partitions //p'
-}
-# wait_owned W QUERY WANT: until W owns WANT ("0,1,2,3") or a count ("2"), 60 s at most
-wait_owned() {
-    n=0
-    while [ "$n" -lt 600 ]; do
-        o=$(owned "$1" "$2")
-        case "$3" in
-            *,*) [ "$o" = "$3" ] && return 0 ;;
-            *) [ -n "$o" ] && [ "$o" != none ] &&
-                   [ "$(echo "$o" | tr ',' '\n' | wc -l)" -eq "$3" ] && return 0 ;;
-        esac
-        sleep 0.1
-        n=$((n + 1))
-    done
-    return 1
-}
-
 "$SLUICE" run -d w1 --config-file kafka.properties >w1.out 2>w1.err &
 w1=$!
 "$SLUICE" run -d w2 --config-file kafka.properties >w2.out 2>w2.err &
 w2=$!
 
 # ---- sharing: 2 partitions each, disjoint (both stages of $mq too) ----
-for q in "$kq" "$cq" "$mq" "$mq-repartition"; do
-    if wait_owned w1 "$q" 2 && wait_owned w2 "$q" 2; then
-        all=$(printf '%s,%s' "$(owned w1 "$q")" "$(owned w2 "$q")" | tr ',' '\n' | sort -n |
-              tr '\n' ' ')
-        [ "$all" = "0 1 2 3 " ] && ok || bad "$q: w1 owns $(owned w1 "$q"), w2 $(owned w2 "$q")"
-    else
-        bad "$q: not shared 2 and 2 (w1 owns '$(owned w1 "$q")', w2 '$(owned w2 "$q")')"
-    fi
-done
+shared "at the start" "$kq" "$cq" "$mq" "$mq-repartition"
 w2parts=$(owned w2 "$cq")
 w2rparts=$(owned w2 "$mq-repartition")
 echo "scaleout.sh: w1 owns $(owned w1 "$cq"), w2 owns $w2parts (of $cq); w2 owns $w2rparts of $mq's repartition topic"
