@@ -43,6 +43,7 @@ cat > app.sql <<SQL
 CREATE STREAM src (id VARCHAR KEY, n INT)
   WITH (KAFKA_TOPIC='in-$run', VALUE_FORMAT='JSON', PARTITIONS=2);
 SET 'auto.offset.reset'='earliest';
+SET 'commit.interval.ms'='200';
 CREATE STREAM kept WITH (KAFKA_TOPIC='kept-$run') AS
   SELECT id, n FROM src WHERE n % 3 <> 0 EMIT CHANGES;
 CREATE STREAM even WITH (KAFKA_TOPIC='even-$run') AS
@@ -91,7 +92,8 @@ started() {
 }
 
 # a chunk of input loaded after each start-up, and kill -9 between 0.3 and
-# 1.5 s later: mid-stream, while the queries work through it
+# 1.5 s later: mid-stream, while the queries work through it (they commit
+# every 200 ms, so a kill comes after commits of the run, between two)
 touch worker.err
 kills=0
 starts=0
