@@ -40,7 +40,7 @@ command -v kcat >/dev/null 2>&1 ||
     { echo "eos_scaleout.sh: kcat is missing (scripts/deps --test installs it)" >&2; exit 1; }
 command -v jq >/dev/null 2>&1 ||
     { echo "eos_scaleout.sh: jq is missing (scripts/deps --test installs it)" >&2; exit 1; }
-. "$here/members.sh"         # owned, wait_owned, shared
+. "$here/workers.sh"         # owned, wait_owned, shared, last_run, logs_clean
 tmp=$(mktemp -d)
 w1=
 w2=
@@ -157,16 +157,7 @@ for w in w1 w2; do
     wait "$p" || bad "$w exited $? on SIGTERM"
     eval "$w="
 done
-"$SLUICE" run -d w1 --config-file worker.properties --until-idle >>w1.out 2>>last.err &
-w1=$!
-n=0
-while kill -0 "$w1" 2>/dev/null && [ "$n" -lt 1800 ]; do      # 3 minutes at most
-    sleep 0.1
-    n=$((n + 1))
-done
-kill -9 "$w1" 2>/dev/null && bad "the last run did not become idle"
-wait "$w1" || { bad "the last run exited $?"; tail -n 20 last.err; }
-w1=
+last_run worker.properties
 
 # read_committed TOPIC: the values of TOPIC's committed records, as kcat
 # reads them (partition by partition in offset order)
@@ -209,13 +200,6 @@ awk -F'\t' '{ k = $1 " " $2 } (k in last) && $3 + 0 <= last[k] { print; n++ }
 printf 'kafka eos scaleout: %d records in %d chunks, w2 then w1 killed; kept %d of %d, %d counts for %d key windows\n' \
     "$RECORDS" "$chunks" "$(wc -l < got-kept.txt)" "$(wc -l < want-kept.txt)" \
     "$(wc -l < counts.tsv)" "$(wc -l < want_counts.txt)"
-if cat w1.err* w2.err* last.err | grep -q '^%[0-7]|\|AddressSanitizer\|runtime error'; then
-    bad "a worker wrote librdkafka lines or sanitizer reports:"
-    grep '^%[0-7]|\|AddressSanitizer\|runtime error' w1.err* w2.err* last.err | head -n 5
-fi
-if cat w1.err* w2.err* last.err | grep -q 'stopped on an error\|in error\|took over'; then
-    bad "a query failed, or a worker was fenced:"
-    grep 'stopped on an error\|in error\|took over' w1.err* w2.err* last.err | head -n 5
-fi
+logs_clean w1.err* w2.err* last.err
 printf 'kafka eos scaleout: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
