@@ -4,9 +4,10 @@
  * Does: topics (create, describe, list, delete), transactional appends with
  * offsets, reads by offset, consumers' committed positions, retention, a
  * wait for new commits, membership (workers of one service sharing a
- * query's partitions), and what a commit costs (sl_log_commits_costly). Two backends implement it with the same semantics:
- * the embedded one (log/embedded.c, topics in RocksDB in a data directory)
- * and Kafka through librdkafka (log/kafka.c). The runtime only sees the types
+ * query's partitions), and what a commit costs (sl_log_commits_costly).
+ * Two backends implement it with the same semantics: the embedded one
+ * (log/embedded.c, topics in RocksDB in a data directory) and Kafka
+ * through librdkafka (log/kafka.c). The runtime only sees the types
  * below; no RocksDB or librdkafka type crosses this header.
  * Does not: serialize keys or values (formats/), plan or run queries.
  *
