@@ -72,9 +72,10 @@ CREATE TABLE counts WITH (KAFKA_TOPIC='counts-$run') AS
   WINDOW TUMBLING (SIZE 1 MINUTE) GROUP BY id EMIT CHANGES;
 SQL
 # the input: n = 1..RECORDS, keys k0..k39 round the clock, event time
-# STEP_MS apart from a minute before now (recent: the broker's retention
-# keeps it)
-t0=$(( ($(date +%s) / 60 - 1) * 60000 ))
+# STEP_MS apart, the last a minute or two before now (recent: the broker's
+# retention keeps it; not ahead: a Kafka 4 broker refuses records more than
+# an hour ahead, log.message.timestamp.after.max.ms)
+t0=$(( ($(date +%s) * 1000 - RECORDS * STEP_MS - 60000) / 60000 * 60000 ))
 awk -v n="$RECORDS" -v k="$KEYS" -v t0="$t0" -v step="$STEP_MS" 'BEGIN {
     for (i = 1; i <= n; i++)
         printf "{\"id\":\"k%d\",\"n\":%d,\"ts\":%.0f}\n", i % k, i, t0 + i * step }' > input.jsonl
