@@ -96,6 +96,7 @@ struct runner {
     sl_arena *arena;            /* batch arena */
     sl_record *recs;
     int batch_size;
+    unsigned read_flags;        /* SL_LOG_READ_*: headers only for a query that reads them */
     sl_value *slots;
     int nslots;
     sl_log_txn *txn;            /* the open transaction: the batch's, or (aggregations) that of
@@ -440,6 +441,17 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     return 0;
 }
 
+/* Whether the plan reads a HEADERS or HEADER('k') column of its input. */
+static bool wants_headers(const sl_plan *p)
+{
+    const sl_schema *s = &p->input.schema;
+    for (int i = 0; i < s->ncols; i++)
+        if ((s->cols[i].kind == SL_COLK_HEADERS || s->cols[i].kind == SL_COLK_HEADER) &&
+            (!p->wanted || p->wanted[i]))
+            return true;
+    return false;
+}
+
 /* Builds the operator chain of a plan, or of one stage of it (role,
  * reading from or writing to the repartition topic repart); cb NULL: the
  * plan's sink. */
@@ -464,6 +476,8 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, int role, co
     r->slots = calloc((size_t)(p->nslots ? p->nslots : 1), sizeof *r->slots);
     if (!r->recs || !r->slots)
         goto oom;
+    /* stage 2 reads rows stage 1 made: their headers, if wanted, are in them */
+    r->read_flags = role != ROLE_MERGE && wants_headers(p) ? 0 : SL_LOG_READ_NO_HEADERS;
     if (role == ROLE_MERGE) {
         if (add_op(r, sl_op_repartition_in_new(p->npre, p->pre_types, err), err) ||
             add_aggregate(r, p, partition, err))
@@ -884,8 +898,8 @@ static int task_step(task *t)
     int n = 0;
     if (t->own == OWN_INIT)
         return task_init(t);
-    if (sl_log_read(log, r->topic, t->partition, t->next, r->batch_size, r->arena, r->recs, &n,
-                    &err)) {
+    if (sl_log_read_flags(log, r->topic, t->partition, t->next, r->batch_size, r->read_flags,
+                          r->arena, r->recs, &n, &err)) {
         query_fail(q, "reading the input failed", &err);
         sl_arena_reset(r->arena);
         if (r->txn) {
@@ -1691,7 +1705,8 @@ int sl_runtime_run_transient(sl_runtime *rt, sl_plan *plan, bool until_end, sl_r
                     max = (int)(end[p] - next[p]);
             }
             int n = 0;
-            if (sl_log_read(rt->log, topic, p, next[p], max, r.arena, r.recs, &n, err))
+            if (sl_log_read_flags(rt->log, topic, p, next[p], max, r.read_flags, r.arena, r.recs,
+                                  &n, err))
                 goto done;
             if (n == 0) {
                 if (until_end)

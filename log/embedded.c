@@ -1848,9 +1848,11 @@ static void keep_batch(emb *e, part *pt, rcache *c, const batch *b, int64_t off,
     put_back(e, pt, c);
 }
 
+/* flags: none honoured (headers cost little here; sl_log_read_flags drops them) */
 static int emb_read(sl_log *log, const char *name, int32_t p, int64_t from, int max,
-                    sl_arena *a, sl_record *out, int *n, sl_error *err)
+                    unsigned flags, sl_arena *a, sl_record *out, int *n, sl_error *err)
 {
+    (void)flags;
     emb *e = (emb *)log;
     uint32_t tid;
     int64_t start, end;
@@ -2229,7 +2231,24 @@ void sl_log_txn_abort(sl_log_txn *t)
 int sl_log_read(sl_log *log, const char *topic_name, int32_t partition, int64_t from_offset,
                 int max_records, sl_arena *a, sl_record *out, int *n, sl_error *err)
 {
-    return log->ops->read(log, topic_name, partition, from_offset, max_records, a, out, n, err);
+    return log->ops->read(log, topic_name, partition, from_offset, max_records, 0, a, out, n,
+                          err);
+}
+
+int sl_log_read_flags(sl_log *log, const char *topic_name, int32_t partition, int64_t from_offset,
+                      int max_records, unsigned flags, sl_arena *a, sl_record *out, int *n,
+                      sl_error *err)
+{
+    int rc = log->ops->read(log, topic_name, partition, from_offset, max_records, flags, a, out,
+                            n, err);
+    /* the same records from every backend, whichever flags it honours */
+    if (rc == 0 && (flags & SL_LOG_READ_NO_HEADERS)) {
+        for (int i = 0; i < *n; i++) {
+            out[i].headers = NULL;
+            out[i].n_headers = 0;
+        }
+    }
+    return rc;
 }
 
 int64_t sl_log_end_offset(sl_log *log, const char *topic_name, int32_t partition, sl_error *err)

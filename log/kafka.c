@@ -1783,8 +1783,10 @@ static kpart *get_part(klog *k, const char *topic, int32_t partition)
     return p->rkt ? p : NULL;
 }
 
-/* Copies a message into the arena as a record. */
-static void copy_message(const rd_kafka_message_t *m, sl_arena *a, sl_record *r)
+/* Copies a message into the arena as a record, its headers only when
+ * asked for: librdkafka parses them on the first request, allocating a
+ * list per message, a cost worth sparing a reader that never looks. */
+static void copy_message(const rd_kafka_message_t *m, bool headers, sl_arena *a, sl_record *r)
 {
     memset(r, 0, sizeof *r);
     if (m->key) {
@@ -1809,7 +1811,7 @@ static void copy_message(const rd_kafka_message_t *m, sl_arena *a, sl_record *r)
     r->partition = m->partition;
     r->offset = m->offset;
     rd_kafka_headers_t *h = NULL;
-    if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h) {
+    if (headers && rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR && h) {
         size_t cnt = rd_kafka_header_cnt(h);
         sl_log_header *hs = sl_arena_zalloc(a, sizeof *hs * (cnt ? cnt : 1));
         for (size_t i = 0; i < cnt; i++) {
@@ -1854,8 +1856,8 @@ static bool fatal_fetch_error(rd_kafka_resp_err_t e)
 
 /* Takes one message: 1 with a record in *r, 0 when it was skipped, -1 on a
  * fatal error. Destroys m. */
-static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, sl_arena *a, sl_record *r,
-                        sl_error *err)
+static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, unsigned flags, sl_arena *a,
+                        sl_record *r, sl_error *err)
 {
     int rc = 0;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -1868,7 +1870,7 @@ static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, sl_arena 
             rc = kerr(err, what, m->err);
         }
     } else if (m->offset >= from) {
-        copy_message(m, a, r);
+        copy_message(m, !(flags & SL_LOG_READ_NO_HEADERS), a, r);
         p->next = m->offset + 1;
         p->stall = -1;
         rc = 1;
@@ -1878,7 +1880,7 @@ static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, sl_arena 
 }
 
 static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t from, int max,
-                      sl_arena *a, sl_record *out, int *n, sl_error *err)
+                      unsigned flags, sl_arena *a, sl_record *out, int *n, sl_error *err)
 {
     klog *k = (klog *)log;
     *n = 0;
@@ -1921,7 +1923,7 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
                     rd_kafka_message_destroy(buf[i]);
                     continue;
                 }
-                int r = take_message(p, buf[i], from, a, &out[got], err);
+                int r = take_message(p, buf[i], from, flags, a, &out[got], err);
                 if (r < 0)
                     rc = -1;
                 got += r > 0;
@@ -1958,7 +1960,7 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
         }
         rd_kafka_message_t *m = rd_kafka_consume(p->rkt, partition, WAIT_SLICE_MS);
         if (m) {
-            int r = take_message(p, m, from, a, &out[got], err);
+            int r = take_message(p, m, from, flags, a, &out[got], err);
             if (r < 0)
                 rc = -1;
             got += r > 0;

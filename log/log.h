@@ -197,6 +197,16 @@ void sl_log_txn_abort(sl_log_txn *t);
  */
 int sl_log_read(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
                 int max_records, sl_arena *a, sl_record *out, int *n, sl_error *err);
+/* Flags of sl_log_read_flags. */
+enum {
+    SL_LOG_READ_NO_HEADERS = 1  /* records come without headers (n_headers 0): for a
+                                   reader that has no use for them; on Kafka they are
+                                   then never parsed, a per-record cost saved */
+};
+/* sl_log_read with flags (an OR of SL_LOG_READ_*; 0 is sl_log_read). */
+int sl_log_read_flags(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
+                      int max_records, unsigned flags, sl_arena *a, sl_record *out, int *n,
+                      sl_error *err);
 /* End and start offsets of a partition; -1 with err filled on an unknown
  * topic or partition. */
 int64_t sl_log_end_offset(sl_log *log, const char *topic, int32_t partition, sl_error *err);
@@ -370,7 +380,8 @@ struct sl_log_ops {
     int (*txn_commit)(sl_log_txn *t, sl_error *err);
     void (*txn_abort)(sl_log_txn *t);
     int (*read)(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
-                int max_records, sl_arena *a, sl_record *out, int *n, sl_error *err);
+                int max_records, unsigned flags, sl_arena *a, sl_record *out, int *n,
+                sl_error *err);     /* flags: SL_LOG_READ_*, a backend may ignore them */
     int (*offsets)(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                    int64_t *end, sl_error *err);
     int64_t (*position)(sl_log *log, const char *group, const char *topic, int32_t partition);

@@ -164,13 +164,13 @@ static void p_txn_abort(sl_log_txn *base)
 }
 
 static int p_read(sl_log *log, const char *topic, int32_t partition, int64_t from, int max,
-                  sl_arena *a, sl_record *out, int *n, sl_error *err)
+                  unsigned flags, sl_arena *a, sl_record *out, int *n, sl_error *err)
 {
     plog *p = (plog *)log;
     char t[MAX_NAME];
     *n = 0;
     return join(t, p->tp, topic, err) ? -1
-           : sl_log_read(p->inner, t, partition, from, max, a, out, n, err);
+           : sl_log_read_flags(p->inner, t, partition, from, max, flags, a, out, n, err);
 }
 
 static int p_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,

@@ -232,6 +232,15 @@ Test(embedded, round_trip_keys_values_nulls_headers)
     cr_expect(bytes_eq(out[0].headers[2].value, out[0].headers[2].value_len, NULL));
     cr_expect_eq(out[1].n_headers, 0);
 
+    /* a reader that has no use for headers gets the records without them */
+    cr_assert_eq(sl_log_read_flags(log, "t", 1, 0, 10, SL_LOG_READ_NO_HEADERS, arena, out, &n,
+                                   &err),
+                 0, "%s", err.msg);
+    cr_assert_eq(n, 5);
+    cr_expect_eq(out[0].n_headers, 0);
+    cr_expect_null(out[0].headers);
+    cr_expect(bytes_eq(out[0].value, out[0].value_len, "hello"));
+
     /* from the middle, a limited count, past the end */
     cr_assert_eq(sl_log_read(log, "t", 1, 2, 2, arena, out, &n, &err), 0);
     cr_assert_eq(n, 2);

@@ -185,6 +185,33 @@ Test(kafka, round_trip_keys_values_headers_timestamps)
     cr_assert_eq(memcmp(out[0].headers[2].key, "none", 4), 0);
     cr_assert_eq(out[0].headers[2].value_len, -1, "a null header value stays null");
     cr_assert_eq(out[1].n_headers, 0);
+
+    /* a reader that has no use for headers gets the same records without
+     * them (librdkafka never parses them) */
+    sl_record bare[8];
+    int n2 = 0;
+    int64_t end = sl_log_end_offset(log, "orders", 0, &err);
+    for (int64_t from = 0; from < end && n2 < 8;) {
+        int got = 0;
+        cr_assert_eq(sl_log_read_flags(log, "orders", 0, from, 8 - n2, SL_LOG_READ_NO_HEADERS,
+                                       arena, bare + n2, &got, &err),
+                     0, "read: %s", err.msg);
+        cr_assert_gt(got, 0);
+        from = bare[n2 + got - 1].offset + 1;
+        n2 += got;
+    }
+    cr_assert_eq(n2, 4);
+    cr_assert_eq(bare[0].n_headers, 0, "headers left out");
+    cr_assert_null(bare[0].headers);
+    cr_assert(bytes_eq(bare[0].key, bare[0].key_len, "k1"));
+    cr_assert(bytes_eq(bare[0].value, bare[0].value_len, "v1"));
+    cr_assert_eq(bare[1].value_len, -1);
+    cr_assert_eq(bare[3].timestamp, recs[3].timestamp);
+
+    /* and a reader that wants them still gets them */
+    n = read_all(log, "orders", 0, 0, out, 8);
+    cr_assert_eq(n, 4);
+    cr_assert_eq(out[0].n_headers, 3);
     sl_log_close(log);
 }
 
