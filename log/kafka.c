@@ -12,7 +12,11 @@
  * explicit partitions); reads through one
  * consumer handle in librdkafka's per-partition ("simple consumer") mode,
  * each partition started at the requested offset and kept fetching ahead
- * while reads continue where the last one stopped.
+ * while reads continue where the last one stopped; a read takes what the
+ * partition's fetch queue holds through a consume callback (one lock of
+ * the queue per read, not per message), copies it into the caller's arena,
+ * and asks librdkafka for a record's headers only when the caller wants
+ * them (SL_LOG_READ_NO_HEADERS).
  * State keyspaces (put_raw, delete_range, get_raw, scan_raw) are
  * log/kafka_state.c's: a local RocksDB database changelogged to compacted
  * topics; a commit appends the changelog records with the outputs and
@@ -126,8 +130,7 @@ enum {
     START_WAIT_MS = 2000,       /* ... this long after (re)starting a partition
                                    while its watermarks are not known yet */
     WAIT_SLICE_MS = 25,         /* ... in slices this long */
-    READ_CHUNK = 256,
-    FLUSH_SLICE_MS = 5,         /* a commit waits for its deliveries in slices */           /* messages taken from librdkafka per call */
+    FLUSH_SLICE_MS = 5,         /* a commit waits for its deliveries in slices */
     MAX_TOPIC_NAME = 249
 };
 
@@ -1854,29 +1857,72 @@ static bool fatal_fetch_error(rd_kafka_resp_err_t e)
     }
 }
 
-/* Takes one message: 1 with a record in *r, 0 when it was skipped, -1 on a
- * fatal error. Destroys m. */
-static int take_message(kpart *p, rd_kafka_message_t *m, int64_t from, unsigned flags, sl_arena *a,
-                        sl_record *r, sl_error *err)
+/* One read in progress: what the consume callback fills. */
+typedef struct kread {
+    klog *k;
+    kpart *p;
+    int64_t from;               /* records below it are skipped */
+    bool headers;               /* copy the records' headers */
+    sl_arena *a;
+    sl_record *out;
+    int got, max;
+    int rc;                     /* -1: a fatal fetch error, in err */
+    sl_error *err;
+} kread;
+
+/*
+ * librdkafka's consume callback (it destroys m when this returns): takes
+ * one message of the partition's fetch queue into the read, the end of
+ * the partition (where the fetch found it) or a fetch error (fatal ones
+ * fail the read, librdkafka retries the others). Once the read is full,
+ * or failed, it yields: the messages not taken go back to the queue's
+ * head for the next read.
+ */
+static void take_message(rd_kafka_message_t *m, void *opaque)
 {
-    int rc = 0;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    kread *r = opaque;
+    kpart *p = r->p;
+    if (r->rc < 0 || r->got >= r->max) {
+        /* served after a yield (cannot happen: librdkafka stops at it);
+         * never dropped silently: the fetch starts over */
+        r->rc = r->rc < 0 ? r->rc
+                          : sl_error_set(r->err, SL_ERR_INTERNAL, SL_NOSPAN,
+                                         "reading %s partition %d: a message past the read",
+                                         p->topic, p->partition);
+    } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         if (m->offset >= p->next)
             p->eof = m->offset;
     } else if (m->err) {
         if (fatal_fetch_error(m->err)) {
             char what[300];
             snprintf(what, sizeof what, "reading %s partition %d", p->topic, p->partition);
-            rc = kerr(err, what, m->err);
+            r->rc = kerr(r->err, what, m->err);
         }
-    } else if (m->offset >= from) {
-        copy_message(m, !(flags & SL_LOG_READ_NO_HEADERS), a, r);
+    } else if (m->offset >= r->from) {
+        copy_message(m, r->headers, r->a, &r->out[r->got++]);
         p->next = m->offset + 1;
         p->stall = -1;
-        rc = 1;
     }
-    rd_kafka_message_destroy(m);
-    return rc;
+    if (r->rc < 0 || r->got >= r->max)
+        rd_kafka_yield(r->k->reader);
+}
+
+/*
+ * Serves what the partition's fetch queue holds into r, waiting up to
+ * timeout_ms for the first message: rd_kafka_consume_callback takes the
+ * whole queue under one lock and hands the messages over one by one
+ * (rd_kafka_consume_batch locks the queue, which the fetching thread
+ * fills, once per message). Returns the messages served (records, ends,
+ * errors), 0 when none came.
+ */
+static int serve_part(kread *r, int timeout_ms)
+{
+    int n = rd_kafka_consume_callback(r->p->rkt, r->p->partition, timeout_ms, take_message, r);
+    if (n < 0 && r->rc == 0)
+        r->rc = sl_error_set(r->err, SL_ERR_IO, SL_NOSPAN, "reading %s partition %d: %s",
+                             r->p->topic, r->p->partition,
+                             rd_kafka_err2str(rd_kafka_last_error()));
+    return n > 0 ? n : 0;
 }
 
 static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t from, int max,
@@ -1911,26 +1957,12 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
         p->eof = -1;
         fresh = true;
     }
+    kread r = {k, p, from, !(flags & SL_LOG_READ_NO_HEADERS), a, out, 0, max, 0, err};
     int64_t t0 = mono_ms();
-    int got = 0, rc = 0;
-    rd_kafka_message_t *buf[READ_CHUNK];
-    while (got < max && rc == 0) {
-        size_t want = (size_t)(max - got) < READ_CHUNK ? (size_t)(max - got) : READ_CHUNK;
-        ssize_t cnt = rd_kafka_consume_batch(p->rkt, partition, 0, buf, want);
-        if (cnt > 0) {
-            for (ssize_t i = 0; i < cnt; i++) {
-                if (rc < 0) {
-                    rd_kafka_message_destroy(buf[i]);
-                    continue;
-                }
-                int r = take_message(p, buf[i], from, flags, a, &out[got], err);
-                if (r < 0)
-                    rc = -1;
-                got += r > 0;
-            }
+    while (r.got < max && r.rc == 0) {
+        if (serve_part(&r, 0) > 0)
             continue;
-        }
-        if (got > 0)
+        if (r.got > 0)
             break;      /* what was ready; no waiting for more */
         /* nothing ready: wait for the first record, longer while the
          * partition has just been started or its fetched high watermark
@@ -1958,22 +1990,16 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
                 break;
             }
         }
-        rd_kafka_message_t *m = rd_kafka_consume(p->rkt, partition, WAIT_SLICE_MS);
-        if (m) {
-            int r = take_message(p, m, from, flags, a, &out[got], err);
-            if (r < 0)
-                rc = -1;
-            got += r > 0;
-        }
+        serve_part(&r, WAIT_SLICE_MS);
     }
-    if (rc) {
+    if (r.rc) {
         /* start over at the next read */
         rd_kafka_consume_stop(p->rkt, partition);
         p->started = false;
     }
     pthread_mutex_unlock(&p->mu);
-    *n = rc ? 0 : got;
-    return rc;
+    *n = r.rc ? 0 : r.got;
+    return r.rc;
 }
 
 /* Errors that answer a partition's leadership changing (or not complete
