@@ -3,7 +3,7 @@
 #
 # What it does: builds sluice and nexmark_gen in build-bench-kafka/
 # (Release), compiles the Kafka Streams peer (bench/peers/, resolved from
-# Maven Central), starts a real Apache Kafka broker (tests/kafka/broker.sh),
+# Maven Central; only when --tools has streams), starts a real Apache Kafka broker (tests/kafka/broker.sh),
 # generates N Nexmark bids (event time advancing at RATE events/s) and loads
 # them once into topic `bid` (`sluice load --timestamp dateTime`: record
 # timestamp = dateTime), then, in the same run over that same topic, times:
@@ -29,8 +29,11 @@
 # happens. It never fails on timing: no thresholds.
 #
 # usage: bench/kafka/run.sh [--events N] [--rate R] [--seed S] [--runs R]
-#                           [--queries "q1 q2 count"] [--keep]
-#   environment: EVENTS, RATE, SEED, RUNS, QUERIES, BUILD (build directory),
+#                           [--queries "q1 q2 count"] [--tools "kcat sluice streams"]
+#                           [--keep]
+#   --tools  which clients to run (default all three; without streams
+#            neither Java nor Maven is needed)
+#   environment: EVENTS, RATE, SEED, RUNS, QUERIES, TOOLS, BUILD (build directory),
 #                STREAMS_JAVA_OPTS (JVM options of Kafka Streams, default -Xmx1g)
 set -euo pipefail
 
@@ -41,6 +44,8 @@ RATE=${RATE:-10000}
 SEED=${SEED:-0}
 RUNS=${RUNS:-3}
 QUERIES=${QUERIES:-"q1 q2 count"}
+TOOLS=${TOOLS:-"kcat sluice streams"}
+STREAMS_VERSION=""
 STREAMS_JAVA_OPTS=${STREAMS_JAVA_OPTS:--Xmx1g}
 KEEP=0
 
@@ -53,6 +58,7 @@ while [ $# -gt 0 ]; do
         --seed) SEED=$2; shift 2 ;;
         --runs) RUNS=$2; shift 2 ;;
         --queries) QUERIES=$2; shift 2 ;;
+        --tools) TOOLS=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "bench/kafka/run.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -64,6 +70,11 @@ case "$EVENTS$RUNS$RATE$SEED" in *[!0-9]*) echo "bench/kafka/run.sh: --events, -
 for q in $QUERIES; do
     case "$q" in q1|q2|count) ;; *) echo "bench/kafka/run.sh: unknown query $q (q1, q2, count)" >&2; exit 2 ;; esac
 done
+for t in $TOOLS; do
+    case "$t" in kcat|sluice|streams) ;; *) echo "bench/kafka/run.sh: unknown tool $t (kcat, sluice, streams)" >&2; exit 2 ;; esac
+done
+# wants TOOL: whether --tools names it
+wants() { case " $TOOLS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 
 log() { echo "bench/kafka: $*" >&2; }
 die() { log "$*"; exit 1; }
@@ -73,9 +84,12 @@ ensure_tools() {
     "$ROOT/scripts/deps"
     local missing=""
     command -v kcat >/dev/null 2>&1 || missing="$missing kcat"
+    # the broker runs on Java whatever the tools; Kafka Streams also needs a JDK and Maven
     command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
-    command -v javac >/dev/null 2>&1 || missing="$missing openjdk-17-jdk-headless"
-    command -v mvn >/dev/null 2>&1 || missing="$missing maven"
+    if wants streams; then
+        command -v javac >/dev/null 2>&1 || missing="$missing openjdk-17-jdk-headless"
+        command -v mvn >/dev/null 2>&1 || missing="$missing maven"
+    fi
     [ -x /usr/bin/time ] || missing="$missing time"
     if [ -n "$missing" ]; then
         log "installing$missing"
@@ -94,6 +108,7 @@ build() {
     cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DSLUICE_TESTS=OFF -DSLUICE_BENCH=ON >/dev/null
     ninja -C "$BUILD" nexmark_gen sluice >/dev/null || die "sluice did not build"
+    wants streams || return 0
     log "compiling the Kafka Streams peer (bench/peers; the first time resolves it from Maven Central)"
     if ! mvn -q -B -f "$ROOT/bench/peers/pom.xml" -Dpeers.build.dir="$BUILD/peers" \
             compile dependency:build-classpath -Dmdep.outputFile="$BUILD/peers/classpath.txt" \
@@ -184,6 +199,11 @@ run_kcat() {
 }
 
 # ---- sluice ----------------------------------------------------------------
+# The outputs carry the bids' event times (2015) as record timestamps: with
+# the default retention (7 days) the broker's first retention check, half a
+# minute after it starts, deletes what was written so far (the records
+# counted afterwards came up short). The output topics keep 100 years.
+KEEP_MS=3153600000000
 # The statements of query $1 writing topic $2, in our dialect (ksqlDB's).
 sluice_sql() {
     cat <<'SQL'
@@ -193,9 +213,9 @@ CREATE STREAM bid (auction BIGINT, bidder BIGINT, price BIGINT, channel VARCHAR,
 SET 'auto.offset.reset'='earliest';
 SQL
     case "$1" in
-        q1) echo "CREATE STREAM q1 WITH (KAFKA_TOPIC='$2') AS SELECT auction, bidder, price * 0.908 AS price, channel, url, dateTime, extra FROM bid EMIT CHANGES;" ;;
-        q2) echo "CREATE STREAM q2 WITH (KAFKA_TOPIC='$2') AS SELECT auction, price FROM bid WHERE auction % 123 = 0 EMIT CHANGES;" ;;
-        count) echo "CREATE TABLE cnt WITH (KAFKA_TOPIC='$2') AS SELECT bidder, COUNT(*) AS n FROM bid
+        q1) echo "CREATE STREAM q1 WITH (KAFKA_TOPIC='$2', RETENTION_MS=$KEEP_MS) AS SELECT auction, bidder, price * 0.908 AS price, channel, url, dateTime, extra FROM bid EMIT CHANGES;" ;;
+        q2) echo "CREATE STREAM q2 WITH (KAFKA_TOPIC='$2', RETENTION_MS=$KEEP_MS) AS SELECT auction, price FROM bid WHERE auction % 123 = 0 EMIT CHANGES;" ;;
+        count) echo "CREATE TABLE cnt WITH (KAFKA_TOPIC='$2', RETENTION_MS=$KEEP_MS) AS SELECT bidder, COUNT(*) AS n FROM bid
   WINDOW TUMBLING (SIZE 10 SECONDS, GRACE PERIOD 0 SECONDS) GROUP BY bidder EMIT FINAL;" ;;
     esac
 }
@@ -225,7 +245,7 @@ create_streams_topics() {
     local q i
     for q in $QUERIES; do
         for ((i = 0; i < RUNS; i++)); do
-            echo "CREATE STREAM ks_${q}_$i (k VARCHAR KEY, v VARCHAR) WITH (KAFKA_TOPIC='streams-$q-$i', VALUE_FORMAT='KAFKA', PARTITIONS=1);"
+            echo "CREATE STREAM ks_${q}_$i (k VARCHAR KEY, v VARCHAR) WITH (KAFKA_TOPIC='streams-$q-$i', VALUE_FORMAT='KAFKA', PARTITIONS=1, RETENTION_MS=$KEEP_MS);"
         done
     done > "$WORK/streams-topics.sql"
     SLUICE_SERVICE_ID="bench-$$-topics" "$SLUICE" -d "$WORK/topics-data" --bootstrap-servers "$B" \
@@ -312,11 +332,11 @@ ensure_tools
 build
 start_broker
 load_bids
-create_streams_topics
-run_kcat
+if wants streams; then create_streams_topics; fi
+if wants kcat; then run_kcat; fi
 for q in $QUERIES; do
-    run_sluice "$q"
-    run_streams "$q"
+    if wants sluice; then run_sluice "$q"; fi
+    if wants streams; then run_streams "$q"; fi
 done
 check_outputs
 table
