@@ -180,9 +180,12 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 # tests write records with old timestamps, which the retention check
-# (every 5 minutes by default) deletes, active segment included, from
-# topics with a finite retention.ms: not during a test run
+# (every 5 minutes by default, the first 30 s after start) deletes, active
+# segment included, from topics with a finite retention.ms: not during a
+# test run (log.initial.task.delay.ms, an internal setting of Kafka 3.8
+# and later, moves the first check as well)
 log.retention.check.interval.ms=86400000
+log.initial.task.delay.ms=86400000
 # a small machine: few threads, a small compaction buffer
 num.network.threads=2
 num.io.threads=2
