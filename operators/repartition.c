@@ -28,23 +28,24 @@
 #include "operator.h"
 
 /* The value's columns: P0 .. P<npre-1>, then the event time. */
+enum { NAME_CAP = 16 };         /* "P" and any int, NUL included */
 typedef struct pre_cols {
     sl_column *cols;            /* npre + 1 */
-    char *names;                /* their names, 12 bytes each */
+    char *names;                /* their names, NAME_CAP bytes each */
 } pre_cols;
 
 static int pre_cols_init(pre_cols *pc, int npre, const sl_type *const *pre_types, sl_error *err)
 {
     pc->cols = calloc((size_t)npre + 1, sizeof *pc->cols);
-    pc->names = calloc((size_t)npre + 1, 12);
+    pc->names = calloc((size_t)npre + 1, NAME_CAP);
     if (!pc->cols || !pc->names)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
     for (int i = 0; i <= npre; i++) {
-        char *name = pc->names + 12 * (size_t)i;
+        char *name = pc->names + NAME_CAP * (size_t)i;
         if (i < npre)
-            snprintf(name, 12, "P%d", i);
+            snprintf(name, NAME_CAP, "P%d", i);
         else
-            snprintf(name, 12, "T");
+            snprintf(name, NAME_CAP, "T");
         pc->cols[i].name = name;
         pc->cols[i].type = i < npre ? pre_types[i] : sl_type_primitive(SL_BIGINT);
         pc->cols[i].kind = SL_COLK_VALUE;
