@@ -519,10 +519,12 @@ int sl_engine_start_query(sl_engine *e, sl_plan *plan, const char *statement, sl
 static int drop_state(sl_engine *e, const char *query_id, sl_error *err)
 {
     sl_log_txn *t = sl_log_txn_begin(e->log);
-    char prefix[300];
+    char prefix[300], rows[300];
     snprintf(prefix, sizeof prefix, "%s/", query_id);
+    /* a TABLE's repartitioned aggregation: stage 1's kept rows */
+    snprintf(rows, sizeof rows, "%s" SL_LOG_TABLE_ROWS_SUFFIX "/", query_id);
     size_t mlen = strlen(query_id) + 1;     /* the id and its 0 byte */
-    if (sl_store_drop(t, prefix, err) ||
+    if (sl_store_drop(t, prefix, err) || sl_store_drop(t, rows, err) ||
         sl_log_txn_delete_range_raw(t, "state_meta", query_id, mlen, NULL, 0, err)) {
         sl_log_txn_abort(t);
         return -1;

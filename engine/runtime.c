@@ -23,7 +23,7 @@
  *
  * An aggregation whose GROUP BY is not the input key needs every record of
  * a group in one place. On a log with a repartition topic
- * (sl_log_repartition_topic: Kafka) a STREAM's runs in two stages, as
+ * (sl_log_repartition_topic: Kafka) one runs in two stages, as
  * Kafka Streams does, each a set of tasks with a position group and a
  * membership of its own (struct stage): stage 1 (group QUERY, one task per
  * input partition) reads the input, applies WHERE, computes the GROUP BY
@@ -31,15 +31,17 @@
  * partitions as the input, keyed by the group's key bytes, the event time
  * kept), committing its input positions in the same transaction (so only
  * once those appends are delivered; exactly-once: one Kafka transaction);
+ * a TABLE's stage 1 also keeps each input key's row (state "QUERY-table",
+ * its own changelog, restored like the aggregate's) and sends a change as
+ * a retraction of the old row to the old group, then the new row to the
+ * new one (KTable.groupBy), in that transaction too;
  * stage 2 (group QUERY-repartition, one task per repartition partition)
  * aggregates what it reads there exactly as a key-grouped aggregation
  * does (state per partition, changelog, restore) and writes the sink. Both
  * are one query: records in are counted by stage 1, records out by stage
  * 2, lag and idleness cover both. Elsewhere (the embedded log, one process
- * owning every partition), and for a TABLE grouped by a non-key on any log
- * (an update must retract the old row from a group that may live in
- * another partition: not done), one shared runner aggregates every
- * partition, a task at a time; with membership it runs only on the worker
+ * owning every partition), one shared runner aggregates every partition,
+ * a task at a time; with membership it runs only on the worker
  * that owns partition 0, so no two workers aggregate the same records. So
  * does a query an earlier sluice started that way (committed positions,
  * no repartition topic: started_shared), and one on a cluster that creates
@@ -384,20 +386,33 @@ static int agg_spec_init(sl_aggregate_spec *sp, const sl_plan *p, sl_error *err)
     return agg_key_opts(p, &sp->key_opts, err);
 }
 
-/* Stage 1 of a repartitioned aggregation ends here: rows to its topic. */
-static int add_repartition(runner *r, const sl_plan *p, const char *topic, sl_error *err)
+/* Stage 1 of a repartitioned aggregation ends here: rows to its topic (a
+ * TABLE's changes as retractions and additions, its rows kept per key). */
+static int add_repartition(runner *r, const sl_plan *p, const char *topic, int32_t partition,
+                           sl_error *err)
 {
     sl_aggregate_spec sp;
-    if (agg_spec_init(&sp, p, err) ||
-        add_op(r, sl_op_repartition_out_new(topic, &sp, err), err))
+    if (agg_spec_init(&sp, p, err))
+        return -1;
+    char name[300];
+    if (p->table_in) {
+        snprintf(name, sizeof name, "%s%s", p->query_id, SL_LOG_TABLE_ROWS_SUFFIX);
+        sp.table_in = true;
+        sp.log = r->rt->log;
+        sp.store_name = name;
+        sp.partition = partition;
+        sp.cache_bytes = p->state_cache_bytes > 0 ? (size_t)p->state_cache_bytes : 0;
+    }
+    if (add_op(r, sl_op_repartition_out_new(topic, &sp, err), err))
         return -1;
     r->repart = r->ops[r->nops - 1];
     return 0;
 }
 
 /* The aggregate operator, over rows whose out[0..npre) hold the GROUP BY
- * values and arguments. */
-static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_error *err)
+ * values and arguments (ROLE_MERGE of a TABLE: retractions and additions). */
+static int add_aggregate(runner *r, const sl_plan *p, int role, int32_t partition,
+                         sl_error *err)
 {
     sl_aggregate_spec sp;
     if (agg_spec_init(&sp, p, err))
@@ -411,7 +426,8 @@ static int add_aggregate(runner *r, const sl_plan *p, int32_t partition, sl_erro
     sp.agg_schema = &p->agg_schema;
     sp.win = &p->win;
     sp.emit_final = p->emit_final;
-    sp.table_in = p->table_in;
+    sp.table_in = p->table_in && role != ROLE_MERGE;
+    sp.retract_in = p->table_in && role == ROLE_MERGE;
     sp.having = p->having;
     sp.out_expr = p->out_expr;
     sp.nout = p->out.ncols;
@@ -480,7 +496,7 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, int role, co
     r->read_flags = role != ROLE_MERGE && wants_headers(p) ? 0 : SL_LOG_READ_NO_HEADERS;
     if (role == ROLE_MERGE) {
         if (add_op(r, sl_op_repartition_in_new(p->npre, p->pre_types, err), err) ||
-            add_aggregate(r, p, partition, err))
+            add_aggregate(r, p, role, partition, err))
             goto fail;
         goto sink;
     }
@@ -516,12 +532,12 @@ static int runner_init(runner *r, sl_runtime *rt, const sl_plan *p, int role, co
         if (add_pre(r, p, err))
             goto fail;
         if (role == ROLE_SPLIT) {
-            if (add_repartition(r, p, repart, err))
+            if (add_repartition(r, p, repart, partition, err))
                 goto fail;
             r->sink = r->repart;
             return 0;
         }
-        if (add_aggregate(r, p, partition, err))
+        if (add_aggregate(r, p, role, partition, err))
             goto fail;
     } else {
         if (p->table_in) {
@@ -651,6 +667,17 @@ static runner *task_runner(task *t)
     return t->q->shared ? &t->q->tasks[0].r : &t->r;
 }
 
+/* After an aborted transaction: the operators' state back to what is
+ * committed (the aggregate's, a TABLE's stage 1 kept rows). */
+static void runner_discard(runner *r)
+{
+    sl_error e2;
+    if (r->agg)
+        sl_op_aggregate_discard(r->agg, &e2);
+    if (r->repart)
+        sl_op_repartition_discard(r->repart, &e2);
+}
+
 /*
  * Beyond ksqlDB (sluice.window.idle.close.ms): once a task's input has been
  * idle that long, its stream time moves to the wall clock, so windows that
@@ -684,8 +711,7 @@ static void idle_close(task *t, runner *r)
         sl_log_txn_abort(txn);
     sl_arena_reset(r->arena);
     if (rc) {
-        sl_error e2;
-        sl_op_aggregate_discard(r->agg, &e2);
+        runner_discard(r);
         query_fail(t->q, "closing idle windows failed", &err);
         return;
     }
@@ -737,9 +763,7 @@ static int commit_open(task *t, runner *r)
     int nt;
     runner_tasks(t, &ts, &nt);
     if (rc) {
-        sl_error e2;
-        if (r->agg)
-            sl_op_aggregate_discard(r->agg, &e2);
+        runner_discard(r);
         for (int i = 0; i < nt; i++)
             ts[i].next = ts[i].committed;
         /* a rebalance took the partitions: the log drops them next */
@@ -864,8 +888,12 @@ static int task_init(task *t)
             query_fail(q, "reading the committed positions failed", &err);
         return -1;
     }
-    if (q->plan->ngroup > 0 && t->st->role != ROLE_SPLIT &&
-        sl_log_restore_partition(rt->log, q->id, owner->partition, &err)) {
+    /* stage 1 of a TABLE keeps its rows under a store name of its own */
+    char store[300];
+    snprintf(store, sizeof store, "%s%s", q->id,
+             t->st->role == ROLE_SPLIT ? SL_LOG_TABLE_ROWS_SUFFIX : "");
+    if (q->plan->ngroup > 0 && (t->st->role != ROLE_SPLIT || q->plan->table_in) &&
+        sl_log_restore_partition(rt->log, store, owner->partition, &err)) {
         query_fail(q, "restoring the state failed", &err);
         return -1;
     }
@@ -906,9 +934,7 @@ static int task_step(task *t)
             /* give the others their committed positions back */
             sl_log_txn_abort(r->txn);
             r->txn = NULL;
-            sl_error e2;
-            if (r->agg)
-                sl_op_aggregate_discard(r->agg, &e2);
+            runner_discard(r);
             task *ts;
             int nt;
             runner_tasks(t, &ts, &nt);
@@ -956,9 +982,7 @@ static int task_step(task *t)
         sl_log_txn_abort(r->txn);
         r->txn = NULL;
         sl_arena_reset(r->arena);
-        sl_error e2;
-        if (r->agg)
-            sl_op_aggregate_discard(r->agg, &e2);
+        runner_discard(r);
         task *ts;
         int nt;
         runner_tasks(t, &ts, &nt);
@@ -1337,7 +1361,7 @@ sl_query *sl_runtime_start(sl_runtime *rt, sl_plan *plan, sl_error *err)
         return NULL;
     }
     char repart[256];
-    bool split = plan->ngroup > 0 && !plan->group_by_key && !plan->table_in && np > 1 &&
+    bool split = plan->ngroup > 0 && !plan->group_by_key && np > 1 &&
                  sl_log_repartition_topic(rt->log, plan->query_id, repart, sizeof repart) == 1 &&
                  !started_shared(rt->log, plan, repart, np);
     if (split && make_repartition_topic(rt->log, repart, np, err)) {

@@ -2463,8 +2463,12 @@ static int kafka_repartition_topic(sl_log *log, const char *query_id, char *out,
 static int kafka_drop_query(sl_log *log, const char *query_id, sl_error *err)
 {
     klog *k = (klog *)log;
-    char group[512], topic[MAX_TOPIC_NAME + 1];
+    char group[512], topic[MAX_TOPIC_NAME + 1], rows[300], unused[512];
     if (sl_kafka_state_drop_query(k->state, query_id, group, sizeof group, err))
+        return -1;
+    /* a TABLE's repartitioned aggregation: stage 1's changelog */
+    snprintf(rows, sizeof rows, "%s" SL_LOG_TABLE_ROWS_SUFFIX, query_id);
+    if (sl_kafka_state_drop_query(k->state, rows, unused, sizeof unused, err))
         return -1;
     sl_kafka_state_repartition_name(k->state, query_id, topic);
     int32_t np = sl_log_kafka_partition_count(log, topic, err);

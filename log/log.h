@@ -338,6 +338,14 @@ int sl_log_drop_query(sl_log *log, const char *query_id, sl_error *err);
  * owns every partition and aggregates them in one place).
  */
 int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap);
+/*
+ * Stage 1 of a TABLE's repartitioned aggregation keeps each input key's
+ * row in the stores "<query id>" SL_LOG_TABLE_ROWS_SUFFIX "/...": a name of
+ * their own, so their changelog (Kafka: _sluice-SERVICE-QUERY-table-changelog)
+ * has one writer per partition, as stage 2's has. Dropped with the query
+ * (sl_log_drop_query, and the engine's local state).
+ */
+#define SL_LOG_TABLE_ROWS_SUFFIX "-table"
 
 /* ---- capabilities ---- */
 

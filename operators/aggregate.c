@@ -11,7 +11,10 @@
  * the output record, and of the sink's materialization. A TABLE input also
  * keeps each key's last row ("<name>/rows": the GROUP BY values and
  * arguments, JSON-encoded) so an update retracts the old row from its
- * group before the new row is added.
+ * group before the new row is added. Stage 2 of a TABLE's repartitioned
+ * aggregation (retract_in) gets that as two rows, a retraction (marked
+ * tombstone) and an addition, from stage 1 (repartition.c), which keeps
+ * the rows instead.
  *
  * Time: stream time is the largest timestamp this task has seen, kept in
  * the keyspace "state_meta" with every flush. A record whose windows are
@@ -689,6 +692,22 @@ static int table_row(agg_op *a, sl_batch *b, const sl_brow *r, const sl_value *p
     return sl_store_put(a->rows, rk, rklen, nr, err);
 }
 
+/* A repartitioned TABLE change: stage 1 dropped NULL groups and sends a
+ * retraction (tombstone) only for a row it added before, in order. */
+static int retract_in_row(agg_op *a, sl_batch *b, const sl_brow *r, const sl_value *pre,
+                          sl_error *err)
+{
+    sl_error e2;
+    if (encode_group(a, pre, &a->kbuf, &e2)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "failed to serialize the GROUP BY key: %s", e2.msg);
+        sl_batch_fail_record(b, r->rec, SL_FAIL_SERIALIZATION, msg);
+        return 0;
+    }
+    return update(a, b, r, pre, a->kbuf.data, a->kbuf.len, false, 0, 0, r->tombstone,
+                  a->sp.cache_off, err) < 0 ? -1 : 0;
+}
+
 /* A record added to its open hopping windows only: the closed ones are
  * skipped, counted (as Kafka Streams counts each skipped window) and logged. */
 static void partly_late(agg_op *a, sl_batch *b, const sl_record *rec, int closed, int n,
@@ -716,6 +735,11 @@ static int agg_push(sl_operator *op, sl_batch *b, sl_error *err)
         const sl_value *pre = r->out;
         if (sp->table_in) {
             if (table_row(a, b, r, pre, err))
+                return -1;
+            continue;
+        }
+        if (sp->retract_in) {
+            if (retract_in_row(a, b, r, pre, err))
                 return -1;
             continue;
         }

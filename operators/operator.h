@@ -193,7 +193,10 @@ typedef struct sl_aggregate_spec {
     const sl_schema *agg_schema;
     const sl_window_spec *win;      /* kind SL_WIN_NONE: not windowed */
     bool emit_final;
-    bool table_in;                  /* the input is a TABLE: retract a key's old row first */
+    bool table_in;                  /* the input is a TABLE: retract a key's old row first
+                                       (repartition out: keep each key's row to retract it) */
+    bool retract_in;                /* rows come as additions and retractions (tombstone
+                                       set): stage 2 of a TABLE's repartitioned aggregation */
     int npre;
     const sl_type *const *pre_types; /* npre: GROUP BY values and arguments (table_in rows) */
     const sl_cexpr *having;         /* NULL: none */
@@ -237,13 +240,20 @@ bool sl_op_aggregate_cache_full(const sl_operator *op);
  * sl_op_repartition_set_txn, keyed by the GROUP BY values in
  * spec->key_opts (partition -1: by that key), with its event time. Rows
  * with a NULL GROUP BY value are reported (SL_FAIL_KEY) and dropped.
- * Counts what it wrote in b->emitted.
+ * spec->table_in: the rows are a TABLE's changes; each key's last row is
+ * kept (store "<spec->store_name>/rows" of spec->partition, on spec->log,
+ * flushed into the transaction every batch) and a change first appends the
+ * retraction of the old row (to the old group), then the new row; a
+ * tombstone only the retraction. Counts what it wrote in b->emitted.
  */
 sl_operator *sl_op_repartition_out_new(const char *topic, const sl_aggregate_spec *spec,
                                        sl_error *err);
 void sl_op_repartition_set_txn(sl_operator *op, sl_log_txn *txn);
+/* After an aborted batch: the kept rows back to what is committed. */
+int sl_op_repartition_discard(sl_operator *op, sl_error *err);
 /* Stage 2's first operator: records written by the above -> rows with
- * out[0..npre) and their event time, for the aggregate operator. */
+ * out[0..npre) and their event time, for the aggregate operator; a
+ * retraction is a row with tombstone set (for spec->retract_in). */
 sl_operator *sl_op_repartition_in_new(int npre, const sl_type *const *pre_types, sl_error *err);
 
 /* ---- sink ---- */

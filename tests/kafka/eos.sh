@@ -2,9 +2,12 @@
 # eos.sh: exactly-once on Kafka (processing.guarantee = exactly_once_v2)
 # through a worker killed with SIGKILL again and again.
 #
-# A filter query (CSAS), a COUNT per key in tumbling windows (CTAS) and a
+# A filter query (CSAS), a COUNT per key in tumbling windows (CTAS), a
 # COUNT grouped by n % 13 (not the input key: two stages through a
-# repartition topic, each with its own transactions) run in `sluice run`
+# repartition topic, each with its own transactions) and, over the same
+# input read as a TABLE (the last n per id), a COUNT and SUM grouped by
+# n % 7 (two stages too: stage 1 keeps each id's row and sends a change as a
+# retraction and an addition) run in `sluice run`
 # while the input is loaded in chunks; the worker is killed
 # with kill -9 at a random moment while it works through a chunk, KILLS
 # times, each time started again (the committed output so far is shown). At
@@ -12,7 +15,8 @@
 # committed output, read read_committed with `sluice dump`, must equal the
 # expected output: every record that passes the filter exactly once (none
 # missing, none twice), for every key a final count equal to the number of
-# its input records, and for every n % 13 the same.
+# its input records, and for every n % 13 the same; for every n % 7 the
+# number and sum of the ids' last n in that group.
 # The worker runs with processing.guarantee=exactly_once_v2 in its config
 # file; the loads and dumps run without it (reads are read_committed).
 # Usage: tests/kafka/eos.sh path/to/sluice BOOTSTRAP [RECORDS [KILLS]]
@@ -52,6 +56,11 @@ CREATE TABLE counts WITH (KAFKA_TOPIC='counts-$run') AS
   SELECT id, AS_VALUE(id) AS who, COUNT(*) AS c FROM src WINDOW TUMBLING (SIZE 1 HOUR) GROUP BY id EMIT CHANGES;
 CREATE TABLE bymod WITH (KAFKA_TOPIC='bymod-$run') AS
   SELECT n % 13 AS m, AS_VALUE(n % 13) AS mm, COUNT(*) AS c FROM src GROUP BY n % 13 EMIT CHANGES;
+CREATE TABLE latest (id VARCHAR PRIMARY KEY, n INT)
+  WITH (KAFKA_TOPIC='in-$run', VALUE_FORMAT='JSON');
+CREATE TABLE bylast WITH (KAFKA_TOPIC='bylast-$run') AS
+  SELECT n % 7 AS m, AS_VALUE(n % 7) AS mm, COUNT(*) AS c, SUM(n) AS s FROM latest
+  GROUP BY n % 7 EMIT CHANGES;
 SQL
 
 # the input: n = 1..RECORDS, keys k0..k39 round the clock
@@ -78,13 +87,13 @@ committed() {
 }
 
 # the worker has said it runs its queries: its start-up is over
-# and its consumer groups have given it the partitions of its 4 queries
-# (5 groups: bymod's two stages have one each; after a kill, once the
-# killed worker's session timed out)
+# and its consumer groups have given it the partitions of its 5 queries
+# (7 groups: bymod's and bylast's two stages have one each; after a kill,
+# once the killed worker's session timed out)
 started() {
     n=0
     while { [ "$(grep -c 'running until' worker.err)" -lt "$1" ] ||
-            [ "$(grep -c 'assigned; this worker owns' worker.err)" -lt $(($1 * 5)) ]; } &&
+            [ "$(grep -c 'assigned; this worker owns' worker.err)" -lt $(($1 * 7)) ]; } &&
         [ "$n" -lt 600 ] && kill -0 "$worker" 2>/dev/null; do
         sleep 0.1
         n=$((n + 1))
@@ -180,9 +189,28 @@ else
     diff want_bymod.txt got_bymod.txt | head -n 10
 fi
 
-printf 'kafka eos: %d records, the worker killed %d times (kept records committed at each kill:%s); kept %d of %d, %d keys counted, %d groups of n %% 13\n' \
+# ---- the TABLE grouped by n % 7: each id's last row, in its group once ----
+"$SLUICE" dump --config-file kafka.properties "bylast-$run" --from-beginning >bylast.json \
+    2>dump.err || { cat dump.err; bad "dump bylast-$run"; }
+# groups left empty end with a count of 0
+awk -F'"key":' '{ split($2, a, ",\"value\":"); last[a[1]] = a[2] }
+    END { for (k in last) print last[k] }' bylast.json |
+    sed -n 's/.*\\"MM\\":\([0-9]*\).*\\"C\\":\([0-9]*\).*\\"S\\":\([0-9]*\).*/\1 \2 \3/p' |
+    awk '$2 != 0' | sort > got_bylast.txt
+awk -F'"id":"' '{ split($2, a, "\""); split($2, b, "\"n\":"); last[a[1]] = b[2] + 0 }
+    END { for (k in last) { c[last[k] % 7]++; s[last[k] % 7] += last[k] }
+          for (m in c) print m, c[m], s[m] }' input.jsonl | sort > want_bylast.txt
+if [ -s want_bylast.txt ] && cmp -s want_bylast.txt got_bylast.txt; then
+    ok
+else
+    bad "bylast-$run: count and sum per n % 7 of the ids' last rows differ (want, got):"
+    diff want_bylast.txt got_bylast.txt | head -n 10
+fi
+
+printf 'kafka eos: %d records, the worker killed %d times (kept records committed at each kill:%s); kept %d of %d, %d keys counted, %d groups of n %% 13, %d of n %% 7 over the table\n' \
     "$RECORDS" "$kills" "$progress" "$(wc -l < "got-kept-$run.txt")" \
-    "$(wc -l < "want-kept-$run.txt")" "$(wc -l < got_counts.txt)" "$(wc -l < got_bymod.txt)"
+    "$(wc -l < "want-kept-$run.txt")" "$(wc -l < got_counts.txt)" "$(wc -l < got_bymod.txt)" \
+    "$(wc -l < got_bylast.txt)"
 if grep -q '^%[0-7]|\|AddressSanitizer\|runtime error' worker.err; then
     bad "the worker wrote librdkafka lines or sanitizer reports:"
     grep '^%[0-7]|\|AddressSanitizer\|runtime error' worker.err | head -n 5
