@@ -37,7 +37,9 @@
  * new one (KTable.groupBy), in that transaction too;
  * stage 2 (group QUERY-repartition, one task per repartition partition)
  * aggregates what it reads there exactly as a key-grouped aggregation
- * does (state per partition, changelog, restore) and writes the sink. Both
+ * does (state per partition, changelog, restore) and writes the sink; once
+ * its positions are committed, the records below them are deleted
+ * (purge_consumed, at most every 30 s per partition). Both
  * are one query: records in are counted by stage 1, records out by stage
  * 2, lag and idleness cover both. Elsewhere (the embedded log, one process
  * owning every partition), one shared runner aggregates every partition,
@@ -79,6 +81,10 @@ enum {
                                    GROUP BY values and arguments -> repartition topic */
     ROLE_MERGE                  /* ... its stage 2: repartition topic -> aggregate -> sink */
 };
+
+/* Stage 2 deletes the repartition records below its committed position at
+ * most this often per partition (Kafka Streams' repartition.purge.interval.ms). */
+enum { PURGE_INTERVAL_MS = 30000 };
 
 /* What one task (or one transient query) needs to run batches. */
 struct runner {
@@ -140,6 +146,9 @@ struct task {
     int64_t committed;          /* the committed position (next, once its batch commits) */
     bool busy;                  /* a worker runs it */
     int64_t idle_since;         /* wall clock of the first empty read in a row; 0: busy */
+    int64_t purged;             /* ROLE_MERGE: the repartition records below this are deleted */
+    int64_t purge_at;           /* ... wall clock of the last attempt */
+    bool purge_off;             /* ... the cluster takes no Admin requests */
     runner r;                   /* unused when the query has one shared runner */
 };
 
@@ -781,6 +790,33 @@ static int commit_open(task *t, runner *r)
 }
 
 /*
+ * Stage 2 of a repartitioned aggregation: the repartition records below its
+ * committed position are needed by no one (a next owner starts there), so
+ * they are deleted, at most every PURGE_INTERVAL_MS per partition, as Kafka
+ * Streams purges its repartition topics: the topic holds what is in
+ * flight, not the whole input. A failure is reported and tried again an
+ * interval later; on a cluster that takes no Admin requests the task stops
+ * trying.
+ */
+static void purge_consumed(task *t)
+{
+    if (t->st->role != ROLE_MERGE || t->purge_off || t->committed <= t->purged)
+        return;
+    int64_t now = now_ms();
+    if (now - t->purge_at < PURGE_INTERVAL_MS)
+        return;
+    t->purge_at = now;
+    sl_error err;
+    sl_error_clear(&err);
+    if (sl_log_delete_records(t->q->rt->log, t->st->topic, t->partition, t->committed, &err)) {
+        fprintf(stderr, "sluice: query %s: %s\n", t->q->id, err.msg);
+        t->purge_off = err.code == SL_ERR_UNSUPPORTED;
+        return;
+    }
+    t->purged = t->committed;
+}
+
+/*
  * Whether a task's open transaction should commit now. A stateless query
  * commits every batch where the log's commits are cheap (the embedded
  * log). Otherwise when its interval (commit.interval.ms, as Kafka Streams)
@@ -957,6 +993,7 @@ static int task_step(task *t)
         }
         if (commit_open(t, r))
             return -1;
+        purge_consumed(t);
         if (r->agg && q->plan->idle_close_ms > 0 && q->plan->emit_final)
             idle_close(t, r);
         return 0;
@@ -1003,8 +1040,11 @@ static int task_step(task *t)
     atomic_fetch_add(&q->skipped, b.skipped);
     atomic_fetch_add(&q->late, b.late);
     sl_arena_reset(r->arena);
-    if (commit_due(t, r) && commit_open(t, r))
-        return -1;
+    if (commit_due(t, r)) {
+        if (commit_open(t, r))
+            return -1;
+        purge_consumed(t);
+    }
     return n;
 }
 
@@ -1300,7 +1340,8 @@ static int topic_partitions(sl_log *log, const char *topic, sl_error *err)
 /*
  * Creates (or finds) the repartition topic of a query: as many partitions
  * as its input, kept until the query is terminated (retention.ms -1: its
- * records carry the input's timestamps, which may be old; stage 2 may lag).
+ * records carry the input's timestamps, which may be old; stage 2 may lag);
+ * stage 2 deletes the records it has committed (purge_consumed).
  */
 static int make_repartition_topic(sl_log *log, const char *name, int np, sl_error *err)
 {

@@ -60,7 +60,9 @@
  * Repartition topics (sl_log_repartition_topic): a query's is named
  * _sluice-SERVICE-QUERY-repartition (made and used by the runtime like any
  * topic; its second stage joins group _sluice-SERVICE-QUERY-repartition)
- * and deleted, with that group, by drop_query.
+ * and deleted, with that group, by drop_query; while the query runs, the
+ * records its second stage has committed are deleted below its position
+ * (delete_records: DeleteRecords, called by the runtime).
  * Does not: retention (the broker enforces it: enforce_retention is a
  * no-op).
  *
@@ -2458,6 +2460,45 @@ static int kafka_repartition_topic(sl_log *log, const char *query_id, char *out,
     return snprintf(out, cap, "%s", name) < (int)cap ? 1 : 0;
 }
 
+/* Records of a repartition topic the query has consumed: deleted through
+ * the partition's leader, as Kafka Streams purges its repartition topics. */
+static int kafka_delete_records(sl_log *log, const char *topic, int32_t partition,
+                                int64_t before, sl_error *err)
+{
+    klog *k = (klog *)log;
+    char what[300];
+    snprintf(what, sizeof what, "deleting the records of %s partition %d below offset %lld",
+             topic, (int)partition, (long long)before);
+    const struct rd_kafka_metadata *md;
+    if (all_metadata(k, &md, err))
+        return -1;
+    bool ctl = has_controller(k, md);
+    rd_kafka_metadata_destroy(md);
+    if (!ctl)
+        return no_controller(k, what, err);
+    rd_kafka_topic_partition_list_t *tl = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(tl, topic, partition)->offset = before;
+    rd_kafka_DeleteRecords_t *dr = rd_kafka_DeleteRecords_new(tl);
+    rd_kafka_topic_partition_list_destroy(tl);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_AdminOptions_t *ao = admin_opts(k, RD_KAFKA_ADMIN_OP_DELETERECORDS);
+    rd_kafka_DeleteRecords(k->producer, &dr, 1, ao, q);
+    rd_kafka_event_t *ev = admin_wait(k, q, what, err);
+    int rc = ev ? 0 : -1;
+    if (ev) {
+        const rd_kafka_topic_partition_list_t *res =
+            rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+        rd_kafka_resp_err_t e = res && res->cnt ? res->elems[0].err : RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (e)
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: %s", what, rd_kafka_err2str(e));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_DeleteRecords_destroy(dr);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
 /* A terminated query's changelog (kafka_state.c), repartition topic and
  * consumer groups (its own and its repartition stage's). */
 static int kafka_drop_query(sl_log *log, const char *query_id, sl_error *err)
@@ -2827,6 +2868,7 @@ static const sl_log_ops kafka_ops = {
     .drop_query = kafka_drop_query,
     .repartition_topic = kafka_repartition_topic,
     .commits_costly = kafka_commits_costly,
+    .delete_records = kafka_delete_records,
 };
 
 /* ---- log.h's membership functions, for every backend (an op left NULL:
@@ -2859,6 +2901,14 @@ int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_
 {
     return log->ops->repartition_topic ? log->ops->repartition_topic(log, query_id, out, cap)
                                        : 0;
+}
+
+int sl_log_delete_records(sl_log *log, const char *topic, int32_t partition, int64_t before,
+                          sl_error *err)
+{
+    return log->ops->delete_records
+               ? log->ops->delete_records(log, topic, partition, before, err)
+               : 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -346,6 +346,15 @@ int sl_log_repartition_topic(sl_log *log, const char *query_id, char *out, size_
  * (sl_log_drop_query, and the engine's local state).
  */
 #define SL_LOG_TABLE_ROWS_SUFFIX "-table"
+/*
+ * Deletes the records of topic's partition below offset `before` (a
+ * repartition topic whose records up to there a query has read and
+ * committed; Kafka: DeleteRecords, the partition's start offset moves up).
+ * 0 when done or when the backend keeps no such topics (the op is NULL);
+ * -1 with err (SL_ERR_UNSUPPORTED: a cluster that takes no Admin requests).
+ */
+int sl_log_delete_records(sl_log *log, const char *topic, int32_t partition, int64_t before,
+                          sl_error *err);
 
 /* ---- capabilities ---- */
 
@@ -406,6 +415,8 @@ struct sl_log_ops {
     int (*repartition_topic)(sl_log *log, const char *query_id, char *out,
                              size_t cap);                           /* may be NULL: none */
     bool (*commits_costly)(sl_log *log);    /* may be NULL: cheap commits */
+    int (*delete_records)(sl_log *log, const char *topic, int32_t partition,
+                          int64_t before, sl_error *err);           /* may be NULL: no-op */
 };
 
 /* Every backend's handle starts with this; its txn handles with sl_log_txn. */

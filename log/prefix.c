@@ -242,6 +242,15 @@ static int p_repartition_topic(sl_log *log, const char *query_id, char *out, siz
     return sl_log_repartition_topic(((plog *)log)->inner, query_id, out, cap);
 }
 
+static int p_delete_records(sl_log *log, const char *topic, int32_t partition, int64_t before,
+                            sl_error *err)
+{
+    plog *p = (plog *)log;
+    char t[MAX_NAME];
+    return join(t, p->tp, topic, err) ? -1
+                                      : sl_log_delete_records(p->inner, t, partition, before, err);
+}
+
 static int p_drop_query(sl_log *log, const char *query_id, sl_error *err)
 {
     plog *p = (plog *)log;
@@ -333,4 +342,5 @@ static const sl_log_ops prefix_ops = {
     .drop_query = p_drop_query,
     .repartition_topic = p_repartition_topic,
     .commits_costly = p_commits_costly,
+    .delete_records = p_delete_records,
 };

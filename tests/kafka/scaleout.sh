@@ -28,7 +28,9 @@
 # - the count by n % 31 is right too (never below the input, the excess
 #   within the same kind of bound, over every partition);
 # - TERMINATE of the aggregation deletes its changelog topic, and of the
-#   COUNT by n % 31 its repartition topic;
+#   COUNT by n % 31 its repartition topic; before that, the repartition
+#   topic holds fewer records than the input: stage 2 deleted those below
+#   its committed positions;
 # - duplicates (at-least-once) stay within the stated bound: what was read
 #   but not committed when partitions moved, measured from the input by
 #   record timestamps (the load time): for w2's partitions, the records of
@@ -243,9 +245,20 @@ changelog="_sluice-$run-$cq-changelog"
     >dump.out 2>&1 && bad "TERMINATE $cq left its changelog topic $changelog"
 grep -q "does not exist" dump.out && ok || { bad "dump after TERMINATE:"; cat dump.out; }
 
+# ---- stage 2 deletes the repartition records it has committed ----
+repart="_sluice-$run-$mq-repartition"
+"$SLUICE" dump --config-file kafka.properties "$repart" --from-beginning >repart.json \
+    2>dump.err || { cat dump.err; bad "dump $repart"; }
+# every input record was appended there at least once: fewer left means
+# the start offsets moved up
+rleft=$(wc -l < repart.json)
+rfirst=$(awk -F'[:,]' '!($2 in f) { f[$2] = $4 } END { for (p in f) printf "%s:%s ", p, f[p] }' \
+    repart.json)
+[ "$rleft" -lt "$RECORDS" ] && ok ||
+    bad "$repart still holds $rleft records of $RECORDS: nothing was purged"
+
 # ---- TERMINATE deletes the repartition topic ----
 printf 'TERMINATE %s;\n' "$mq" > term.sql
-repart="_sluice-$run-$mq-repartition"
 "$SLUICE" dump --config-file kafka.properties "$repart" --from-beginning -n 1 \
     >/dev/null 2>&1 || bad "no repartition topic $repart before TERMINATE"
 "$SLUICE" -d w1 --config-file kafka.properties -f term.sql >term.out 2>&1 ||
@@ -254,8 +267,8 @@ repart="_sluice-$run-$mq-repartition"
     >dump.out 2>&1 && bad "TERMINATE $mq left its repartition topic $repart"
 grep -q "does not exist" dump.out && ok || { bad "dump after TERMINATE:"; cat dump.out; }
 
-printf 'kafka scaleout: %d records, w2 (partitions %s, repartition %s) killed; w1 restored %d + %d changelog records; duplicates: kept %d, counts +%d (bound %d), bymod +%d (bound %d)\n' \
-    "$RECORDS" "$w2parts" "$w2rparts" "$restored" "$mrestored" "$dups" "$excess" "$bound" "$mexcess" "$mbound"
+printf 'kafka scaleout: %d records, w2 (partitions %s, repartition %s) killed; w1 restored %d + %d changelog records; duplicates: kept %d, counts +%d (bound %d), bymod +%d (bound %d); repartition topic holds %d records (first offsets %s)\n' \
+    "$RECORDS" "$w2parts" "$w2rparts" "$restored" "$mrestored" "$dups" "$excess" "$bound" "$mexcess" "$mbound" "$rleft" "$rfirst"
 logs_clean w1.err last.err
 printf 'kafka scaleout: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
