@@ -1450,6 +1450,19 @@ static void txn_free(ktxn *t)
     free(t);
 }
 
+/* Refreshes a client's (reader's, producer's) metadata of topic: its
+ * partition count, once another worker added partitions. */
+static void refresh_metadata(klog *k, rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    if (rkt && !rd_kafka_metadata(rk, 0, rkt, &md, k->timeout_ms))
+        rd_kafka_metadata_destroy(md);
+    if (rkt)
+        rd_kafka_topic_destroy(rkt);
+    sleep_ms(50);
+}
+
 static int validate_record(const sl_record *r, sl_error *err)
 {
     if (!r)
@@ -1530,6 +1543,7 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
     t->tr->refs++;
     t->tr->outstanding++;
     pthread_mutex_unlock(&t->tr->mu);
+    int64_t deadline = mono_ms() + k->timeout_ms;
     for (;;) {
         rd_kafka_error_t *e = rd_kafka_produceva(t->rk, vu, nv);
         if (!e)
@@ -1538,6 +1552,13 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_error_destroy(e);
             rd_kafka_poll(t->rk, 100);          /* serves delivery reports, frees room */
+            continue;
+        }
+        if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && mono_ms() + 50 < deadline) {
+            /* a partition another worker just added (a changelog grown by
+             * CreatePartitions): the producer learns of it from fresh metadata */
+            rd_kafka_error_destroy(e);
+            refresh_metadata(k, t->rk, topic);
             continue;
         }
         sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "producing to %s partition %d: %s", topic, p,
@@ -2029,18 +2050,6 @@ static bool leader_moving(rd_kafka_resp_err_t e)
     }
 }
 
-/* Refreshes the reader's metadata of topic (its partition count). */
-static void reader_metadata(klog *k, const char *topic)
-{
-    rd_kafka_topic_t *rkt = rd_kafka_topic_new(k->reader, topic, NULL);
-    const struct rd_kafka_metadata *md = NULL;
-    if (rkt && !rd_kafka_metadata(k->reader, 0, rkt, &md, k->timeout_ms))
-        rd_kafka_metadata_destroy(md);
-    if (rkt)
-        rd_kafka_topic_destroy(rkt);
-    sleep_ms(50);
-}
-
 static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                          int64_t *end, sl_error *err)
 {
@@ -2060,7 +2069,7 @@ static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int6
         if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && mono_ms() + 50 < deadline) {
             /* a partition another worker just added (CreatePartitions):
              * the reader learns of it from fresh metadata */
-            reader_metadata(k, topic);
+            refresh_metadata(k, k->reader, topic);
             continue;
         }
         if (!leader_moving(e) || mono_ms() + 50 >= deadline)
