@@ -46,8 +46,10 @@
  * a task at a time; with membership it runs only on the worker
  * that owns partition 0, so no two workers aggregate the same records. So
  * does a query an earlier sluice started that way (committed positions,
- * no repartition topic: started_shared), and one on a cluster that creates
- * no topics (the dev broker: no Admin API).
+ * no repartition topic: started_shared), a TABLE aggregation at
+ * at-least-once (a replayed retraction would corrupt it: split only where
+ * commits are atomic, sl_log_atomic_commits), and one on a cluster that
+ * creates no topics (the dev broker: no Admin API).
  *
  * Threading: rt->mu guards the query list, the task flags (busy, own) and
  * the query states; a task is run by at most one worker at a time (busy), and
@@ -1360,14 +1362,22 @@ static int make_repartition_topic(sl_log *log, const char *name, int np, sl_erro
 }
 
 /*
- * Whether a query that could be split was started, before repartition
- * topics existed, with one shared runner: it has committed positions but
- * no repartition topic. Its state (every group, in partition 0) and its
- * positions only make sense that way, so it keeps running so.
+ * Whether a query that could be split runs with one shared runner: one
+ * started, before repartition topics existed, with one shared runner (it
+ * has committed positions but no repartition topic: its state, every group
+ * in partition 0, and its positions only make sense that way), or a TABLE
+ * aggregation on a log whose commits are not atomic (Kafka at-least-once).
  */
 static bool started_shared(sl_log *log, const sl_plan *plan, const char *repart, int np)
 {
-    if (topic_partitions(log, repart, &(sl_error){0}) > 0)
+    bool has_repart = topic_partitions(log, repart, &(sl_error){0}) > 0;
+    /* a TABLE's stage 1 sends a change as a retraction and an addition: a
+     * batch replayed after a crash (at-least-once) would retract twice and
+     * leave wrong counts for good, so a TABLE is split only where a
+     * commit is all or nothing; a query once split stays split */
+    if (plan->input.is_table && !has_repart && !sl_log_atomic_commits(log))
+        return true;
+    if (has_repart)
         return false;
     for (int p = 0; p < np; p++)
         if (sl_log_position(log, plan->query_id, plan->input.kafka_topic, p) >= 0)

@@ -2294,3 +2294,8 @@ bool sl_log_commits_costly(sl_log *log)
 {
     return log->ops->commits_costly && log->ops->commits_costly(log);
 }
+
+bool sl_log_atomic_commits(sl_log *log)
+{
+    return !log->ops->atomic_commits || log->ops->atomic_commits(log);
+}

@@ -2849,6 +2849,11 @@ static bool kafka_commits_costly(sl_log *log)
     return true;
 }
 
+static bool kafka_atomic_commits(sl_log *log)
+{
+    return ((klog *)log)->eos;
+}
+
 static const sl_log_ops kafka_ops = {
     .name = "kafka",
     .close = kafka_close,
@@ -2877,6 +2882,7 @@ static const sl_log_ops kafka_ops = {
     .drop_query = kafka_drop_query,
     .repartition_topic = kafka_repartition_topic,
     .commits_costly = kafka_commits_costly,
+    .atomic_commits = kafka_atomic_commits,
     .delete_records = kafka_delete_records,
 };
 

@@ -4,7 +4,8 @@
  * Does: topics (create, describe, list, delete), transactional appends with
  * offsets, reads by offset, consumers' committed positions, retention, a
  * wait for new commits, membership (workers of one service sharing a
- * query's partitions), and what a commit costs (sl_log_commits_costly).
+ * query's partitions), and what a commit costs and guarantees
+ * (sl_log_commits_costly, sl_log_atomic_commits).
  * Two backends implement it with the same semantics: the embedded one
  * (log/embedded.c, topics in RocksDB in a data directory) and Kafka
  * through librdkafka (log/kafka.c). The runtime only sees the types
@@ -367,6 +368,15 @@ int sl_log_delete_records(sl_log *log, const char *topic, int32_t partition, int
  * wraps.
  */
 bool sl_log_commits_costly(sl_log *log);
+/*
+ * Whether a commit's appends, state changes and positions take effect all
+ * together or not at all: true on the embedded log (one write batch) and
+ * on Kafka under exactly_once_v2 (one transaction); false on Kafka
+ * at-least-once (appends are delivered first, positions committed after:
+ * a crash between them replays the batch). A wrapper answers for the log
+ * it wraps.
+ */
+bool sl_log_atomic_commits(sl_log *log);
 
 /* ---- for backends: the dispatch table ---- */
 
@@ -415,6 +425,7 @@ struct sl_log_ops {
     int (*repartition_topic)(sl_log *log, const char *query_id, char *out,
                              size_t cap);                           /* may be NULL: none */
     bool (*commits_costly)(sl_log *log);    /* may be NULL: cheap commits */
+    bool (*atomic_commits)(sl_log *log);    /* may be NULL: atomic commits */
     int (*delete_records)(sl_log *log, const char *topic, int32_t partition,
                           int64_t before, sl_error *err);           /* may be NULL: no-op */
 };

@@ -274,6 +274,11 @@ static bool p_commits_costly(sl_log *log)
     return sl_log_commits_costly(((plog *)log)->inner);
 }
 
+static bool p_atomic_commits(sl_log *log)
+{
+    return sl_log_atomic_commits(((plog *)log)->inner);
+}
+
 static bool valid_prefix(const char *s)
 {
     for (; s && *s; s++)
@@ -342,5 +347,6 @@ static const sl_log_ops prefix_ops = {
     .drop_query = p_drop_query,
     .repartition_topic = p_repartition_topic,
     .commits_costly = p_commits_costly,
+    .atomic_commits = p_atomic_commits,
     .delete_records = p_delete_records,
 };
