@@ -2784,6 +2784,172 @@ static int do_describe_function(sl_session *s, const sl_stmt *st, sl_arena *a, s
     return 0;
 }
 
+/* ---- SHOW TOPICS [EXTENDED] ---- */
+
+/* Partition replicas as ksqlDB's CLI shows them: the count when every
+ * partition has as many, else each partition's; and ksqlDB's replicaInfo. */
+static void replica_info(sl_arena *a, const sl_topic_info *ti, const char **text,
+                         const char **json)
+{
+    sl_buf t = SL_BUF_INIT, j = SL_BUF_INIT;
+    bool same = true;
+    for (int p = 1; p < ti->config.partitions; p++)
+        same = same && ti->partitions[p].replicas == ti->partitions[0].replicas;
+    sl_buf_putc(&j, '[');
+    for (int p = 0; p < ti->config.partitions; p++) {
+        int32_t n = ti->partitions[p].replicas;
+        sl_buf_printf(&j, "%s%d", p ? "," : "", (int)n);
+        if (p == 0 || !same)
+            sl_buf_printf(&t, "%s%d", p ? ", " : "", (int)n);
+    }
+    sl_buf_putc(&j, ']');
+    *text = sl_arena_strdup(a, sl_buf_cstr(&t));
+    *json = sl_arena_strdup(a, sl_buf_cstr(&j));
+    sl_buf_fini(&t);
+    sl_buf_fini(&j);
+}
+
+/* Consumers of a group: its members on the cluster, or, on a log without
+ * membership, whether the query of that id runs in this process. */
+static int group_consumers(sl_session *s, const sl_log_group *g)
+{
+    if (g->members >= 0)
+        return g->members;
+    sl_runtime *rt = sl_engine_runtime(s->eng);
+    for (int i = 0; rt && i < sl_runtime_query_count(rt); i++) {
+        sl_query *q = sl_runtime_query_at(rt, i);
+        sl_query_stats qs;
+        sl_query_get_stats(q, &qs);
+        if (!strcmp(sl_query_id(q), g->group) && qs.state == SL_QUERY_RUNNING)
+            return 1;
+    }
+    return 0;
+}
+
+/* A group's lag on a topic: records between its committed positions and
+ * the partitions' ends (partitions it has committed nothing on count none). */
+static int64_t group_lag(const sl_log_group *g, const sl_topic_info *ti)
+{
+    int64_t lag = 0;
+    for (int i = 0; i < g->n_positions; i++) {
+        int32_t p = g->positions[i].partition;
+        if (p < 0 || p >= ti->config.partitions)
+            continue;
+        int64_t next = g->positions[i].next_offset;
+        if (next < ti->partitions[p].start_offset)
+            next = ti->partitions[p].start_offset;
+        if (ti->partitions[p].end_offset > next)
+            lag += ti->partitions[p].end_offset - next;
+    }
+    return lag;
+}
+
+/*
+ * SHOW [ALL] TOPICS [EXTENDED]: ksqlDB's kafka_topics (name, replicaInfo)
+ * with partitions and records besides; EXTENDED is ksqlDB's
+ * kafka_topics_extended (consumerCount, consumerGroupCount) with each
+ * group's consumers and lag besides, as a second table in text.
+ */
+static int show_topics(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r,
+                       sl_error *err)
+{
+    if (need_engine(s, st, "SHOW TOPICS", err) < 0)
+        return -1;
+    static const sl_rcol cols[] = {
+        {"Kafka Topic", "name", T_STR, 0},
+        {"Partitions", "partitions", T_INT, 0},
+        {"Partition Replicas", "replicaInfo", T_STR, SL_R_TEXT_ONLY},
+        {"", "replicaInfo", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+        {"Records", "records", T_BIGINT, 0},
+        {"Consumers", "consumerCount", T_INT, 0},
+        {"ConsumerGroups", "consumerGroupCount", T_INT, 0},
+        {"", "consumerGroups", T_STR, SL_R_JSON_ONLY | SL_R_JSON_RAW},
+    };
+    static const sl_rcol gcols[] = {
+        {"Consumer Group", "name", T_STR, 0},
+        {"Kafka Topic", "topic", T_STR, 0},
+        {"Consumers", "consumers", T_INT, 0},
+        {"Lag", "lag", T_BIGINT, 0},
+    };
+    bool ext = st->extended;
+    rb b, gb;
+    rb_init(&b, a, cols, ext ? 8 : 5);
+    rb_init(&gb, a, gcols, 4);
+    sl_log *log = sl_engine_log(s->eng);
+    const char **names;
+    int n = 0, ng = 0, gi = 0;
+    sl_log_group *groups = NULL;
+    if (sl_log_list_topics(log, a, &names, &n, err) < 0)
+        return -1;
+    const char *no_groups = NULL;   /* why groups are unknown */
+    if (ext && sl_log_list_groups(log, a, &groups, &ng, err) < 0) {
+        if (err->code != SL_ERR_UNSUPPORTED)
+            return -1;
+        no_groups = sl_arena_printf(a, "Consumers unknown: %s.", err->msg);
+        sl_error_clear(err);
+    }
+    sl_buf jb = SL_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        if (st->show != SL_SHOW_ALL_TOPICS && names[i][0] == '_')
+            continue;       /* internal topics (the journal) */
+        sl_topic_info ti;
+        if (sl_log_describe_topic(log, names[i], a, &ti, err) < 0) {
+            sl_buf_fini(&jb);
+            return -1;
+        }
+        int64_t recs = 0;
+        for (int p = 0; p < ti.config.partitions; p++)
+            recs += ti.partitions[p].end_offset - ti.partitions[p].start_offset;
+        const char *rtext, *rjson;
+        replica_info(a, &ti, &rtext, &rjson);
+        sl_value *row = rb_row(&b);
+        row[0] = str_value(names[i]);
+        row[1] = sl_int(ti.config.partitions);
+        row[2] = str_value(rtext);
+        row[3] = str_value(rjson);
+        row[4] = sl_bigint(recs);
+        if (!ext)
+            continue;
+        while (gi < ng && strcmp(groups[gi].topic, names[i]) < 0)
+            gi++;       /* groups of hidden topics */
+        int consumers = 0, ngroups = 0;
+        sl_buf_reset(&jb);
+        sl_buf_putc(&jb, '[');
+        for (; gi < ng && !strcmp(groups[gi].topic, names[i]); gi++) {
+            int c = group_consumers(s, &groups[gi]);
+            int64_t lag = group_lag(&groups[gi], &ti);
+            consumers += c;
+            if (ngroups++)
+                sl_buf_putc(&jb, ',');
+            sl_buf_puts(&jb, "{\"name\":");
+            json_text(&jb, groups[gi].group);
+            sl_buf_printf(&jb, ",\"consumers\":%d,\"lag\":%lld}", c, (long long)lag);
+            sl_value *grow = rb_row(&gb);
+            grow[0] = str_value(groups[gi].group);
+            grow[1] = str_value(names[i]);
+            grow[2] = sl_int(c);
+            grow[3] = sl_bigint(lag);
+        }
+        sl_buf_putc(&jb, ']');
+        if (no_groups)
+            continue;   /* NULL: not known */
+        row[5] = sl_int(consumers);
+        row[6] = sl_int(ngroups);
+        row[7] = str_value(sl_arena_strdup(a, sl_buf_cstr(&jb)));
+    }
+    r->footer = no_groups;
+    sl_buf_fini(&jb);
+    r->type = ext ? "kafka_topics_extended" : "kafka_topics";
+    rb_finish(&b, r, "topics");
+    if (gb.nrows > 0) {     /* text only: JSON has them in each topic */
+        sl_result *ch = sl_arena_zalloc(a, sizeof *ch);
+        rb_finish(&gb, ch, "consumerGroups");
+        r->children = ch;
+        r->nchildren = 1;
+    }
+    return 0;
+}
+
 static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, sl_error *err)
 {
     rb b;
@@ -2962,40 +3128,8 @@ static int do_show(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result *r, 
         return 0;
     }
     case SL_SHOW_TOPICS:
-    case SL_SHOW_ALL_TOPICS: {
-        if (need_engine(s, st, "SHOW TOPICS", err) < 0)
-            return -1;
-        static const sl_rcol cols[] = {
-            {"Kafka Topic", "name", T_STR, 0},
-            {"Partitions", "partitions", T_INT, 0},
-            {"Partition Replicas", "replicas", T_INT, 0},
-            {"Records", "records", T_BIGINT, 0},
-        };
-        rb_init(&b, a, cols, 4);
-        sl_log *log = sl_engine_log(s->eng);
-        const char **names;
-        int n = 0;
-        if (sl_log_list_topics(log, a, &names, &n, err) < 0)
-            return -1;
-        for (int i = 0; i < n; i++) {
-            if (st->show != SL_SHOW_ALL_TOPICS && names[i][0] == '_')
-                continue;       /* internal topics (the journal) */
-            sl_topic_info ti;
-            if (sl_log_describe_topic(log, names[i], a, &ti, err) < 0)
-                return -1;
-            int64_t recs = 0;
-            for (int p = 0; p < ti.config.partitions; p++)
-                recs += ti.partitions[p].end_offset - ti.partitions[p].start_offset;
-            sl_value *row = rb_row(&b);
-            row[0] = str_value(names[i]);
-            row[1] = sl_int(ti.config.partitions);
-            row[2] = sl_int(1);
-            row[3] = sl_bigint(recs);
-        }
-        r->type = "kafka_topics";
-        rb_finish(&b, r, "topics");
-        return 0;
-    }
+    case SL_SHOW_ALL_TOPICS:
+        return show_topics(s, st, a, r, err);
     }
     return sl_error_set(err, SL_ERR_INTERNAL, st->span, "unknown SHOW");
 }

@@ -1331,7 +1331,7 @@ static int emb_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_top
     out->partitions = sl_arena_alloc(a, (size_t)t->cfg.partitions * sizeof *out->partitions);
     for (int32_t p = 0; p < t->cfg.partitions; p++) {
         const part *pt = &t->parts[p];
-        out->partitions[p] = (sl_partition_info){p, pt->start, visible_end(pt), pt->bytes};
+        out->partitions[p] = (sl_partition_info){p, pt->start, visible_end(pt), pt->bytes, 1};
     }
     pthread_mutex_unlock(&e->mu);
     return 0;
@@ -1961,6 +1961,84 @@ static int64_t emb_position(sl_log *log, const char *group, const char *name, in
     return pos;
 }
 
+/* One committed position, as list_groups collects them. */
+typedef struct gpos {
+    const char *topic, *group;      /* in the caller's arena */
+    int32_t partition;
+    int64_t next;
+} gpos;
+
+static int cmp_gpos(const void *a, const void *b)
+{
+    const gpos *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    c = c ? c : strcmp(x->group, y->group);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* The live topic with id tid (under mu); NULL for a dropped one. */
+static topic *topic_by_id(emb *e, uint32_t tid)
+{
+    for (int i = 0; i < e->n_topics; i++)
+        if (e->topics[i]->id == tid)
+            return e->topics[i];
+    return NULL;
+}
+
+/* Groups from the positions ("c" keys): each query id is a group; nobody
+ * is a member (the process holding the directory reads every partition). */
+static int emb_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err)
+{
+    emb *e = (emb *)log;
+    gpos *v = NULL;
+    size_t nv = 0, cap = 0;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(e->db, e->ropts, e->cf_meta);
+    pthread_mutex_lock(&e->mu);
+    for (rocksdb_iter_seek(it, "c", 1); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl, vl;
+        const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+        const uint8_t *val = (const uint8_t *)rocksdb_iter_value(it, &vl);
+        if (kl < 1 || k[0] != 'c')
+            break;
+        topic *t = kl > 9 && vl == 8 ? topic_by_id(e, get_be32(k + 1)) : NULL;
+        if (!t)
+            continue;
+        if (nv == cap)
+            v = xrealloc(v, (cap = cap ? 2 * cap : 16) * sizeof *v);
+        char *g = sl_arena_alloc(a, kl - 9 + 1);
+        memcpy(g, k + 9, kl - 9);
+        g[kl - 9] = 0;
+        v[nv++] = (gpos){sl_arena_strdup(a, t->name), g, (int32_t)get_be32(k + 5),
+                         (int64_t)get_be64(val)};
+    }
+    pthread_mutex_unlock(&e->mu);
+    char *errp = NULL;
+    rocksdb_iter_get_error(it, &errp);
+    rocksdb_iter_destroy(it);
+    if (errp) {
+        sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "reading positions in %s: %s", e->dir, errp);
+        rocksdb_free(errp);
+        free(v);
+        return -1;
+    }
+    if (nv)
+        qsort(v, nv, sizeof *v, cmp_gpos);
+    sl_log_group *gs = sl_arena_zalloc(a, (nv ? nv : 1) * sizeof *gs);
+    int ng = 0;
+    for (size_t i = 0, j; i < nv; i = j) {
+        for (j = i; j < nv && !strcmp(v[j].topic, v[i].topic) && !strcmp(v[j].group, v[i].group);)
+            j++;
+        sl_log_group_position *ps = sl_arena_alloc(a, (j - i) * sizeof *ps);
+        for (size_t m = i; m < j; m++)
+            ps[m - i] = (sl_log_group_position){v[m].partition, v[m].next};
+        gs[ng++] = (sl_log_group){v[i].group, v[i].topic, -1, ps, (int)(j - i)};
+    }
+    free(v);
+    *out = gs;
+    *n = ng;
+    return 0;
+}
+
 static uint64_t emb_commit_seq(sl_log *log)
 {
     emb *e = (emb *)log;
@@ -2149,6 +2227,7 @@ static const sl_log_ops embedded_ops = {
     .read = emb_read,
     .offsets = emb_offsets,
     .position = emb_position,
+    .list_groups = emb_list_groups,
     .commit_seq = emb_commit_seq,
     .wait_since = emb_wait_since,
     .enforce_retention = emb_enforce_retention,
@@ -2268,6 +2347,13 @@ int64_t sl_log_position(sl_log *log, const char *group, const char *topic_name,
                         int32_t partition)
 {
     return log->ops->position(log, group, topic_name, partition);
+}
+
+int sl_log_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    return log->ops->list_groups ? log->ops->list_groups(log, a, out, n, err) : 0;
 }
 
 uint64_t sl_log_commit_seq(sl_log *log)

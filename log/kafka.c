@@ -4,8 +4,9 @@
  * Does: topics through the Admin API (CreateTopics with partitions,
  * replication factor, retention.ms, retention.bytes and cleanup.policy;
  * DeleteTopics; DescribeConfigs when the cluster answers it) and cluster
- * metadata (listing, partition counts, an existing topic with another
- * partition count is an error); appends through one producer with every
+ * metadata (listing, partition counts and replicas, an existing topic with
+ * another partition count is an error); the cluster's consumer groups
+ * (ListGroups, DescribeGroups for members, OffsetFetch per group); appends through one producer with every
  * delivery report checked at commit; committed positions per group through
  * one consumer handle per group that never subscribes (offsets are
  * fetched, and committed while nobody of this process is a member, for
@@ -1036,6 +1037,12 @@ static int kafka_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_t
     const struct rd_kafka_metadata_topic *mt = name ? md_topic(md, name) : NULL;
     int32_t n = mt ? mt->partition_cnt : 0;
     bool ctl = has_controller(k, md);
+    int32_t *replicas = n > 0 ? sl_arena_zalloc(a, sizeof *replicas * (size_t)n) : NULL;
+    for (int i = 0; i < n; i++) {   /* metadata lists partitions in any order */
+        int32_t id = mt->partitions[i].id;
+        if (id >= 0 && id < n)
+            replicas[id] = mt->partitions[i].replica_cnt;
+    }
     rd_kafka_metadata_destroy(md);
     if (n <= 0)
         return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "topic %s does not exist",
@@ -1052,6 +1059,7 @@ static int kafka_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_t
         sl_partition_info *pi = &out->partitions[p];
         pi->partition = p;
         pi->bytes = -1;
+        pi->replicas = replicas[p];
         if (kafka_offsets(log, name, p, &pi->start_offset, &pi->end_offset, err))
             return -1;
     }
@@ -2462,6 +2470,195 @@ static int delete_group(klog *k, const char *group, sl_error *err)
     return rc;
 }
 
+/* One row list_groups collects: a committed position (partition >= 0) or
+ * a member reading the topic (partition -1). */
+typedef struct grow {
+    const char *group, *topic;      /* in the caller's arena */
+    int32_t partition;
+    int64_t next;
+} grow;
+
+typedef struct growv {
+    grow *v;
+    size_t n, cap;
+} growv;
+
+static void grow_add(growv *gv, const char *group, const char *topic, int32_t partition,
+                     int64_t next)
+{
+    if (gv->n == gv->cap) {
+        gv->cap = gv->cap ? 2 * gv->cap : 32;
+        gv->v = realloc(gv->v, gv->cap * sizeof *gv->v);
+        if (!gv->v)
+            abort();
+    }
+    gv->v[gv->n++] = (grow){group, topic, partition, next};
+}
+
+static int cmp_grow(const void *a, const void *b)
+{
+    const grow *x = a, *y = b;
+    int c = strcmp(x->topic, y->topic);
+    c = c ? c : strcmp(x->group, y->group);
+    return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+/* The ids of every consumer group of the cluster (ListGroups) into a. */
+static int group_ids(klog *k, sl_arena *a, const char ***ids, size_t *n, sl_error *err)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_AdminOptions_t *o = admin_opts(k, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPS);
+    rd_kafka_ListConsumerGroups(k->producer, o, q);
+    rd_kafka_event_t *ev = admin_wait(k, q, "listing consumer groups", err);
+    int rc = ev ? 0 : -1;
+    *n = 0;
+    if (ev) {
+        const rd_kafka_ListConsumerGroups_result_t *r = rd_kafka_event_ListConsumerGroups_result(ev);
+        size_t cnt = 0, nerr = 0;
+        const rd_kafka_ConsumerGroupListing_t **l = rd_kafka_ListConsumerGroups_result_valid(r, &cnt);
+        const rd_kafka_error_t **es = rd_kafka_ListConsumerGroups_result_errors(r, &nerr);
+        if (nerr)   /* a broker that did not answer: its groups would be missing */
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "listing consumer groups: %s",
+                              rd_kafka_error_string(es[0]));
+        *ids = sl_arena_alloc(a, (cnt ? cnt : 1) * sizeof **ids);
+        for (size_t i = 0; !rc && i < cnt; i++)
+            (*ids)[(*n)++] = sl_arena_strdup(a, rd_kafka_ConsumerGroupListing_group_id(l[i]));
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* A row per (member, topic it is assigned partitions of) of the groups;
+ * topic names copied into a. */
+static int group_members(klog *k, const char **ids, size_t n, sl_arena *a, growv *gv,
+                         sl_error *err)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_AdminOptions_t *o = admin_opts(k, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
+    rd_kafka_DescribeConsumerGroups(k->producer, ids, n, o, q);
+    rd_kafka_event_t *ev = admin_wait(k, q, "describing consumer groups", err);
+    int rc = ev ? 0 : -1;
+    if (ev) {
+        size_t cnt = 0;
+        const rd_kafka_ConsumerGroupDescription_t **d = rd_kafka_DescribeConsumerGroups_result_groups(
+            rd_kafka_event_DescribeConsumerGroups_result(ev), &cnt);
+        for (size_t i = 0; i < cnt; i++) {
+            if (rd_kafka_ConsumerGroupDescription_error(d[i]))
+                continue;   /* gone meanwhile */
+            const char *gid = rd_kafka_ConsumerGroupDescription_group_id(d[i]);
+            const char *group = NULL;
+            for (size_t j = 0; j < n && !group; j++)
+                group = strcmp(ids[j], gid) ? NULL : ids[j];
+            size_t nm = rd_kafka_ConsumerGroupDescription_member_count(d[i]);
+            for (size_t m = 0; group && m < nm; m++) {
+                const rd_kafka_topic_partition_list_t *l = rd_kafka_MemberAssignment_partitions(
+                    rd_kafka_MemberDescription_assignment(
+                        rd_kafka_ConsumerGroupDescription_member(d[i], m)));
+                for (int e = 0; l && e < l->cnt; e++) {
+                    bool seen = false;  /* one row per topic of this member */
+                    for (int f = 0; f < e && !seen; f++)
+                        seen = !strcmp(l->elems[f].topic, l->elems[e].topic);
+                    if (!seen)
+                        grow_add(gv, group, sl_arena_strdup(a, l->elems[e].topic), -1, -1);
+                }
+            }
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* A row per committed position of group (OffsetFetch of all its partitions);
+ * topic names copied into a. */
+static int group_offsets(klog *k, const char *group, sl_arena *a, growv *gv, sl_error *err)
+{
+    rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
+    rd_kafka_AdminOptions_t *o = admin_opts(k, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+    rd_kafka_ListConsumerGroupOffsets_t *lo = rd_kafka_ListConsumerGroupOffsets_new(group, NULL);
+    rd_kafka_ListConsumerGroupOffsets(k->producer, &lo, 1, o, q);
+    rd_kafka_ListConsumerGroupOffsets_destroy(lo);
+    rd_kafka_event_t *ev = admin_wait(k, q, "listing a consumer group's offsets", err);
+    int rc = ev ? 0 : -1;
+    if (ev) {
+        size_t cnt = 0;
+        const rd_kafka_group_result_t **gr = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(ev), &cnt);
+        const rd_kafka_topic_partition_list_t *l =
+            cnt && !rd_kafka_group_result_error(gr[0]) ? rd_kafka_group_result_partitions(gr[0])
+                                                       : NULL;
+        const char *last = NULL;    /* the last topic copied (offsets come by topic) */
+        for (int i = 0; l && i < l->cnt; i++) {
+            const rd_kafka_topic_partition_t *tp = &l->elems[i];
+            if (tp->err || tp->offset < 0)
+                continue;
+            if (!last || strcmp(last, tp->topic))
+                last = sl_arena_strdup(a, tp->topic);
+            grow_add(gv, group, last, tp->partition, tp->offset);
+        }
+        rd_kafka_event_destroy(ev);
+    }
+    rd_kafka_AdminOptions_destroy(o);
+    rd_kafka_queue_destroy(q);
+    return rc;
+}
+
+/* Every group's positions and members per topic (log.h): ListGroups, then
+ * DescribeGroups for the members' assignments and OffsetFetch per group. */
+static int kafka_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err)
+{
+    klog *k = (klog *)log;
+    const char **ids = NULL;
+    size_t nid = 0;
+    growv gv = {0};
+    const struct rd_kafka_metadata *md;
+    if (all_metadata(k, &md, err))
+        return -1;
+    bool ctl = has_controller(k, md);
+    rd_kafka_metadata_destroy(md);
+    if (!ctl)   /* librdkafka's mock cluster: no ListGroups (asking leaks in librdkafka) */
+        return sl_error_set(err, SL_ERR_UNSUPPORTED, SL_NOSPAN,
+                            "the Kafka cluster at %s does not list consumer groups",
+                            k->bootstrap);
+    if (group_ids(k, a, &ids, &nid, err))
+        return -1;
+    int rc = nid ? group_members(k, ids, nid, a, &gv, err) : 0;
+    for (size_t i = 0; !rc && i < nid; i++)
+        rc = group_offsets(k, ids[i], a, &gv, err);
+    if (rc) {
+        free(gv.v);
+        return -1;
+    }
+    if (gv.n)
+        qsort(gv.v, gv.n, sizeof *gv.v, cmp_grow);
+    sl_log_group *gs = sl_arena_zalloc(a, (gv.n ? gv.n : 1) * sizeof *gs);
+    int ng = 0;
+    for (size_t i = 0, j; i < gv.n; i = j) {
+        j = i;
+        while (j < gv.n && !strcmp(gv.v[j].topic, gv.v[i].topic) &&
+               !strcmp(gv.v[j].group, gv.v[i].group))
+            j++;
+        sl_log_group *g = &gs[ng++];
+        g->group = gv.v[i].group;
+        g->topic = gv.v[i].topic;
+        sl_log_group_position *ps = sl_arena_alloc(a, (j - i) * sizeof *ps);
+        for (size_t m = i; m < j; m++) {
+            if (gv.v[m].partition < 0)
+                g->members++;
+            else
+                ps[g->n_positions++] = (sl_log_group_position){gv.v[m].partition, gv.v[m].next};
+        }
+        g->positions = ps;
+    }
+    free(gv.v);
+    *out = gs;
+    *n = ng;
+    return 0;
+}
+
 static int kafka_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap)
 {
     char name[MAX_TOPIC_NAME + 1];
@@ -2873,6 +3070,7 @@ static const sl_log_ops kafka_ops = {
     .read = kafka_read,
     .offsets = kafka_offsets,
     .position = kafka_position,
+    .list_groups = kafka_list_groups,
     .commit_seq = kafka_commit_seq,
     .wait_since = kafka_wait_since,
     .enforce_retention = kafka_enforce_retention,

@@ -2,11 +2,11 @@
  * log.h: partitioned, append-only logs behind one backend-neutral interface.
  *
  * Does: topics (create, describe, list, delete), transactional appends with
- * offsets, reads by offset, consumers' committed positions, retention, a
- * wait for new commits, membership (workers of one service sharing a
- * query's partitions), and what a commit costs and guarantees
- * (sl_log_commits_costly, sl_log_atomic_commits).
- * Two backends implement it with the same semantics: the embedded one
+ * offsets, reads by offset, consumers' committed positions (and the groups
+ * holding them), retention, a wait for new commits, membership (workers
+ * of one service sharing a query's partitions), and what a commit costs
+ * and guarantees (sl_log_commits_costly, sl_log_atomic_commits). Two
+ * backends implement it with the same semantics: the embedded one
  * (log/embedded.c, topics in RocksDB in a data directory) and Kafka
  * through librdkafka (log/kafka.c). The runtime only sees the types
  * below; no RocksDB or librdkafka type crosses this header.
@@ -95,6 +95,8 @@ typedef struct sl_partition_info {
     int64_t start_offset;       /* first offset still readable */
     int64_t end_offset;         /* one past the last readable offset */
     int64_t bytes;              /* stored size of the readable records */
+    int32_t replicas;           /* copies kept (Kafka: the partition's replicas;
+                                   embedded: 1) */
 } sl_partition_info;
 
 typedef struct sl_topic_info {
@@ -215,6 +217,34 @@ int64_t sl_log_start_offset(sl_log *log, const char *topic, int32_t partition, s
 /* The committed position of group on topic/partition; -1 when none (or when
  * the topic does not exist). */
 int64_t sl_log_position(sl_log *log, const char *group, const char *topic, int32_t partition);
+
+/* ---- consumer groups ---- */
+
+typedef struct sl_log_group_position {
+    int32_t partition;
+    int64_t next_offset;        /* the committed position */
+} sl_log_group_position;
+
+/* What one group holds of one topic. */
+typedef struct sl_log_group {
+    const char *group;          /* as the backend names it (a position group: on Kafka
+                                   a query's is _sluice-SERVICE-QUERY; other clients'
+                                   groups are listed too) */
+    const char *topic;
+    int32_t members;            /* members of the group assigned partitions of topic
+                                   now; -1: the backend has no membership (embedded:
+                                   whoever holds the data directory reads) */
+    const sl_log_group_position *positions;     /* sorted by partition */
+    int n_positions;
+} sl_log_group;
+
+/*
+ * Every group with committed positions on a topic, or members assigned
+ * its partitions now: one entry per (group, topic), sorted by topic, then
+ * group, copied into a (*out[0..*n)). A backend that keeps no groups
+ * returns none. Lag is the caller's: end offset - next_offset.
+ */
+int sl_log_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err);
 
 /*
  * Change counter: increases with every commit, every topic deletion and
@@ -412,6 +442,8 @@ struct sl_log_ops {
     int (*offsets)(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                    int64_t *end, sl_error *err);
     int64_t (*position)(sl_log *log, const char *group, const char *topic, int32_t partition);
+    int (*list_groups)(sl_log *log, sl_arena *a, sl_log_group **out, int *n,
+                       sl_error *err);                              /* may be NULL */
     uint64_t (*commit_seq)(sl_log *log);
     int (*wait_since)(sl_log *log, uint64_t seq, int timeout_ms);
     int64_t (*enforce_retention)(sl_log *log, int64_t now_ms, sl_error *err);

@@ -194,6 +194,25 @@ static int64_t p_position(sl_log *log, const char *group, const char *topic, int
     return sl_log_position(p->inner, g, t, partition);
 }
 
+/* Groups on the topics this wrapper shows, topics renamed back; group
+ * names stay as the cluster has them (what its tools show). */
+static int p_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err)
+{
+    plog *p = (plog *)log;
+    if (sl_log_list_groups(p->inner, a, out, n, err) < 0)
+        return -1;
+    int k = 0;
+    for (int i = 0; i < *n; i++) {
+        sl_log_group g = (*out)[i];
+        if (strncmp(g.topic, p->tp, p->tpl) || !g.topic[p->tpl])
+            continue;
+        g.topic += p->tpl;
+        (*out)[k++] = g;    /* still sorted */
+    }
+    *n = k;
+    return 0;
+}
+
 static uint64_t p_commit_seq(sl_log *log)
 {
     return sl_log_commit_seq(((plog *)log)->inner);
@@ -338,6 +357,7 @@ static const sl_log_ops prefix_ops = {
     .read = p_read,
     .offsets = p_offsets,
     .position = p_position,
+    .list_groups = p_list_groups,
     .commit_seq = p_commit_seq,
     .wait_since = p_wait_since,
     .enforce_retention = p_enforce_retention,

@@ -3,7 +3,7 @@
  * real data directory: CREATE STREAM, INSERT VALUES, CREATE STREAM AS
  * SELECT with WHERE, projection and PARTITION BY, pull and push queries,
  * DESCRIBE EXTENDED counts, DROP refused while a query uses a stream,
- * TERMINATE, SHOW TOPICS / QUERIES, PRINT, EXPLAIN, INSERT INTO SELECT, and
+ * TERMINATE, SHOW TOPICS [EXTENDED] / QUERIES, PRINT, EXPLAIN, INSERT INTO SELECT, and
  * a bad record that lands in KSQL_PROCESSING_LOG and the failed count.
  */
 #include <criterion/criterion.h>
@@ -187,6 +187,49 @@ Test(exec_stream, csas_end_to_end)
     OK("SHOW TOPICS;");
     expect_not_in(T.ob, "BY_PAGE");
     OK("DROP STREAM pageviews;");
+    engine_down();
+}
+
+/* SHOW TOPICS EXTENDED: the query's group on its input, with its lag. */
+Test(exec_stream, show_topics_extended_groups_and_lag)
+{
+    engine_up();
+    OK(PV);
+    OK("SET 'auto.offset.reset' = 'earliest';"
+       "CREATE STREAM homes AS SELECT * FROM pageviews WHERE page = 'home';");
+    idle();
+    OK("SHOW TOPICS EXTENDED;");
+    expect_in(T.ob, "| Kafka Topic           | Partitions | Partition Replicas | Records "
+                    "| Consumers | ConsumerGroups |");
+    expect_in(T.ob, "| pv                    | 2          | 1                  | 4       "
+                    "| 1         | 1              |");
+    expect_in(T.ob, "| HOMES                 | 2          | 1                  | 2       "
+                    "| 0         | 0              |");
+    expect_in(T.ob, "| CSAS_HOMES_1   | pv          | 1         | 0   |");
+    OK("PAUSE CSAS_HOMES_1;"
+       "INSERT INTO pageviews (user_id, page, ms) VALUES ('erin', 'home', 50);"
+       "INSERT INTO pageviews (user_id, page, ms) VALUES ('fred', 'cart', 60);");
+    OK("SHOW TOPICS EXTENDED;");
+    /* paused: no consumer, two records behind */
+    expect_in(T.ob, "| CSAS_HOMES_1   | pv          | 0         | 2   |");
+    OK("RESUME CSAS_HOMES_1;");
+    idle();
+    sess_reset_out(&T);
+    sl_session_opts jo = {.output = SL_OUTPUT_JSON, .out = T.o, .err = T.e};
+    sl_error err;
+    sl_session_free(T.s);
+    T.s = sl_session_open(g_engine, &jo, &err);
+    cr_assert_not_null(T.s);
+    const char *sql = "SHOW TOPICS EXTENDED;";
+    cr_assert_eq(sl_session_execute(T.s, sql, strlen(sql), "t.sql"), 0);
+    fflush(T.o);
+    expect_in(T.ob, "\"@type\":\"kafka_topics_extended\"");
+    expect_in(T.ob, "{\"name\":\"pv\",\"partitions\":2,\"replicaInfo\":[1,1],\"records\":6,"
+                    "\"consumerCount\":1,\"consumerGroupCount\":1,\"consumerGroups\":"
+                    "[{\"name\":\"CSAS_HOMES_1\",\"consumers\":1,\"lag\":0}]}");
+    /* without EXTENDED: ksqlDB's kafka_topics, no groups */
+    OK("SHOW TOPICS;");
+    expect_not_in(T.ob, "Consumer");
     engine_down();
 }
 

@@ -32,6 +32,9 @@ expect_exit() {
 expect_in() {
     if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $1:"; cat "$1"; fi
 }
+expect_re() {       # an extended regular expression
+    if grep -qE -- "$2" "$1"; then ok; else bad "$3: /$2/ not in $1:"; cat "$1"; fi
+}
 expect_not_in() {
     if grep -qF -- "$2" "$1"; then bad "$3: '$2' unexpectedly in $1"; cat "$1"; else ok; fi
 }
@@ -87,6 +90,27 @@ expect_in out.txt '\"URL\":\"/c\"' "the third click is there"
 sed "s/big-clicks-$run/big-clicks-other-$run/" app.sql > other.sql
 expect_exit 0 "the same statements in another service" -- env SLUICE_SERVICE_ID="$other" "$SLUICE" run -d w8 --bootstrap-servers "$B" other.sql --until-idle
 expect_in err.txt "3 read, 2 written, 1 filtered" "another service's query reads everything itself"
+
+# ---- SHOW TOPICS EXTENDED: a query's group, its consumers and its lag ----
+# asked from a service without queries, so nothing of the asking process
+# joins a group meanwhile
+show=cli-show-$run
+"$SLUICE" run -d w7 --config-file kafka.properties >run.out 2>run.err &
+runpid=$!
+for _ in $(seq 1 150); do
+    grep -q 'assigned' run.err && break
+    sleep 0.2
+done
+expect_exit 0 "SHOW TOPICS EXTENDED" -- env SLUICE_SERVICE_ID="$show" "$SLUICE" -d w9 --bootstrap-servers "$B" -e 'SHOW TOPICS EXTENDED;'
+expect_re out.txt "^\| clicks-$run +\| 2 +\| 1 +\| 3 +\| 1 +\| 2 +\|$" "the input: one consumer, two groups"
+expect_re out.txt "^\| _sluice-$svc-CSAS_BIG_CLICKS_1 +\| clicks-$run +\| 1 +\| 0 +\|$" "the running query's group: one consumer, no lag"
+expect_re out.txt "^\| _sluice-$other-CSAS_BIG_CLICKS_1 +\| clicks-$run +\| 0 +\| 0 +\|$" "the other service's group: no consumer, no lag"
+kill "$runpid"
+wait "$runpid"
+expect_exit 0 "load more" -- "$SLUICE" load --bootstrap-servers "$B" "clicks-$run" clicks.jsonl --key user_id
+expect_exit 0 "SHOW TOPICS EXTENDED as JSON" -- env SLUICE_SERVICE_ID="$show" "$SLUICE" -d w9 --bootstrap-servers "$B" -o json -e 'SHOW TOPICS EXTENDED;'
+expect_in out.txt '"@type":"kafka_topics_extended"' "ksqlDB's entity"
+expect_in out.txt "{\"name\":\"_sluice-$svc-CSAS_BIG_CLICKS_1\",\"consumers\":0,\"lag\":3}" "the stopped query's group is 3 records behind"
 
 printf 'kafka cli: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
