@@ -13,11 +13,12 @@
  * 127.0.0.1:P forwards connections to a broker that is up, so clients can
  * keep a fixed bootstrap address (the mock's own ports change per run;
  * clients then connect to the brokers the metadata names).
- * sluice cannot create topics there itself (log/kafka.c refuses a cluster
- * without a controller), so the topics every sluice process needs are
- * created at start: the processing log and the command topic of one
- * service id (--service-id, default "default_"). Every other topic, a
- * CREATE STREAM's or a CSAS sink's, is created with `topic` first.
+ * The mock takes no CreateTopics, so at start it also creates the topic
+ * _sluice-dev-broker-control-PORT naming the control port: sluice, facing
+ * a cluster without a controller, finds it in the metadata and creates
+ * the topics of its statements with `topic` (log/kafka.c). The processing
+ * log and the command topic of one service id (--service-id, default
+ * "default_") are created at start too, for clients that do not.
  *
  * Does not: persist anything (records live in memory, about 5 MiB per
  * partition, oldest dropped first), answer Admin requests (CreateTopics,
@@ -42,6 +43,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "cli/cli.h"
+#include "log/kafka.h"
 
 enum {
     MAX_BROKERS = 16,
@@ -61,7 +63,8 @@ static const char dev_broker_usage[] =
     "Runs librdkafka's mock Kafka cluster on 127.0.0.1 until SIGINT/SIGTERM,\n"
     "prints BOOTSTRAP=HOST:PORT,... and CONTROL=HOST:PORT, and serves control\n"
     "commands there (one per line, answered by 'ok' or 'error: ...'):\n"
-    "  topic NAME PARTITIONS [REPLICAS]   create a topic (the mock has no Admin API)\n"
+    "  topic NAME PARTITIONS [REPLICAS]   create a topic (the mock has no Admin API;\n"
+    "                                     sluice finds this endpoint and creates its own)\n"
     "  down BROKER | up BROKER            a broker stops / resumes taking connections\n"
     "                                     (BROKER: 1..N, or -1 for all)\n"
     "  leader TOPIC PARTITION BROKER      move a partition's leader (-1: none)\n"
@@ -82,8 +85,9 @@ static const char dev_broker_usage[] =
     "  -h, --help               show this help\n"
     "\n"
     "Limits: records are kept in memory, about 5 MiB per partition (the oldest\n"
-    "are dropped); no Admin API (create topics with 'topic'); rebalances wait\n"
-    "for session.timeout.ms; transactions are not Kafka's.\n";
+    "are dropped); no Admin API (sluice creates its topics through 'topic'; other\n"
+    "clients create them with 'topic'; topics cannot be deleted); rebalances\n"
+    "wait for session.timeout.ms; transactions are not Kafka's.\n";
 
 /* One control connection: bytes received up to the next newline. */
 typedef struct client {
@@ -216,19 +220,21 @@ static bool cluster_start(dev *d)
     return true;
 }
 
-/* The topics sluice opens before any statement runs (engine/engine.c):
+/* The topic that tells sluice where the control endpoint is (log/kafka.h),
+ * and the topics sluice opens before any statement runs (engine/engine.c):
  * the command topic of the service and the processing log, one partition
- * each. */
-static bool create_sluice_topics(dev *d, const char *service_id)
+ * each (for clients that do not look for the control endpoint). */
+static bool create_sluice_topics(dev *d, const char *service_id, int control_port)
 {
-    char command[MAX_TOPIC_NAME + 1];
+    char command[MAX_TOPIC_NAME + 1], control[64];
     int n = snprintf(command, sizeof command, "_sluice-%s-command", service_id);
-    const char *names[] = {command, "sluice_processing_log"};
+    snprintf(control, sizeof control, SL_LOG_KAFKA_DEV_CONTROL_TOPIC "%d", control_port);
+    const char *names[] = {control, command, "sluice_processing_log"};
     if (n >= (int)sizeof command) {
         fprintf(stderr, "sluice dev-broker: --service-id '%s' is too long\n", service_id);
         return false;
     }
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(d->mc, names[i], 1, 1);
         if (e) {
             fprintf(stderr, "sluice dev-broker: cannot create topic %s: %s\n", names[i],
@@ -774,7 +780,7 @@ int sl_cli_dev_broker(int argc, char **argv)
     if (port > 0 && (d.relay_fd = listen_local((int)port, &relay_bound)) < 0)
         goto out;
     sl_cli_catch_signals();
-    if (!cluster_start(&d) || !create_sluice_topics(&d, service_id))
+    if (!cluster_start(&d) || !create_sluice_topics(&d, service_id, bound))
         goto out;
     print_endpoints(&d, relay_bound, bound);
     run_loop(&d);

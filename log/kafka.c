@@ -100,7 +100,12 @@
  * - Creating and deleting topics needs a controller (librdkafka sends those
  *   requests there). A cluster that names none (librdkafka's mock cluster)
  *   gets SL_ERR_UNSUPPORTED at once instead of a timeout; an existing
- *   topic with the requested partition count is still accepted. Positions
+ *   topic with the requested partition count is still accepted. `sluice
+ *   dev-broker` is the exception for creation: its brokers are on
+ *   127.0.0.1 and a topic names its control port (log/kafka.h), so topics
+ *   are created by sending `topic NAME PARTITIONS` there (with the mock's
+ *   settings: retention and cleanup policy are not kept); the mock cannot
+ *   delete topics. Positions
  *   kept for a deleted topic are the broker's business; the partition sizes
  *   of describe ("bytes") are -1 (unknown), and describe reports Kafka's
  *   default settings when the cluster does not answer DescribeConfigs.
@@ -115,13 +120,17 @@
 
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log/partitioner.h"
 
@@ -646,8 +655,90 @@ static int no_controller(klog *k, const char *what, sl_error *err)
 {
     return sl_error_set(err, SL_ERR_UNSUPPORTED, SL_NOSPAN,
                         "%s: the Kafka cluster at %s names no controller, so it takes no "
-                        "Admin requests (librdkafka's mock cluster does not: create the topic "
-                        "there)", what, k->bootstrap);
+                        "Admin requests (librdkafka's mock cluster; `sluice dev-broker` "
+                        "creates topics for sluice, but cannot delete them)", what,
+                        k->bootstrap);
+}
+
+/* The control port of `sluice dev-broker` from metadata (the topic named
+ * by SL_LOG_KAFKA_DEV_CONTROL_TOPIC), when every broker is on 127.0.0.1;
+ * else 0. */
+static int dev_control_port(const struct rd_kafka_metadata *md)
+{
+    for (int i = 0; i < md->broker_cnt; i++)
+        if (strcmp(md->brokers[i].host, "127.0.0.1"))
+            return 0;
+    size_t pl = strlen(SL_LOG_KAFKA_DEV_CONTROL_TOPIC);
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const char *t = md->topics[i].topic, *digits = t + pl;
+        if (strncmp(t, SL_LOG_KAFKA_DEV_CONTROL_TOPIC, pl) || !*digits ||
+            strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 5)
+            continue;
+        int port = atoi(digits);
+        if (port > 0 && port < 65536)
+            return port;
+    }
+    return 0;
+}
+
+/* Reads the dev broker's one-line answer into buf (cap bytes, newline
+ * dropped) within timeout_ms; false on a timeout or a closed connection. */
+static bool dev_answer(int fd, char *buf, size_t cap, int timeout_ms)
+{
+    size_t len = 0;
+    int64_t deadline = mono_ms() + timeout_ms;
+    while (len + 1 < cap) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int left = (int)(deadline - mono_ms());
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
+            return false;
+        ssize_t n = recv(fd, buf + len, cap - 1 - len, 0);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+        buf[len] = 0;
+        char *nl = strchr(buf, '\n');
+        if (nl) {
+            *nl = 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Creates topic `name` through the dev broker's control endpoint on
+ * 127.0.0.1:port (`topic NAME PARTITIONS`; log/kafka.h): 0 created, 1 it
+ * existed already, -1 with err. */
+static int dev_create_topic(klog *k, int port, const char *name, int32_t partitions,
+                            const char *what, sl_error *err)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
+                              .sin_addr = {.s_addr = htonl(INADDR_LOOPBACK)}};
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                            "%s: the dev broker's control endpoint 127.0.0.1:%d: %s", what, port,
+                            strerror(e));
+    }
+    char line[400], answer[512];
+    int n = snprintf(line, sizeof line, "topic %s %d\n", name, (int)partitions);
+    bool sent = send(fd, line, (size_t)n, MSG_NOSIGNAL) == n;
+    bool got = sent && dev_answer(fd, answer, sizeof answer, k->timeout_ms);
+    close(fd);
+    if (!got)
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                            "%s: no answer from the dev broker's control endpoint "
+                            "127.0.0.1:%d", what, port);
+    if (!strcmp(answer, "ok"))
+        return 0;
+    if (strstr(answer, "already exists"))
+        return 1;   /* someone else created it meanwhile */
+    return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s: the dev broker answered '%s'", what,
+                        answer);
 }
 
 /* The cache entry of a topic (under k->mu); NULL when not cached. */
@@ -814,6 +905,7 @@ static int kafka_create_topic(sl_log *log, const char *name, const sl_topic_conf
     const struct rd_kafka_metadata_topic *mt = md_topic(md, name);
     int32_t have = mt ? mt->partition_cnt : 0;
     bool ctl = has_controller(k, md);
+    int dev_port = ctl ? 0 : dev_control_port(md);
     rd_kafka_metadata_destroy(md);
     if (have > 0) {
         if (have != cfg->partitions)
@@ -823,8 +915,17 @@ static int kafka_create_topic(sl_log *log, const char *name, const sl_topic_conf
     }
     char what[300];
     snprintf(what, sizeof what, "creating topic %s", name);
-    if (!ctl)
+    if (!ctl && !dev_port)
         return no_controller(k, what, err);
+    if (!ctl) {     /* the dev broker: its settings are the mock's */
+        int rc = dev_create_topic(k, dev_port, name, cfg->partitions, what, err);
+        if (rc < 0 || await_topic(k, name, cfg->partitions, true, err))
+            return -1;     /* (an existing one with other partitions: not ready) */
+        cache_topic(k, name, cfg->partitions);
+        if (created)
+            *created = rc == 0;
+        return 0;
+    }
 
     char es[512];
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, cfg->partitions,

@@ -13,6 +13,15 @@
 
 #include "log/log.h"
 
+/*
+ * `sluice dev-broker` (librdkafka's mock cluster, which takes no Admin
+ * requests) names its control endpoint by a topic it creates at start:
+ * this prefix, then the control port on 127.0.0.1. Facing a cluster
+ * without a controller whose brokers are all on 127.0.0.1, the log creates
+ * topics there by sending `topic NAME PARTITIONS` to that port.
+ */
+#define SL_LOG_KAFKA_DEV_CONTROL_TOPIC "_sluice-dev-broker-control-"
+
 /* The default bound on opening: a cluster that has not answered by then
  * is reported unreachable. */
 #define SL_LOG_KAFKA_CONNECT_TIMEOUT_MS 5000

@@ -3,12 +3,13 @@
 # see it.
 #
 # Starts a dev broker of 3 brokers, checks its control endpoint's answers
-# (ok, and clear errors for bad commands), creates the topics through it
-# (the mock cluster has no Admin API), then:
+# (ok, and clear errors for bad commands), then:
 #  1. applies a statement file with `sluice run --until-idle`: a CREATE
-#     STREAM over an existing topic, INSERT VALUES, a CSAS filter; reads the
-#     output back with `sluice dump` and compares it with what the filter
-#     keeps;
+#     STREAM with PARTITIONS=3, INSERT VALUES, a CSAS filter (sluice
+#     creates both topics through the control endpoint: the mock cluster
+#     has no Admin API); reads the output back with `sluice dump` and
+#     compares it with what the filter keeps; a service id the dev broker
+#     was not told about gets its command topic too;
 #  2. with a worker (`sluice run`) running the same query, loads more
 #     records while a broker that leads partitions of both topics is down
 #     and the next Produce and Fetch requests fail (NOT_LEADER_FOR_PARTITION),
@@ -81,9 +82,8 @@ refused() {     # COMMAND... -- PATTERN: an error answer containing PATTERN
     esac
 }
 
-ok topic orders 3
-ok topic BIG 3
-refused topic orders 3 -- "already exists"
+ok topic ctl-check 3
+refused topic ctl-check 3 -- "already exists"
 refused topic 'bad/name' 1 -- "invalid topic name"
 refused topic t 0 -- "partition count"
 refused down 4 -- "no broker '4'"
@@ -122,6 +122,17 @@ $got
 wanted
 $want"
 echo "dev_broker.sh: CSAS filter on the dev broker: ok"
+"$sluice" --bootstrap-servers "$bootstrap" --data-dir "$work/show" -e 'SHOW ALL TOPICS;' \
+    >"$work/topics.out" 2>&1 || fail "SHOW ALL TOPICS failed"
+grep -Eq '^\| orders +\| 3 ' "$work/topics.out" || fail "orders was not created with 3 partitions:
+$(cat "$work/topics.out")"
+grep -Eq '^\| BIG +\| 3 ' "$work/topics.out" || fail "the sink BIG was not created:
+$(cat "$work/topics.out")"
+SLUICE_SERVICE_ID=dev-other "$sluice" --bootstrap-servers "$bootstrap" --data-dir "$work/other" \
+    -e 'SHOW ALL TOPICS;' >"$work/topics.out" 2>&1 || fail "another service id: $(cat "$work/topics.out")"
+grep -q '_sluice-dev-other-command' "$work/topics.out" ||
+    fail "another service id has no command topic: $(cat "$work/topics.out")"
+echo "dev_broker.sh: topics created by statements on the dev broker: ok"
 
 # ---- 2. faults while a worker runs the query ----
 "$sluice" run --bootstrap-servers "$bootstrap" >"$work/worker.out" 2>"$work/worker.err" &
