@@ -2451,20 +2451,45 @@ static int kafka_member_join(sl_log *log, const char *group, const char *topic,
 
 enum { FIRST_ASSIGN_WAIT_MS = 10000 };
 
+/* Parks a member that must not be destroyed (member_close). */
+static void member_park(klog *k, rd_kafka_t *rk)
+{
+    rd_kafka_t **np = realloc(k->parked, sizeof *np * (size_t)(k->n_parked + 1));
+    if (!np)
+        abort();
+    k->parked = np;
+    k->parked[k->n_parked++] = rk;
+}
+
 /*
  * Closes a member (under poll_mu, unlinked, so its callbacks find no
- * runtime): it leaves the group, so its partitions go to the others at
- * once rather than after the session timeout. librdkafka before 2.3
- * aborts when a cooperative-sticky consumer is destroyed between joining
- * and its first assignment (its assignor state is not made yet:
- * librdkafka issue 4312), so a member that had none waits for it (until
- * deadline, polled here), and one that still has none is
- * closed but never destroyed: it stays with the log (k->parked), which is
- * then never freed either (its callbacks name it).
+ * runtime). One that has had an assignment leaves the group (its
+ * partitions go to the others at once, not after the session timeout)
+ * and is destroyed.
+ * One that has not: librdkafka before 2.3 aborts in rd_kafka_destroy when
+ * a cooperative-sticky consumer has taken a JoinGroup answer (which picks
+ * its assignor) but no SyncGroup answer yet (which makes the assignor's
+ * state): librdkafka issue 4312. Which rebalance protocol it has tells:
+ * "NONE" means no JoinGroup answer was taken, so it is destroyed at once
+ * without leaving (RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE: a LeaveGroup
+ * would wait, up to its 5 s timeout, behind the JoinGroup the coordinator
+ * holds until the rebalance ends; the group forgets the member after its
+ * session timeout, as a killed worker's; only an answer taken in the
+ * instant between the question and the destroy could still trip it).
+ * Otherwise (between the two
+ * answers, milliseconds) it waits for its assignment until deadline,
+ * polled here, and one that still has none is closed but never
+ * destroyed: it stays with the log (k->parked), which is then never freed
+ * either (its callbacks name it).
  */
 static void member_close(klog *k, kmember *m, int64_t deadline)
 {
     if (!atomic_load(&m->assigned)) {
+        const char *proto = rd_kafka_rebalance_protocol(m->rk);
+        if (proto && !strcmp(proto, "NONE")) {
+            rd_kafka_destroy_flags(m->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+            goto out;
+        }
         pthread_mutex_lock(&k->mu);
         m->link = k->members;       /* found by the callback, which notes it */
         k->members = m;
@@ -2484,15 +2509,11 @@ static void member_close(klog *k, kmember *m, int64_t deadline)
         pthread_mutex_unlock(&k->mu);
     }
     rd_kafka_consumer_close(m->rk);
-    if (atomic_load(&m->assigned)) {
+    if (atomic_load(&m->assigned))
         rd_kafka_destroy(m->rk);
-    } else {
-        rd_kafka_t **np = realloc(k->parked, sizeof *np * (size_t)(k->n_parked + 1));
-        if (!np)
-            abort();
-        k->parked = np;
-        k->parked[k->n_parked++] = m->rk;
-    }
+    else
+        member_park(k, m->rk);
+out:
     free(m->group);
     free(m->topic);
     free(m);

@@ -112,5 +112,23 @@ expect_exit 0 "SHOW TOPICS EXTENDED as JSON" -- env SLUICE_SERVICE_ID="$show" "$
 expect_in out.txt '"@type":"kafka_topics_extended"' "ksqlDB's entity"
 expect_in out.txt "{\"name\":\"_sluice-$svc-CSAS_BIG_CLICKS_1\",\"consumers\":0,\"lag\":3}" "the stopped query's group is 3 records behind"
 
+# ---- one-shot invocations beside a running worker ----
+# each joins the query's group and leaves while the group rebalances:
+# librdkafka 2.0 aborts when such a member is destroyed at the wrong
+# moment (log/kafka.c, member_close); every one must exit 0
+"$SLUICE" run -d w7 --config-file kafka.properties >run.out 2>run.err &
+runpid=$!
+for _ in $(seq 1 150); do
+    grep -q 'assigned' run.err && break
+    sleep 0.2
+done
+for i in 1 2 3 4; do
+    expect_exit 0 "one-shot $i beside a worker" -- env SLUICE_SERVICE_ID="$svc" "$SLUICE" -d "w1$i" --bootstrap-servers "$B" -e 'SHOW QUERIES;'
+    expect_in out.txt "CSAS_BIG_CLICKS_1" "one-shot $i sees the query"
+done
+kill "$runpid"
+wait "$runpid"
+[ $? -eq 0 ] && ok || { bad "the worker beside the one-shots did not stop cleanly"; cat run.err; }
+
 printf 'kafka cli: %d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ]
