@@ -56,8 +56,8 @@
  * "sluice-test-PID-MS" (log/prefix.h), so the statements and the expected
  * file name topics as they are while the cluster holds PREFIX + name, and
  * runs never see each other's topics; every topic of the run (prefixed, or
- * named after its service id: the command topic, changelogs) is deleted
- * afterwards unless --keep.
+ * named after its service id: the command topic, changelogs) and its
+ * queries' consumer groups are deleted afterwards unless --keep.
  *
  * Does not: support ksqlDB's test-case JSON (tests with several cases) or
  * schema-registry formats.
@@ -739,8 +739,32 @@ static int compare_topic(sl_engine *e, const char *topic, json_t *outputs)
 
 /* ---- Kafka ---- */
 
-/* Deletes the topics of a run on Kafka: those named with its prefix, and
- * those named after its service id (the command topic, changelogs). */
+/* Deletes the consumer groups of a run on Kafka (named after its service
+ * id: _sluice-RUN-QUERY), found by the positions they hold. */
+static void delete_run_groups(sl_log *log, const char *run_id, sl_arena *a)
+{
+    sl_error err;
+    sl_error_clear(&err);
+    sl_log_group *g = NULL;
+    int n = 0;
+    if (sl_log_list_groups(log, a, &g, &n, &err) != 0 && err.code != SL_ERR_UNSUPPORTED)
+        fprintf(stderr, "sluice test: the run's consumer groups could not be listed: %s\n",
+                err.msg);
+    for (int i = 0; i < n; i++) {
+        bool seen = false;      /* a group is listed once per topic it read */
+        for (int j = 0; j < i && !seen; j++)
+            seen = !strcmp(g[j].group, g[i].group);
+        if (seen || !strstr(g[i].group, run_id))
+            continue;
+        if (sl_log_delete_group(log, g[i].group, &err) != 0)
+            fprintf(stderr, "sluice test: deleting consumer group %s: %s\n", g[i].group,
+                    err.msg);
+    }
+}
+
+/* Deletes the consumer groups and topics of a run on Kafka: the topics
+ * named with its prefix, and those named after its service id (the
+ * command topic, changelogs). */
 static void delete_run_topics(sl_config *cfg, const char *run_id)
 {
     sl_error err;
@@ -749,6 +773,8 @@ static void delete_run_topics(sl_config *cfg, const char *run_id)
     sl_arena *a = sl_arena_new(0);
     const char **names = NULL;
     int n = 0;
+    if (log)
+        delete_run_groups(log, run_id, a);
     if (!log || sl_log_list_topics(log, a, &names, &n, &err) != 0) {
         fprintf(stderr, "sluice test: the run's topics (%s*) could not be deleted: %s\n", run_id,
                 err.msg);

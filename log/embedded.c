@@ -2356,6 +2356,11 @@ int sl_log_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_
     return log->ops->list_groups ? log->ops->list_groups(log, a, out, n, err) : 0;
 }
 
+int sl_log_delete_group(sl_log *log, const char *group, sl_error *err)
+{
+    return log->ops->delete_group ? log->ops->delete_group(log, group, err) : 0;
+}
+
 uint64_t sl_log_commit_seq(sl_log *log)
 {
     return log->ops->commit_seq(log);

@@ -2781,6 +2781,20 @@ static int kafka_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *
     return 0;
 }
 
+/* log.h's sl_log_delete_group; the mock cluster takes no DeleteGroups. */
+static int kafka_delete_group(sl_log *log, const char *group, sl_error *err)
+{
+    klog *k = (klog *)log;
+    const struct rd_kafka_metadata *md;
+    if (!group || !*group)
+        return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "deleting a group: no name");
+    if (all_metadata(k, &md, err))
+        return -1;
+    bool ctl = has_controller(k, md);
+    rd_kafka_metadata_destroy(md);
+    return ctl ? delete_group(k, group, err) : 0;
+}
+
 static int kafka_repartition_topic(sl_log *log, const char *query_id, char *out, size_t cap)
 {
     char name[MAX_TOPIC_NAME + 1];
@@ -3193,6 +3207,7 @@ static const sl_log_ops kafka_ops = {
     .offsets = kafka_offsets,
     .position = kafka_position,
     .list_groups = kafka_list_groups,
+    .delete_group = kafka_delete_group,
     .commit_seq = kafka_commit_seq,
     .wait_since = kafka_wait_since,
     .enforce_retention = kafka_enforce_retention,

@@ -245,6 +245,13 @@ typedef struct sl_log_group {
  * returns none. Lag is the caller's: end offset - next_offset.
  */
 int sl_log_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, sl_error *err);
+/*
+ * Deletes consumer group `group` (named as list_groups names it) with its
+ * committed positions (Kafka: DeleteGroups). A group that does not exist
+ * or still has members is left alone, and is not an error. The embedded
+ * log keeps positions with their topics (they go with them): nothing to do.
+ */
+int sl_log_delete_group(sl_log *log, const char *group, sl_error *err);
 
 /*
  * Change counter: increases with every commit, every topic deletion and
@@ -444,6 +451,7 @@ struct sl_log_ops {
     int64_t (*position)(sl_log *log, const char *group, const char *topic, int32_t partition);
     int (*list_groups)(sl_log *log, sl_arena *a, sl_log_group **out, int *n,
                        sl_error *err);                              /* may be NULL */
+    int (*delete_group)(sl_log *log, const char *group, sl_error *err);  /* may be NULL */
     uint64_t (*commit_seq)(sl_log *log);
     int (*wait_since)(sl_log *log, uint64_t seq, int timeout_ms);
     int64_t (*enforce_retention)(sl_log *log, int64_t now_ms, sl_error *err);

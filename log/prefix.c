@@ -213,6 +213,12 @@ static int p_list_groups(sl_log *log, sl_arena *a, sl_log_group **out, int *n, s
     return 0;
 }
 
+/* Group names are the cluster's (as list_groups gives them). */
+static int p_delete_group(sl_log *log, const char *group, sl_error *err)
+{
+    return sl_log_delete_group(((plog *)log)->inner, group, err);
+}
+
 static uint64_t p_commit_seq(sl_log *log)
 {
     return sl_log_commit_seq(((plog *)log)->inner);
@@ -358,6 +364,7 @@ static const sl_log_ops prefix_ops = {
     .offsets = p_offsets,
     .position = p_position,
     .list_groups = p_list_groups,
+    .delete_group = p_delete_group,
     .commit_seq = p_commit_seq,
     .wait_since = p_wait_since,
     .enforce_retention = p_enforce_retention,
