@@ -81,7 +81,7 @@ static const char dev_broker_usage[] =
     "                           (relayed to a broker that is up)\n"
     "  -c, --control-port C     the control endpoint's port (default: any free one)\n"
     "  -s, --service-id ID      create the command topic of this ksql.service.id\n"
-    "                           (default default_; sluice_processing_log is created too)\n"
+    "                           and its processing log (default default_)\n"
     "  -h, --help               show this help\n"
     "\n"
     "Limits: records are kept in memory, about 5 MiB per partition (the oldest\n"
@@ -226,11 +226,12 @@ static bool cluster_start(dev *d)
  * each (for clients that do not look for the control endpoint). */
 static bool create_sluice_topics(dev *d, const char *service_id, int control_port)
 {
-    char command[MAX_TOPIC_NAME + 1], control[64];
+    char command[MAX_TOPIC_NAME + 1], plog[MAX_TOPIC_NAME + 1], control[64];
     int n = snprintf(command, sizeof command, "_sluice-%s-command", service_id);
+    int m = snprintf(plog, sizeof plog, "%ssluice_processing_log", service_id);
     snprintf(control, sizeof control, SL_LOG_KAFKA_DEV_CONTROL_TOPIC "%d", control_port);
-    const char *names[] = {control, command, "sluice_processing_log"};
-    if (n >= (int)sizeof command) {
+    const char *names[] = {control, command, plog};
+    if (n >= (int)sizeof command || m >= (int)sizeof plog) {
         fprintf(stderr, "sluice dev-broker: --service-id '%s' is too long\n", service_id);
         return false;
     }

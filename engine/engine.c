@@ -57,6 +57,8 @@ struct sl_engine {
     char *service_id;
     char *journal;              /* the journal topic */
     bool kafka;
+    bool exactly_once;          /* commits are Kafka transactions */
+    char *pl_topic;             /* the processing log's topic (Kafka: after the service id) */
     sl_log *log;
     sl_catalog *cat;
     sl_runtime *rt;
@@ -152,15 +154,16 @@ static int create_processing_log(sl_engine *e, sl_error *err)
 {
     sl_topic_config cfg = sl_topic_config_default();
     cfg.partitions = 1;
-    if (sl_log_create_topic(e->log, SL_PROCESSING_LOG_TOPIC, &cfg, NULL, err) < 0)
+    if (sl_log_create_topic(e->log, e->pl_topic, &cfg, NULL, err) < 0)
         return -1;
     if (sl_catalog_find_source(e->cat, SL_PROCESSING_LOG_STREAM))
         return 0;
-    const char *ddl =
-        "CREATE STREAM " SL_PROCESSING_LOG_STREAM " (`QUERY_ID` STRING, `TOPIC` STRING, "
-        "`PARTITION` INT, `OFFSET` BIGINT, `ERROR_KIND` STRING, `MESSAGE` STRING, "
-        "`TIME` BIGINT, `RECORD` STRING) WITH (KAFKA_TOPIC='" SL_PROCESSING_LOG_TOPIC "', "
-        "VALUE_FORMAT='JSON', KEY_FORMAT='NONE');";
+    char ddl[1024];
+    snprintf(ddl, sizeof ddl,
+             "CREATE STREAM " SL_PROCESSING_LOG_STREAM " (`QUERY_ID` STRING, `TOPIC` STRING, "
+             "`PARTITION` INT, `OFFSET` BIGINT, `ERROR_KIND` STRING, `MESSAGE` STRING, "
+             "`TIME` BIGINT, `RECORD` STRING) WITH (KAFKA_TOPIC='%s', "
+             "VALUE_FORMAT='JSON', KEY_FORMAT='NONE');", e->pl_topic);
     char *msg = NULL;
     e->replay_offset = 0;       /* not journaled */
     int rc = run_quiet(e, ddl, &msg);
@@ -281,6 +284,7 @@ static sl_log *open_kafka(sl_engine *e, const char *bootstrap, const sl_engine_o
      * config file: it picks the producer at start, SET cannot change it */
     const char *pg = sl_config_get(cfg, "processing.guarantee");
     ko.exactly_once = pg && (!strcmp(pg, "exactly_once_v2") || !strcmp(pg, "exactly_once"));
+    e->exactly_once = ko.exactly_once;
     sl_log *log = sl_log_open_kafka(&ko, err);
     if (!log)
         return NULL;
@@ -326,7 +330,11 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
         e->journal = strdup(SL_JOURNAL_TOPIC);
         e->location = strdup(dir);
     }
-    if (!e->dir || !e->service_id || !e->journal || !e->location)
+    /* on Kafka one per service, as ksqlDB's SERVICE_IDksql_processing_log:
+     * services sharing a cluster do not read each other's failures */
+    e->pl_topic = e->kafka ? concat(e->service_id, SL_PROCESSING_LOG_TOPIC, "")
+                           : strdup(SL_PROCESSING_LOG_TOPIC);
+    if (!e->dir || !e->service_id || !e->journal || !e->location || !e->pl_topic)
         sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "out of memory");
     else
         e->log = e->kafka ? open_kafka(e, bootstrap, opts, err) : sl_log_open_embedded(dir, err);
@@ -344,7 +352,8 @@ sl_engine *sl_engine_open(const sl_engine_opts *opts, sl_error *err)
     jc.retention_ms = -1;
     if (sl_log_create_topic(e->log, e->journal, &jc, NULL, err) < 0)
         goto fail;
-    sl_runtime_opts ro = {.threads = opts ? opts->threads : 0};
+    sl_runtime_opts ro = {.threads = opts ? opts->threads : 0,
+                          .processing_log_topic = e->pl_topic};
     e->rt = sl_runtime_new(e->log, &ro, err);
     if (!e->rt)
         goto fail;
@@ -396,6 +405,10 @@ const char *sl_engine_location(const sl_engine *e) { return e->location; }
 const char *sl_engine_service_id(const sl_engine *e) { return e->service_id; }
 const char *sl_engine_command_topic(const sl_engine *e) { return e->journal; }
 bool sl_engine_on_kafka(const sl_engine *e) { return e->kafka; }
+int sl_engine_txn_timeout_ms(const sl_engine *e)
+{
+    return e->exactly_once ? SL_LOG_KAFKA_TXN_TIMEOUT_MS : 0;
+}
 sl_log *sl_engine_log(sl_engine *e) { return e->log; }
 sl_catalog *sl_engine_catalog(sl_engine *e) { return e->cat; }
 sl_runtime *sl_engine_runtime(sl_engine *e) { return e->rt; }
@@ -583,6 +596,7 @@ static void free_names(sl_engine *e)
     free(e->location);
     free(e->service_id);
     free(e->journal);
+    free(e->pl_topic);
 }
 
 /* The configuration's engine properties, as SET in every session; and

@@ -66,6 +66,10 @@ const char *sl_engine_service_id(const sl_engine *e);
 const char *sl_engine_command_topic(const sl_engine *e);
 /* Whether the log is a Kafka cluster. */
 bool sl_engine_on_kafka(const sl_engine *e);
+/* When commits are Kafka transactions (processing.guarantee =
+ * exactly_once_v2 on Kafka): the producers' transaction.timeout.ms, which
+ * the broker aborts a transaction after; else 0. */
+int sl_engine_txn_timeout_ms(const sl_engine *e);
 sl_log *sl_engine_log(sl_engine *e);
 sl_catalog *sl_engine_catalog(sl_engine *e);
 sl_runtime *sl_engine_runtime(sl_engine *e);

@@ -697,6 +697,24 @@ static void session_cache(sl_session *s, sl_plan_opts *po)
     po->commit_interval_ms = !ci ? 0 : strtoll(ci, NULL, 10) > 0 ? strtoll(ci, NULL, 10) : -1;
 }
 
+/* Under exactly-once a commit ends a Kafka transaction, which the broker
+ * aborts once it has been open transaction.timeout.ms: a persistent query
+ * that commits less often could never commit. Refused before it starts
+ * (not in a replay: the journal holds what was accepted). */
+static int check_commit_interval(sl_session *s, const sl_stmt *st, const sl_plan_opts *po,
+                                 sl_error *err)
+{
+    int timeout = s->eng ? sl_engine_txn_timeout_ms(s->eng) : 0;
+    if (!timeout || sl_engine_replaying(s->eng) || po->commit_interval_ms < timeout)
+        return 0;
+    return sl_error_set(err, SL_ERR_ANALYSIS, st->span,
+                        "commit.interval.ms is %lld, not below the producer's "
+                        "transaction.timeout.ms (%d) that processing.guarantee="
+                        "exactly_once_v2 runs with: the broker would abort every transaction "
+                        "before its commit. Set commit.interval.ms below %d",
+                        (long long)po->commit_interval_ms, timeout, timeout);
+}
+
 static const char *query_state_name(sl_query_state st)
 {
     switch (st) {
@@ -1233,6 +1251,8 @@ static int replace_query(sl_session *s, const sl_stmt *st, const sl_source *old,
     po.log_rows = session_log_rows(s);
     po.limit = -1;
     session_cache(s, &po);
+    if (check_commit_interval(s, st, &po, err) < 0)
+        return -1;
     sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
     if (!plan)
         return -1;
@@ -1310,6 +1330,8 @@ static int do_create_as(sl_session *s, const sl_stmt *st, sl_arena *a, sl_result
     po.log_rows = session_log_rows(s);
     po.limit = -1;
     session_cache(s, &po);
+    if (check_commit_interval(s, st, &po, err) < 0)
+        return -1;
     sl_plan *plan = sl_plan_build(s->cat, st->query, &po, err);
     if (!plan)
         return -1;

@@ -251,7 +251,8 @@ static void on_fail(void *ud, sl_batch *b, const sl_record *rec, sl_fail_kind ki
     out.value = r->pl.data;
     out.value_len = (int32_t)r->pl.len;
     out.timestamp = now_ms();
-    if (sl_log_txn_append(r->txn, SL_PROCESSING_LOG_TOPIC, 0, &out, NULL, NULL, &r->fatal_err))
+    if (sl_log_txn_append(r->txn, r->rt->opts.processing_log_topic, 0, &out, NULL, NULL,
+                          &r->fatal_err))
         r->fatal = 1;
 }
 
@@ -1145,12 +1146,13 @@ sl_runtime *sl_runtime_new(sl_log *log, const sl_runtime_opts *opts, sl_error *e
     sl_error_clear(err);
     if (!log)
         return sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "runtime without a log"), NULL;
+    const char *pl = opts && opts->processing_log_topic ? opts->processing_log_topic
+                                                        : SL_PROCESSING_LOG_TOPIC;
     sl_topic_config cfg = sl_topic_config_default();
     cfg.partitions = 1;
-    if (sl_log_create_topic(log, SL_PROCESSING_LOG_TOPIC, &cfg, NULL, err) &&
-        err->code != SL_OK) {
+    if (sl_log_create_topic(log, pl, &cfg, NULL, err) && err->code != SL_OK) {
         /* an existing topic with another partition count is still usable: we write to 0 */
-        if (sl_log_end_offset(log, SL_PROCESSING_LOG_TOPIC, 0, err) < 0)
+        if (sl_log_end_offset(log, pl, 0, err) < 0)
             return NULL;
         sl_error_clear(err);
     }
@@ -1163,6 +1165,7 @@ sl_runtime *sl_runtime_new(sl_log *log, const sl_runtime_opts *opts, sl_error *e
     rt->group_commits = sl_log_commits_costly(log);
     if (opts)
         rt->opts = *opts;
+    rt->opts.processing_log_topic = pl;
     if (rt->opts.threads <= 0)
         rt->opts.threads = 2;
     if (rt->opts.batch_size <= 0)

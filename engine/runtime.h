@@ -35,7 +35,8 @@ typedef struct sl_query sl_query;
 
 /* The stream every query writes failed records to, created by the engine. */
 #define SL_PROCESSING_LOG_STREAM "KSQL_PROCESSING_LOG"
-#define SL_PROCESSING_LOG_TOPIC "sluice_processing_log"
+#define SL_PROCESSING_LOG_TOPIC "sluice_processing_log"    /* on Kafka after the
+                                                              service id, as ksqlDB's */
 /* The raw keyspace (log.h) where queries that write a TABLE keep its rows
  * for pull queries: key = the sink topic's name, a 0 byte, the record key;
  * value = the record timestamp (8 bytes big-endian) and the value bytes. */
@@ -45,6 +46,8 @@ typedef struct sl_runtime_opts {
     int threads;                /* worker threads; <= 0: 2 */
     int batch_size;             /* records read per task per batch; <= 0: 1000 */
     bool log_include_rows;      /* processing log carries the failed record's bytes (base64) */
+    const char *processing_log_topic;   /* NULL: SL_PROCESSING_LOG_TOPIC; must outlive
+                                           the runtime */
 } sl_runtime_opts;
 
 typedef enum sl_query_state {

@@ -545,7 +545,9 @@ static rd_kafka_conf_t *make_conf(klog *k, int kind, const char *group, sl_error
              * by a killed process blocks read_committed readers of its
              * partitions until the broker aborts it, this long at most,
              * unless a restart fences it sooner */
-            rc = rc ? rc : conf_set(c, "transaction.timeout.ms", "10000", err);
+            char tt[16];
+            snprintf(tt, sizeof tt, "%d", SL_LOG_KAFKA_TXN_TIMEOUT_MS);
+            rc = rc ? rc : conf_set(c, "transaction.timeout.ms", tt, err);
         }
         if (!rc)
             rd_kafka_conf_set_dr_msg_cb(c, dr_msg_cb);

@@ -22,6 +22,11 @@
  */
 #define SL_LOG_KAFKA_DEV_CONTROL_TOPIC "_sluice-dev-broker-control-"
 
+/* transaction.timeout.ms of the transactional producers (exactly-once):
+ * the broker aborts a transaction open longer, so commits must come
+ * sooner (the engine refuses a commit.interval.ms at or above it). */
+#define SL_LOG_KAFKA_TXN_TIMEOUT_MS 10000
+
 /* The default bound on opening: a cluster that has not answered by then
  * is reported unreachable. */
 #define SL_LOG_KAFKA_CONNECT_TIMEOUT_MS 5000

@@ -76,7 +76,7 @@ TestSuite(runtime, .init = setup, .fini = teardown, .timeout = 60);
 
 static sl_runtime *runtime(int threads, int batch, bool rows)
 {
-    sl_runtime_opts o = {threads, batch, rows};
+    sl_runtime_opts o = {.threads = threads, .batch_size = batch, .log_include_rows = rows};
     sl_runtime *r = sl_runtime_new(lg, &o, &err);
     cr_assert_not_null(r, "%s", err.msg);
     return r;
@@ -626,7 +626,7 @@ Test(runtime, kill_9_mid_stream_then_exactly_once)
         lg = sl_log_open_embedded(dir, &err);
         if (!lg)
             _exit(2);
-        sl_runtime_opts o = {2, 50, false};
+        sl_runtime_opts o = {.threads = 2, .batch_size = 50};
         sl_runtime *crt = sl_runtime_new(lg, &o, &err);
         sl_stmt *st = parse(sql);
         sl_plan_opts po = {.query_id = "CSAS_EVEN_1", .reset = SL_RESET_EARLIEST, .limit = -1};

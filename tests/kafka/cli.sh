@@ -112,6 +112,16 @@ expect_exit 0 "SHOW TOPICS EXTENDED as JSON" -- env SLUICE_SERVICE_ID="$show" "$
 expect_in out.txt '"@type":"kafka_topics_extended"' "ksqlDB's entity"
 expect_in out.txt "{\"name\":\"_sluice-$svc-CSAS_BIG_CLICKS_1\",\"consumers\":0,\"lag\":3}" "the stopped query's group is 3 records behind"
 
+# ---- exactly-once: commits must beat the transaction timeout ----
+# (one invocation: the statements need no replay of the command topic)
+eos=cli-eos-$run
+expect_exit 1 "commit.interval.ms at the transaction timeout" -- env SLUICE_SERVICE_ID="$eos" SLUICE_PROP_PROCESSING_GUARANTEE=exactly_once_v2 "$SLUICE" -d w30 --bootstrap-servers "$B" --continue -e "CREATE STREAM e (id INT KEY, v INT) WITH (KAFKA_TOPIC='eos-$run', VALUE_FORMAT='JSON', PARTITIONS=1); SET 'commit.interval.ms'='10000'; CREATE STREAM e2 AS SELECT * FROM e; SET 'commit.interval.ms'='9999'; CREATE STREAM e3 AS SELECT * FROM e; SHOW ALL TOPICS;"
+expect_in err.txt "commit.interval.ms is 10000, not below the producer's transaction.timeout.ms (10000) that processing.guarantee=exactly_once_v2 runs with" "the refusal names both properties"
+expect_not_in out.txt "CSAS_E2_" "the refused query does not start"
+expect_in out.txt "Created query with ID CSAS_E3_" "a commit.interval.ms below the timeout is taken"
+# the processing log is the service's own, named as ksqlDB's
+expect_in out.txt "| ${eos}sluice_processing_log " "the processing log topic is named after the service id"
+
 # ---- one-shot invocations beside a running worker ----
 # each joins the query's group and leaves while the group rebalances:
 # librdkafka 2.0 aborts when such a member is destroyed at the wrong
