@@ -68,6 +68,7 @@
 #include "log/log.h"
 #include "log/wait.h"
 #include "log/crc32c.h"
+#include "log/dirs.h"
 #include "log/embedded_internal.h"
 #include "log/partitioner.h"
 
@@ -704,31 +705,6 @@ static void put_part_meta(rocksdb_writebatch_t *wb, emb *e, uint32_t tid, int32_
 /* ------------------------------------------------------------------ */
 /* the data-directory lock                                             */
 
-static int mkdir_p(const char *dir, sl_error *err)
-{
-    char *p = xstrdup(dir);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = 0;
-        if (mkdir(p, 0755) && errno != EEXIST) {
-            sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "cannot create directory %s: %s", p,
-                         strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    free(p);
-    if (mkdir(dir, 0755) && errno != EEXIST)
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "cannot create directory %s: %s", dir,
-                            strerror(errno));
-    struct stat st;
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s is not a directory", dir);
-    return 0;
-}
-
 static int take_lock(emb *e, sl_error *err)
 {
     char path[PATH_MAX];
@@ -1009,7 +985,7 @@ sl_log *sl_log_open_embedded_opts(const char *dir, const sl_log_embedded_opts *o
     pthread_mutex_init(&e->rmu, NULL);
     sl_log_cond_init(&e->cond);
 
-    if (mkdir_p(dir, err) || take_lock(e, err)) {
+    if (sl_log_mkdir_p(dir, "the data directory", err) || take_lock(e, err)) {
         emb_free(e);
         return NULL;
     }

@@ -116,6 +116,7 @@
  */
 #include "log/kafka.h"
 #include "log/kafka_internal.h"
+#include "log/dirs.h"
 #include "log/wait.h"
 
 #include <errno.h>
@@ -3017,7 +3018,7 @@ static int worker_tag(const char *data_dir, char *tag, sl_error *err)
         if (strlen(tag) == 16)
             return 0;
     }
-    if (sl_kafka_mkdir_p(data_dir, "the data directory", err))
+    if (sl_log_mkdir_p(data_dir, "the data directory", err))
         return -1;
     unsigned char b[8];
     FILE *r = fopen("/dev/urandom", "rb");

@@ -66,9 +66,6 @@ int sl_kafka_state_txn_finish(sl_kstate_txn *tx, bool committed, const sl_kafka_
                               int n, sl_error *err);
 /* Drops tx before anything was produced (an abort). Accepts NULL. */
 void sl_kafka_state_txn_free(sl_kstate_txn *tx);
-/* Creates directory dir and its parents (mkdir -p); -1 with err
- * "cannot create WHAT DIR: REASON" (what: e.g. "the data directory"). */
-int sl_kafka_mkdir_p(const char *dir, const char *what, sl_error *err);
 
 /*
  * Membership: store's partition just became this worker's. Applies its

@@ -74,6 +74,7 @@
  * task runs (the runtime restores before it starts one).
  */
 #include "log/kafka_internal.h"
+#include "log/dirs.h"
 #include "log/raw_keys.h"
 #include "log/rocks_raw.h"
 #include "log/embedded_internal.h"  /* the keyspaces' RocksDB options */
@@ -258,32 +259,6 @@ static bool in_range(const void *k, size_t kl, const void *lo, size_t lo_len, co
     return sl_raw_bytes_cmp(k, kl, lo, lo_len) >= 0 && sl_raw_bytes_cmp(k, kl, hi, hi_len) < 0;
 }
 
-
-int sl_kafka_mkdir_p(const char *dir, const char *what, sl_error *err)
-{
-    char *p = xstrdup(dir);
-    for (char *c = p + 1;; c++) {
-        if (*c && *c != '/')
-            continue;
-        char was = *c;
-        *c = 0;
-        if (mkdir(p, 0755) && errno != EEXIST) {
-            sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "cannot create %s %s: %s", what, p,
-                         strerror(errno));
-            free(p);
-            return -1;
-        }
-        if (!was)
-            break;
-        *c = was;
-    }
-    free(p);
-    struct stat st;
-    if (stat(dir, &st) || !S_ISDIR(st.st_mode))
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s %s is not a directory", what, dir);
-    return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* changelog topics: names and routing                                 */
 
@@ -447,7 +422,7 @@ static int load_ckpts(sl_kstate *s, sl_error *err)
 
 static int open_db(sl_kstate *s, sl_error *err)
 {
-    if (sl_kafka_mkdir_p(s->dir, "the local state directory", err))
+    if (sl_log_mkdir_p(s->dir, "the local state directory", err))
         return -1;
     if (!s->opts) {
         s->opts = rocksdb_options_create();

@@ -1403,5 +1403,9 @@ Test(embedded, data_directory_created_with_parents)
     sl_log_close(log);
     snprintf(sub, sizeof sub, "%s/a/b/data/LOCK", dir);   /* a file, not a directory */
     cr_expect_null(sl_log_open_embedded(sub, &err));
-    cr_expect(strstr(err.msg, "not a directory") || strstr(err.msg, "cannot"), "%s", err.msg);
+    cr_expect(strstr(err.msg, "the data directory") && strstr(err.msg, "LOCK is not a directory"),
+              "%s", err.msg);
+    snprintf(sub, sizeof sub, "%s/a/b/data/LOCK/below", dir);  /* a parent is a file */
+    cr_expect_null(sl_log_open_embedded(sub, &err));
+    cr_expect(strstr(err.msg, "cannot create the data directory"), "%s", err.msg);
 }
