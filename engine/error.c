@@ -49,6 +49,7 @@ const char *sl_errcode_name(sl_errcode c)
     case SL_ERR_IO: return "i/o error";
     case SL_ERR_UNSUPPORTED: return "not supported";
     case SL_ERR_INTERNAL: return "internal error";
+    case SL_ERR_REFUSED: return "record refused";
     }
     return "error";
 }

@@ -29,7 +29,9 @@ typedef enum sl_errcode {
     SL_ERR_EVAL,        /* evaluating a row: overflow, division by zero, bad cast */
     SL_ERR_IO,          /* files, storage */
     SL_ERR_UNSUPPORTED, /* parses, but this build does not execute it yet */
-    SL_ERR_INTERNAL
+    SL_ERR_INTERNAL,
+    SL_ERR_REFUSED      /* a log refused one record (log.h, sl_log_txn_append); the
+                           transaction and the rest of its records go on */
 } sl_errcode;
 
 typedef struct sl_error {

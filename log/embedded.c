@@ -2257,6 +2257,12 @@ int sl_log_txn_append(sl_log_txn *t, const char *topic_name, int32_t partition,
     return t->log->ops->txn_append(t, topic_name, partition, rec, partition_out, offset_out, err);
 }
 
+void sl_log_txn_on_refused(sl_log_txn *t, sl_log_refused_cb cb, void *ud)
+{
+    if (t && t->log->ops->txn_on_refused)
+        t->log->ops->txn_on_refused(t, cb, ud);
+}
+
 int sl_log_txn_set_position(sl_log_txn *t, const char *group, const char *topic_name,
                             int32_t partition, int64_t next_offset, sl_error *err)
 {

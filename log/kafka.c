@@ -148,7 +148,8 @@ enum {
                                    while its watermarks are not known yet */
     WAIT_SLICE_MS = 25,         /* ... in slices this long */
     FLUSH_SLICE_MS = 5,         /* a commit waits for its deliveries in slices */
-    MAX_TOPIC_NAME = 249
+    MAX_TOPIC_NAME = 249,
+    TIMES_REFRESH_MS = 60000    /* a topic's accepted timestamps are asked again this often */
 };
 
 /* Reader state of one partition. Never freed before the log is closed, so
@@ -202,12 +203,24 @@ typedef struct kprod {
     bool busy;
 } kprod;
 
-/* Known topic: its partition count (0: unknown, ask the cluster) and the
- * round-robin counter. Freed only when the log is closed. */
+/* What record timestamps a topic accepts (topic_times). */
+enum {
+    TIMES_UNKNOWN,              /* not asked yet, or no answer: not checked */
+    TIMES_ANY,                  /* message.timestamp.type LogAppendTime: the broker stamps */
+    TIMES_RANGE                 /* CreateTime: from before_ms before the broker's clock to
+                                   after_ms after it */
+};
+
+/* Known topic: its partition count (0: unknown, ask the cluster), the
+ * round-robin counter and the timestamps it accepts (under klog.mu).
+ * Freed only when the log is closed. */
 typedef struct ktopic {
     char *name;
     int32_t partitions;
     atomic_uint rr;
+    int times;                  /* TIMES_* */
+    int64_t before_ms, after_ms;
+    int64_t times_at;           /* monotonic ms they were last asked for; 0: never */
     struct ktopic *link;
 } ktopic;
 
@@ -255,7 +268,18 @@ typedef struct klog {
     int slots_known;            /* the count it holds */
     atomic_bool is_broken;      /* a fatal transaction error (fenced): */
     char broken[400];           /* ... what; no transaction commits any more */
+    pthread_mutex_t lone_mu;    /* one record at a time through lone: */
+    rd_kafka_t *lone;           /* ... a producer for records tried again on their own
+                                   (retry_refused); NULL until needed */
 } klog;
+
+/* A record the broker refused for its timestamp on delivery: a copy, kept
+ * to be tried again on its own (retry_refused). Key, value, headers and
+ * their names are owned. */
+typedef struct krefused {
+    char *topic;
+    sl_record rec;
+} krefused;
 
 /* Delivery tracking of one transaction: the txn holds one reference, every
  * record in flight one more; the last to let go frees it. */
@@ -268,6 +292,10 @@ typedef struct ktrack {
     bool track_offsets;         /* keep the last offset delivered per partition */
     sl_kafka_delivered *dv;     /* ... here (topics owned) */
     int n_dv, cap_dv;
+    bool keep_refused;          /* at-least-once: a refused timestamp is not a failure
+                                   yet; the record is kept in refused */
+    krefused *refused;
+    int n_refused, cap_refused;
 } ktrack;
 
 typedef struct kpos {
@@ -285,6 +313,8 @@ typedef struct ktxn {
     kpos *pos;
     int n_pos, cap_pos;
     sl_kstate_txn *st;          /* raw writes; NULL: none */
+    sl_log_refused_cb refused;  /* sl_log_txn_on_refused's handler; NULL none */
+    void *refused_ud;
 } ktxn;
 
 static const sl_log_ops kafka_ops;
@@ -313,6 +343,27 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ms since the epoch as 2026-01-31T12:00:00.000Z, into buf (32 bytes). */
+static const char *utc_text(char *buf, int64_t ms)
+{
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms < 0 || !gmtime_r(&sec, &tm)) {
+        snprintf(buf, 32, "%lld ms", (long long)ms);
+        return buf;
+    }
+    size_t n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + n, 32 - n, ".%03dZ", (int)(ms % 1000));
+    return buf;
 }
 
 static void sleep_ms(int ms)
@@ -773,21 +824,24 @@ static void uncache_topic(klog *k, const char *name)
 {
     pthread_mutex_lock(&k->mu);
     ktopic *t = cached_topic(k, name);
-    if (t)
+    if (t) {
         t->partitions = 0;
+        t->times = TIMES_UNKNOWN;
+        t->times_at = 0;
+    }
     pthread_mutex_unlock(&k->mu);
 }
 
 /* The partition count of a topic (cached; asks the cluster on a miss) and
- * its round-robin counter; -1 with err when it does not exist. */
-static int32_t topic_partitions(klog *k, const char *name, atomic_uint **rr, sl_error *err)
+ * its cache entry (may be NULL); -1 with err when it does not exist. */
+static int32_t topic_partitions(klog *k, const char *name, ktopic **entry, sl_error *err)
 {
     pthread_mutex_lock(&k->mu);
     ktopic *t = cached_topic(k, name);
     if (t && t->partitions > 0) {
         int32_t n = t->partitions;
-        if (rr)
-            *rr = &t->rr;
+        if (entry)
+            *entry = t;
         pthread_mutex_unlock(&k->mu);
         return n;
     }
@@ -803,8 +857,8 @@ static int32_t topic_partitions(klog *k, const char *name, atomic_uint **rr, sl_
     cache_topic(k, name, n);
     pthread_mutex_lock(&k->mu);
     t = cached_topic(k, name);
-    if (rr)
-        *rr = &t->rr;   /* entries are only freed by close */
+    if (entry)
+        *entry = t;     /* entries are only freed by close */
     pthread_mutex_unlock(&k->mu);
     return n;
 }
@@ -1091,12 +1145,13 @@ static int kafka_list_topics(sl_log *log, sl_arena *a, const char ***names, int 
     return 0;
 }
 
-/* retention.ms, retention.bytes and cleanup.policy from DescribeConfigs;
- * leaves cfg alone when the cluster does not answer it. */
-static void describe_configs(klog *k, const char *name, sl_topic_config *cfg)
+/* Hands take every setting (name, value) of topic `name` from
+ * DescribeConfigs; false when the cluster did not answer it. */
+static bool topic_configs(klog *k, const char *name,
+                          void (*take)(void *ud, const char *name, const char *value), void *ud)
 {
     if (atomic_load(&k->no_describe_configs))
-        return;
+        return false;
     rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
     rd_kafka_queue_t *q = rd_kafka_queue_new(k->producer);
     rd_kafka_AdminOptions_t *ao = admin_opts(k, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
@@ -1104,23 +1159,19 @@ static void describe_configs(klog *k, const char *name, sl_topic_config *cfg)
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, k->timeout_ms + 5000);
     if (ev && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
         atomic_store(&k->no_describe_configs, true);
+    bool answered = false;
     if (ev && !rd_kafka_event_error(ev)) {
         size_t nres = 0, ncfg = 0;
         const rd_kafka_ConfigResource_t **res = rd_kafka_DescribeConfigs_result_resources(
             rd_kafka_event_DescribeConfigs_result(ev), &nres);
         if (nres && !rd_kafka_ConfigResource_error(res[0])) {
+            answered = true;
             const rd_kafka_ConfigEntry_t **ents = rd_kafka_ConfigResource_configs(res[0], &ncfg);
             for (size_t i = 0; i < ncfg; i++) {
                 const char *en = rd_kafka_ConfigEntry_name(ents[i]);
                 const char *ev2 = rd_kafka_ConfigEntry_value(ents[i]);
-                if (!en || !ev2)
-                    continue;
-                if (!strcmp(en, "retention.ms"))
-                    cfg->retention_ms = strtoll(ev2, NULL, 10);
-                else if (!strcmp(en, "retention.bytes"))
-                    cfg->retention_bytes = strtoll(ev2, NULL, 10);
-                else if (!strcmp(en, "cleanup.policy"))
-                    cfg->cleanup = strstr(ev2, "compact") ? SL_CLEANUP_COMPACT : SL_CLEANUP_DELETE;
+                if (en && ev2)
+                    take(ud, en, ev2);
             }
         }
     }
@@ -1129,6 +1180,126 @@ static void describe_configs(klog *k, const char *name, sl_topic_config *cfg)
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_ConfigResource_destroy(cr);
     rd_kafka_queue_destroy(q);
+    return answered;
+}
+
+static void take_topic_config(void *ud, const char *name, const char *value)
+{
+    sl_topic_config *cfg = ud;
+    if (!strcmp(name, "retention.ms"))
+        cfg->retention_ms = strtoll(value, NULL, 10);
+    else if (!strcmp(name, "retention.bytes"))
+        cfg->retention_bytes = strtoll(value, NULL, 10);
+    else if (!strcmp(name, "cleanup.policy"))
+        cfg->cleanup = strstr(value, "compact") ? SL_CLEANUP_COMPACT : SL_CLEANUP_DELETE;
+}
+
+/* retention.ms, retention.bytes and cleanup.policy from DescribeConfigs;
+ * leaves cfg alone when the cluster does not answer it. */
+static void describe_configs(klog *k, const char *name, sl_topic_config *cfg)
+{
+    topic_configs(k, name, take_topic_config, cfg);
+}
+
+/* The message.timestamp.* settings of a topic, as DescribeConfigs gives them. */
+typedef struct ktimes {
+    bool log_append_time;       /* message.timestamp.type LogAppendTime */
+    int64_t before_ms, after_ms;    /* message.timestamp.before / after.max.ms; -1 absent */
+    int64_t difference_ms;      /* message.timestamp.difference.max.ms (before Kafka 3.6:
+                                   both ways); -1 absent */
+} ktimes;
+
+static void take_times(void *ud, const char *name, const char *value)
+{
+    ktimes *tm = ud;
+    if (!strcmp(name, "message.timestamp.type"))
+        tm->log_append_time = !strcmp(value, "LogAppendTime");
+    else if (!strcmp(name, "message.timestamp.before.max.ms"))
+        tm->before_ms = strtoll(value, NULL, 10);
+    else if (!strcmp(name, "message.timestamp.after.max.ms"))
+        tm->after_ms = strtoll(value, NULL, 10);
+    else if (!strcmp(name, "message.timestamp.difference.max.ms"))
+        tm->difference_ms = strtoll(value, NULL, 10);
+}
+
+/*
+ * Asks the cluster which timestamps topic t accepts and keeps the answer
+ * in t (TIMES_UNKNOWN when it does not answer DescribeConfigs: nothing is
+ * checked). Asked when the topic is first written and again every
+ * TIMES_REFRESH_MS (its settings may change), and at once after the broker
+ * refused a timestamp that passed the check. Called without k->mu.
+ */
+static void topic_times(klog *k, ktopic *t, const char *name)
+{
+    ktimes tm = {false, -1, -1, -1};
+    bool answered = topic_configs(k, name, take_times, &tm);
+    pthread_mutex_lock(&k->mu);
+    t->times_at = mono_ms();
+    if (!answered) {
+        t->times = TIMES_UNKNOWN;
+    } else if (tm.log_append_time) {
+        t->times = TIMES_ANY;
+    } else {
+        t->times = TIMES_RANGE;
+        t->before_ms = tm.before_ms >= 0 ? tm.before_ms : tm.difference_ms;
+        t->after_ms = tm.after_ms >= 0 ? tm.after_ms : tm.difference_ms;
+        if (t->before_ms < 0)
+            t->before_ms = INT64_MAX;
+        if (t->after_ms < 0)
+            t->after_ms = INT64_MAX;
+    }
+    pthread_mutex_unlock(&k->mu);
+}
+
+/*
+ * Whether topic t accepts record timestamp ts (ms; <= 0: the producer
+ * stamps it now), by this machine's clock, so that a record the broker
+ * would refuse is refused here (SL_ERR_REFUSED, log.h) before it takes
+ * the rest of its produce request down with it (the broker drops a batch
+ * with one bad timestamp whole) or, with exactly-once, its transaction.
+ */
+static int check_time(klog *k, ktopic *t, const char *name, int64_t ts, sl_error *err)
+{
+    if (ts <= 0)
+        return 0;
+    pthread_mutex_lock(&k->mu);
+    int64_t m = mono_ms();
+    bool ask = !t->times_at || m - t->times_at >= TIMES_REFRESH_MS;
+    if (ask)
+        t->times_at = m;        /* one asks; the others use what is known meanwhile */
+    pthread_mutex_unlock(&k->mu);
+    if (ask)
+        topic_times(k, t, name);
+    pthread_mutex_lock(&k->mu);
+    int times = t->times;
+    int64_t before = t->before_ms, after = t->after_ms;
+    pthread_mutex_unlock(&k->mu);
+    if (times != TIMES_RANGE)
+        return 0;
+    int64_t now = wall_ms();
+    bool early = before < now && ts < now - before;
+    bool late = after < INT64_MAX - now && ts > now + after;
+    if (!early && !late)
+        return 0;
+    char tt[32], nt[32], bt[32];
+    return sl_error_set(err, SL_ERR_REFUSED, SL_NOSPAN,
+                        "timestamp %lld (%s) is more than %lld ms (message.timestamp.%s.max.ms "
+                        "of topic %s) %s now (%s): the topic accepts timestamps %s %s",
+                        (long long)ts, utc_text(tt, ts), (long long)(late ? after : before),
+                        late ? "after" : "before", name, late ? "ahead of" : "behind",
+                        utc_text(nt, now), late ? "up to" : "from",
+                        utc_text(bt, late ? now + after : now - before));
+}
+
+/* The accepted timestamps of a topic are asked for again before its next
+ * append (the broker refused one the check let through). */
+static void forget_times(klog *k, const char *name)
+{
+    pthread_mutex_lock(&k->mu);
+    ktopic *t = cached_topic(k, name);
+    if (t)
+        t->times_at = 0;
+    pthread_mutex_unlock(&k->mu);
 }
 
 static int kafka_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_topic_info *out,
@@ -1173,6 +1344,26 @@ static int kafka_describe_topic(sl_log *log, const char *name, sl_arena *a, sl_t
 /* ------------------------------------------------------------------ */
 /* transactions                                                        */
 
+static ktrack *track_new(void)
+{
+    ktrack *tr = xcalloc(1, sizeof *tr);
+    pthread_mutex_init(&tr->mu, NULL);
+    tr->refs = 1;
+    return tr;
+}
+
+static void refused_free(krefused *r)
+{
+    free(r->topic);
+    free((void *)r->rec.key);
+    free((void *)r->rec.value);
+    for (int32_t i = 0; i < r->rec.n_headers; i++) {
+        free((void *)r->rec.headers[i].key);
+        free((void *)r->rec.headers[i].value);
+    }
+    free((void *)r->rec.headers);
+}
+
 static void track_release(ktrack *tr)
 {
     pthread_mutex_lock(&tr->mu);
@@ -1182,20 +1373,22 @@ static void track_release(ktrack *tr)
         for (int i = 0; i < tr->n_dv; i++)
             free((char *)tr->dv[i].topic);
         free(tr->dv);
+        for (int i = 0; i < tr->n_refused; i++)
+            refused_free(&tr->refused[i]);
+        free(tr->refused);
         pthread_mutex_destroy(&tr->mu);
         free(tr);
     }
 }
 
-/* Keeps m's offset as the last delivered to its partition (under tr->mu). */
-static void note_offset(ktrack *tr, const rd_kafka_message_t *m)
+/* Keeps offset as the last delivered to topic/partition (under tr->mu). */
+static void note_offset(ktrack *tr, const char *topic, int32_t partition, int64_t offset)
 {
-    const char *topic = rd_kafka_topic_name(m->rkt);
     for (int i = tr->n_dv - 1; i >= 0; i--) {
         sl_kafka_delivered *d = &tr->dv[i];
-        if (d->partition == m->partition && !strcmp(d->topic, topic)) {
-            if (m->offset > d->last_offset)
-                d->last_offset = m->offset;
+        if (d->partition == partition && !strcmp(d->topic, topic)) {
+            if (offset > d->last_offset)
+                d->last_offset = offset;
             return;
         }
     }
@@ -1205,7 +1398,60 @@ static void note_offset(ktrack *tr, const rd_kafka_message_t *m)
         if (!tr->dv)
             abort();
     }
-    tr->dv[tr->n_dv++] = (sl_kafka_delivered){xstrdup(topic), m->partition, m->offset};
+    tr->dv[tr->n_dv++] = (sl_kafka_delivered){xstrdup(topic), partition, offset};
+}
+
+/* n bytes of p copied (NULL for NULL). */
+static void *dup_bytes(const void *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    void *d = malloc(n ? n : 1);
+    if (!d)
+        abort();
+    memcpy(d, p, n);
+    return d;
+}
+
+/* Keeps a copy of m, refused for its timestamp, in tr->refused (under tr->mu). */
+static void keep_refused(ktrack *tr, const rd_kafka_message_t *m)
+{
+    if (tr->n_refused == tr->cap_refused) {
+        tr->cap_refused = tr->cap_refused ? 2 * tr->cap_refused : 4;
+        tr->refused = realloc(tr->refused, sizeof *tr->refused * (size_t)tr->cap_refused);
+        if (!tr->refused)
+            abort();
+    }
+    krefused *r = &tr->refused[tr->n_refused++];
+    memset(r, 0, sizeof *r);
+    r->topic = xstrdup(rd_kafka_topic_name(m->rkt));
+    r->rec.key = dup_bytes(m->key, m->key_len);
+    r->rec.key_len = m->key ? (int32_t)m->key_len : -1;
+    r->rec.value = dup_bytes(m->payload, m->len);
+    r->rec.value_len = m->payload ? (int32_t)m->len : -1;
+    r->rec.timestamp = rd_kafka_message_timestamp(m, NULL);
+    r->rec.partition = m->partition;
+    r->rec.offset = -1;
+    rd_kafka_headers_t *hdrs = NULL;
+    size_t nh = 0;
+    if (!rd_kafka_message_headers(m, &hdrs))
+        nh = rd_kafka_header_cnt(hdrs);
+    if (nh) {
+        sl_log_header *h = xcalloc(nh, sizeof *h);
+        for (size_t i = 0; i < nh; i++) {
+            const char *name;
+            const void *val;
+            size_t size;
+            if (rd_kafka_header_get_all(hdrs, i, &name, &val, &size))
+                break;
+            h[i].key = xstrdup(name);
+            h[i].key_len = strlen(name);
+            h[i].value = dup_bytes(val, size);
+            h[i].value_len = val ? (int32_t)size : -1;
+            r->rec.n_headers++;
+        }
+        r->rec.headers = h;
+    }
 }
 
 static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -1216,14 +1462,16 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     if (!tr)
         return;
     pthread_mutex_lock(&tr->mu);
-    if (m->err && !tr->err) {
+    if (m->err == RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP && tr->keep_refused && m->rkt) {
+        keep_refused(tr, m);    /* tried again alone at commit (retry_refused) */
+    } else if (m->err && !tr->err) {
         tr->err = m->err;
         snprintf(tr->msg, sizeof tr->msg, "delivery to %s partition %d failed: %s",
                  m->rkt ? rd_kafka_topic_name(m->rkt) : "?", (int)m->partition,
                  rd_kafka_err2str(m->err));
     }
     if (!m->err && tr->track_offsets && m->rkt && m->offset >= 0)
-        note_offset(tr, m);
+        note_offset(tr, rd_kafka_topic_name(m->rkt), m->partition, m->offset);
     tr->outstanding--;
     pthread_mutex_unlock(&tr->mu);
     track_release(tr);
@@ -1542,11 +1790,11 @@ static sl_log_txn *kafka_txn_begin(sl_log *log)
 {
     ktxn *t = xcalloc(1, sizeof *t);
     t->base.log = log;
-    if (!((klog *)log)->eos)
+    t->tr = track_new();
+    if (!((klog *)log)->eos) {
         t->rk = ((klog *)log)->producer;
-    t->tr = xcalloc(1, sizeof *t->tr);
-    pthread_mutex_init(&t->tr->mu, NULL);
-    t->tr->refs = 1;
+        t->tr->keep_refused = true;     /* see retry_refused */
+    }
     return &t->base;
 }
 
@@ -1590,32 +1838,11 @@ static int validate_record(const sl_record *r, sl_error *err)
     return 0;
 }
 
-static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partition,
-                            const sl_record *rec, int32_t *partition_out, int64_t *offset_out,
-                            sl_error *err)
+/* Hands a copy of rec to producer rk for topic's partition p, tracked by
+ * tr (its delivery report goes there). */
+static int produce_one(klog *k, rd_kafka_t *rk, ktrack *tr, const char *topic, int32_t p,
+                       const sl_record *rec, sl_error *err)
 {
-    ktxn *t = (ktxn *)base;
-    klog *k = (klog *)base->log;
-    if (partition_out)
-        *partition_out = -1;
-    if (offset_out)
-        *offset_out = -1;   /* known only after delivery: see the top of this file */
-    if (validate_record(rec, err) || txn_start(k, t, err))
-        return -1;
-    atomic_uint *rr = NULL;
-    int32_t n = topic ? topic_partitions(k, topic, &rr, err) : -1;
-    if (n < 0)
-        return topic ? -1 : sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "append without a topic");
-    int32_t p = partition;
-    if (p == -1) {
-        if (rec->key_len >= 0)
-            p = sl_partitioner_for_key(rec->key, (size_t)rec->key_len, n);
-        else
-            p = (int32_t)(atomic_fetch_add(rr, 1) % (unsigned)n);
-    } else if (p < 0 || p >= n) {
-        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "topic %s has no partition %d", topic, p);
-    }
-
     static const char empty[1] = {0};
     rd_kafka_headers_t *hdrs = NULL;
     if (rec->n_headers > 0) {
@@ -1645,32 +1872,32 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
     vu[nv].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     vu[nv++].u.i64 = rec->timestamp > 0 ? rec->timestamp : 0;
     vu[nv].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    vu[nv++].u.ptr = t->tr;
+    vu[nv++].u.ptr = tr;
     if (hdrs) {
         vu[nv].vtype = RD_KAFKA_VTYPE_HEADERS;
         vu[nv++].u.headers = hdrs;
     }
 
-    pthread_mutex_lock(&t->tr->mu);
-    t->tr->refs++;
-    t->tr->outstanding++;
-    pthread_mutex_unlock(&t->tr->mu);
+    pthread_mutex_lock(&tr->mu);
+    tr->refs++;
+    tr->outstanding++;
+    pthread_mutex_unlock(&tr->mu);
     int64_t deadline = mono_ms() + k->timeout_ms;
     for (;;) {
-        rd_kafka_error_t *e = rd_kafka_produceva(t->rk, vu, nv);
+        rd_kafka_error_t *e = rd_kafka_produceva(rk, vu, nv);
         if (!e)
             break;
         rd_kafka_resp_err_t code = rd_kafka_error_code(e);
         if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
             rd_kafka_error_destroy(e);
-            rd_kafka_poll(t->rk, 100);          /* serves delivery reports, frees room */
+            rd_kafka_poll(rk, 100);             /* serves delivery reports, frees room */
             continue;
         }
         if (code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && mono_ms() + 50 < deadline) {
             /* a partition another worker just added (a changelog grown by
              * CreatePartitions): the producer learns of it from fresh metadata */
             rd_kafka_error_destroy(e);
-            refresh_metadata(k, t->rk, topic);
+            refresh_metadata(k, rk, topic);
             continue;
         }
         sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "producing to %s partition %d: %s", topic, p,
@@ -1678,12 +1905,45 @@ static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partiti
         rd_kafka_error_destroy(e);
         if (hdrs)
             rd_kafka_headers_destroy(hdrs);     /* not taken on failure */
-        pthread_mutex_lock(&t->tr->mu);
-        t->tr->outstanding--;
-        pthread_mutex_unlock(&t->tr->mu);
-        track_release(t->tr);
+        pthread_mutex_lock(&tr->mu);
+        tr->outstanding--;
+        pthread_mutex_unlock(&tr->mu);
+        track_release(tr);
         return -1;
     }
+    return 0;
+}
+
+static int kafka_txn_append(sl_log_txn *base, const char *topic, int32_t partition,
+                            const sl_record *rec, int32_t *partition_out, int64_t *offset_out,
+                            sl_error *err)
+{
+    ktxn *t = (ktxn *)base;
+    klog *k = (klog *)base->log;
+    if (partition_out)
+        *partition_out = -1;
+    if (offset_out)
+        *offset_out = -1;   /* known only after delivery: see the top of this file */
+    if (validate_record(rec, err))
+        return -1;
+    ktopic *kt = NULL;
+    int32_t n = topic ? topic_partitions(k, topic, &kt, err) : -1;
+    if (n < 0)
+        return topic ? -1 : sl_error_set(err, SL_ERR_INTERNAL, SL_NOSPAN, "append without a topic");
+    if (check_time(k, kt, topic, rec->timestamp, err))
+        return -1;
+    int32_t p = partition;
+    if (p == -1) {
+        if (rec->key_len >= 0)
+            p = sl_partitioner_for_key(rec->key, (size_t)rec->key_len, n);
+        else
+            p = (int32_t)(atomic_fetch_add(&kt->rr, 1) % (unsigned)n);
+    } else if (p < 0 || p >= n) {
+        return sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "topic %s has no partition %d", topic, p);
+    }
+    /* a refused record began no Kafka transaction */
+    if (txn_start(k, t, err) || produce_one(k, t->rk, t->tr, topic, p, rec, err))
+        return -1;
     if (partition_out)
         *partition_out = p;
     return 0;
@@ -1810,6 +2070,113 @@ static int commit_group(klog *k, ktxn *t, int i, bool *done, sl_error *err)
     return 0;
 }
 
+/*
+ * Produces r again on its own and waits for its delivery report: 0 when
+ * delivered (its offset noted in `into` when that keeps offsets), 1 when
+ * its timestamp is refused again, -1 with err on any other failure. One
+ * record at a time through k->lone, a producer that sends nothing else,
+ * so its produce request holds this record alone.
+ */
+static int produce_alone(klog *k, const krefused *r, ktrack *into, sl_error *err)
+{
+    ktrack *tr = track_new();
+    pthread_mutex_lock(&into->mu);
+    tr->track_offsets = into->track_offsets;
+    pthread_mutex_unlock(&into->mu);
+    pthread_mutex_lock(&k->lone_mu);
+    if (!k->lone)
+        k->lone = new_client(k, KIND_PRODUCER, NULL, err);
+    int rc = k->lone ? produce_one(k, k->lone, tr, r->topic, r->rec.partition, &r->rec, err) : -1;
+    int64_t deadline = mono_ms() + k->timeout_ms;
+    for (int out = 1; !rc && out;) {
+        pthread_mutex_lock(&tr->mu);
+        out = tr->outstanding;
+        pthread_mutex_unlock(&tr->mu);
+        if (out && mono_ms() > deadline)
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN,
+                              "delivery to %s partition %d: no delivery report within %d ms",
+                              r->topic, (int)r->rec.partition, k->timeout_ms);
+        else if (out)
+            rd_kafka_flush(k->lone, FLUSH_SLICE_MS);
+    }
+    pthread_mutex_unlock(&k->lone_mu);
+    if (!rc) {
+        pthread_mutex_lock(&tr->mu);
+        if (tr->err == RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP)
+            rc = 1;
+        else if (tr->err)
+            rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s", tr->msg);
+        pthread_mutex_unlock(&tr->mu);
+    }
+    if (!rc && tr->n_dv) {
+        pthread_mutex_lock(&into->mu);
+        note_offset(into, tr->dv[0].topic, tr->dv[0].partition, tr->dv[0].last_offset);
+        pthread_mutex_unlock(&into->mu);
+    }
+    track_release(tr);
+    return rc;
+}
+
+/*
+ * At-least-once, the records of t the broker refused for their timestamp
+ * (the check at the append passed them: the broker's clock is not this
+ * machine's, or the topic's settings changed). The broker drops a produce
+ * request's batch whole for one bad timestamp, so good records that shared
+ * it were refused with it: each is produced again on its own. One refused
+ * again is a bad record: t's handler (sl_log_txn_on_refused) gets it and
+ * may append to t (those deliveries are awaited here); without a handler
+ * the commit fails with SL_ERR_REFUSED. Any other failure fails it too.
+ * Records tried again land after those of later batches of their
+ * partition (at-least-once promises no more).
+ */
+static int retry_refused(klog *k, ktxn *t, sl_error *err)
+{
+    pthread_mutex_lock(&t->tr->mu);
+    krefused *rs = t->tr->refused;
+    int n = t->tr->n_refused;
+    t->tr->refused = NULL;
+    t->tr->n_refused = t->tr->cap_refused = 0;
+    t->tr->keep_refused = false;    /* from here on a refusal fails the commit */
+    pthread_mutex_unlock(&t->tr->mu);
+    int rc = 0;
+    bool told = false;
+    for (int i = 0; !rc && i < n; i++) {
+        krefused *r = &rs[i];
+        int got = produce_alone(k, r, t->tr, err);
+        if (got <= 0) {
+            rc = got;
+            continue;
+        }
+        forget_times(k, r->topic);
+        char tt[32], reason[400];
+        snprintf(reason, sizeof reason,
+                 "the broker refused timestamp %lld (%s) for topic %s partition %d on delivery "
+                 "(%s): its clock is not this machine's, or the topic's "
+                 "message.timestamp.* settings changed",
+                 (long long)r->rec.timestamp, utc_text(tt, r->rec.timestamp), r->topic,
+                 (int)r->rec.partition, rd_kafka_err2str(RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP));
+        if (t->refused) {
+            rc = t->refused(t->refused_ud, &t->base, r->topic, &r->rec, reason, err);
+            told = true;
+        } else {
+            rc = sl_error_set(err, SL_ERR_REFUSED, SL_NOSPAN, "%s", reason);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        refused_free(&rs[i]);
+    free(rs);
+    if (!rc && told)
+        await_deliveries(k, t, false);
+    return rc;
+}
+
+static void kafka_txn_on_refused(sl_log_txn *base, sl_log_refused_cb cb, void *ud)
+{
+    ktxn *t = (ktxn *)base;
+    t->refused = cb;
+    t->refused_ud = ud;
+}
+
 static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
 {
     ktxn *t = (ktxn *)base;
@@ -1828,6 +2195,8 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
         rc = txn_start(k, t, err);
     /* every delivery report of this transaction, whatever thread serves it */
     await_deliveries(k, t, false);
+    if (!rc && !k->eos)
+        rc = retry_refused(k, t, err);
     pthread_mutex_lock(&t->tr->mu);
     if (!rc && t->tr->err)
         rc = sl_error_set(err, SL_ERR_IO, SL_NOSPAN, "%s", t->tr->msg);
@@ -2912,6 +3281,8 @@ static void klog_free(klog *k)
         free(g->name);
         free(g);
     }
+    if (k->lone)
+        prod_destroy(k->lone);
     if (k->producer) {
         if (rd_kafka_flush(k->producer, k->timeout_ms)) {
             /* undeliverable: purge, so their delivery reports (and the
@@ -2944,6 +3315,7 @@ static void klog_free(klog *k)
     pthread_mutex_destroy(&k->seq_mu);
     pthread_mutex_destroy(&k->diag_mu);
     pthread_mutex_destroy(&k->pool_mu);
+    pthread_mutex_destroy(&k->lone_mu);
     pthread_mutex_destroy(&k->poll_mu);
     pthread_cond_destroy(&k->seq_cv);
     free(k);
@@ -3117,6 +3489,7 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
     for (int i = 0; i < 2 * o->n_props; i++)
         k->props[i] = xstrdup(o->props[i]);
     pthread_mutex_init(&k->pool_mu, NULL);
+    pthread_mutex_init(&k->lone_mu, NULL);
     k->eos = o->exactly_once;
     if (o->transactional_id && *o->transactional_id) {
         k->txn_id = xstrdup(o->transactional_id);
@@ -3200,6 +3573,7 @@ static const sl_log_ops kafka_ops = {
     .txn_begin = kafka_txn_begin,
     .txn_append = kafka_txn_append,
     .txn_set_position = kafka_txn_set_position,
+    .txn_on_refused = kafka_txn_on_refused,
     .txn_put_raw = kafka_txn_put_raw,
     .txn_delete_range_raw = kafka_txn_delete_range_raw,
     .get_raw = kafka_get_raw,

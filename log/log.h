@@ -158,10 +158,36 @@ sl_log_txn *sl_log_txn_begin(sl_log *log);
  * above). The offset is reserved now and returned in *offset_out, the
  * partition in *partition_out (both may be NULL); the record becomes
  * readable when the transaction commits.
+ * A log may refuse a record for what it is rather than fail: err->code is
+ * then SL_ERR_REFUSED, err says why, nothing of the record was written and
+ * the transaction goes on unharmed; the caller treats the record as a bad
+ * one (skipped, counted, logged). Kafka refuses a timestamp outside the
+ * range the topic accepts (message.timestamp.type CreateTime: from
+ * message.timestamp.before.max.ms before its clock to
+ * message.timestamp.after.max.ms after it); the embedded log accepts any.
  */
 int sl_log_txn_append(sl_log_txn *t, const char *topic, int32_t partition,
                       const sl_record *rec, int32_t *partition_out, int64_t *offset_out,
                       sl_error *err);
+/*
+ * A record refused after sl_log_txn_append took it (Kafka without
+ * exactly-once: the broker refused its timestamp on delivery, its clock
+ * being other than this machine's, after the record was tried again on its
+ * own): rec as appended (partition: where it went; offset -1), reason
+ * what the log says. May append to t (a processing-log entry), which the
+ * commit then writes too. -1 with err fails the commit.
+ */
+typedef int (*sl_log_refused_cb)(void *ud, sl_log_txn *t, const char *topic,
+                                 const sl_record *rec, const char *reason, sl_error *err);
+/*
+ * Has t's commit hand such records to cb (on the committing thread, before
+ * the positions are committed) instead of failing, so the rest of the
+ * transaction commits. Without it such a record fails the commit
+ * (SL_ERR_REFUSED). With exactly-once a refusal on delivery still fails
+ * the commit (the Kafka transaction must abort), which is why Kafka checks
+ * timestamps at the append.
+ */
+void sl_log_txn_on_refused(sl_log_txn *t, sl_log_refused_cb cb, void *ud);
 /* Records a consumer's committed position (the next offset it will read)
  * for group (e.g. a query id) on topic/partition, written with the commit. */
 int sl_log_txn_set_position(sl_log_txn *t, const char *group, const char *topic,
@@ -432,6 +458,8 @@ struct sl_log_ops {
                       sl_error *err);
     int (*txn_set_position)(sl_log_txn *t, const char *group, const char *topic,
                             int32_t partition, int64_t next_offset, sl_error *err);
+    void (*txn_on_refused)(sl_log_txn *t, sl_log_refused_cb cb,
+                           void *ud);                       /* may be NULL: refuses none later */
     int (*txn_put_raw)(sl_log_txn *t, const char *space, const void *key, size_t key_len,
                        const void *val, size_t val_len, sl_error *err);   /* may be NULL */
     int (*txn_delete_range_raw)(sl_log_txn *t, const char *space, const void *lo,

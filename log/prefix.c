@@ -5,7 +5,8 @@
  * putting the topic prefix in front of topic names and the group prefix in
  * front of position groups, and taking the topic prefix off names that
  * come back. Transactions are wrapped too (a transaction handle names its
- * log, and appends through it must be renamed as well).
+ * log, and appends through it must be renamed as well, as must the records
+ * a commit reports refused, sl_log_txn_on_refused).
  * Does not: buffer, cache or add semantics of its own.
  */
 #include "log/prefix.h"
@@ -26,6 +27,8 @@ typedef struct plog {
 typedef struct ptxn {
     sl_log_txn base;
     sl_log_txn *inner;
+    sl_log_refused_cb refused;  /* sl_log_txn_on_refused's, told through p_refused */
+    void *refused_ud;
 } ptxn;
 
 static const sl_log_ops prefix_ops;
@@ -121,6 +124,27 @@ static int p_txn_set_position(sl_log_txn *base, const char *group, const char *t
     if (join(g, p->gp, group, err) || join(tn, p->tp, topic, err))
         return -1;
     return sl_log_txn_set_position(t->inner, g, tn, partition, next_offset, err);
+}
+
+/* The inner log refused a record: told to the caller's handler with the
+ * topic's own name and this transaction (so its appends are renamed). */
+static int p_refused(void *ud, sl_log_txn *inner, const char *topic, const sl_record *rec,
+                     const char *reason, sl_error *err)
+{
+    ptxn *t = ud;
+    plog *p = (plog *)t->base.log;
+    (void)inner;
+    if (!strncmp(topic, p->tp, p->tpl))
+        topic += p->tpl;
+    return t->refused(t->refused_ud, &t->base, topic, rec, reason, err);
+}
+
+static void p_txn_on_refused(sl_log_txn *base, sl_log_refused_cb cb, void *ud)
+{
+    ptxn *t = (ptxn *)base;
+    t->refused = cb;
+    t->refused_ud = ud;
+    sl_log_txn_on_refused(t->inner, cb ? p_refused : NULL, cb ? t : NULL);
 }
 
 static int p_txn_put_raw(sl_log_txn *base, const char *space, const void *key, size_t key_len,
@@ -354,6 +378,7 @@ static const sl_log_ops prefix_ops = {
     .txn_begin = p_txn_begin,
     .txn_append = p_txn_append,
     .txn_set_position = p_txn_set_position,
+    .txn_on_refused = p_txn_on_refused,
     .txn_put_raw = p_txn_put_raw,
     .txn_delete_range_raw = p_txn_delete_range_raw,
     .get_raw = p_get_raw,
