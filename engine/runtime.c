@@ -235,6 +235,20 @@ static void pl_entry(sl_buf *b, const char *query_id, const char *topic, const s
     sl_buf_putc(b, '}');
 }
 
+/* Appends the processing-log entry of rec (a record of topic) to txn. */
+static int pl_append(runner *r, sl_log_txn *txn, const char *topic, const sl_record *rec,
+                     sl_fail_kind kind, const char *message, sl_error *err)
+{
+    pl_entry(&r->pl, r->query_id, topic, rec, kind, message,
+             r->rt->opts.log_include_rows || r->plan->log_rows);
+    sl_record out = {0};
+    out.key_len = -1;
+    out.value = r->pl.data;
+    out.value_len = (int32_t)r->pl.len;
+    out.timestamp = now_ms();
+    return sl_log_txn_append(txn, r->rt->opts.processing_log_topic, 0, &out, NULL, NULL, err);
+}
+
 static void on_fail(void *ud, sl_batch *b, const sl_record *rec, sl_fail_kind kind,
                     const char *message)
 {
@@ -244,15 +258,7 @@ static void on_fail(void *ud, sl_batch *b, const sl_record *rec, sl_fail_kind ki
         return;
     if (!r->txn)
         r->txn = sl_log_txn_begin(r->rt->log);
-    pl_entry(&r->pl, r->query_id, r->topic, rec, kind, message,
-             r->rt->opts.log_include_rows || r->plan->log_rows);
-    sl_record out = {0};
-    out.key_len = -1;
-    out.value = r->pl.data;
-    out.value_len = (int32_t)r->pl.len;
-    out.timestamp = now_ms();
-    if (sl_log_txn_append(r->txn, r->rt->opts.processing_log_topic, 0, &out, NULL, NULL,
-                          &r->fatal_err))
+    if (pl_append(r, r->txn, r->topic, rec, kind, message, &r->fatal_err))
         r->fatal = 1;
 }
 
@@ -691,6 +697,24 @@ static void runner_discard(runner *r)
 }
 
 /*
+ * A record the log refused only as the transaction of task ud committed
+ * (log.h's sl_log_txn_on_refused; Kafka at-least-once: the broker's clock
+ * refused a timestamp the check at the append let through): a bad record
+ * like one refused at the append, counted as failed and logged in the
+ * committing transaction. The input record it came from is not known
+ * there, so the entry names the refused record's topic and partition.
+ */
+static int on_refused(void *ud, sl_log_txn *txn, const char *topic, const sl_record *rec,
+                      const char *reason, sl_error *err)
+{
+    task *t = ud;
+    if (pl_append(task_runner(t), txn, topic, rec, SL_FAIL_PRODUCTION, reason, err))
+        return -1;
+    atomic_fetch_add(&t->q->failed, 1);
+    return 0;
+}
+
+/*
  * Beyond ksqlDB (sluice.window.idle.close.ms): once a task's input has been
  * idle that long, its stream time moves to the wall clock, so windows that
  * ended long ago by the clock get their final rows though no record comes
@@ -717,6 +741,7 @@ static void idle_close(task *t, runner *r)
     sl_op_aggregate_set_txn(r->agg, NULL);
     sl_log_txn *txn = r->txn;
     r->txn = NULL;
+    sl_log_txn_on_refused(txn, on_refused, t);
     if (rc == 0)
         rc = sl_log_txn_commit(txn, &err);
     else
@@ -766,6 +791,7 @@ static int commit_open(task *t, runner *r)
         sl_op_aggregate_set_txn(r->agg, NULL);
     sl_log_txn *txn = r->txn;
     r->txn = NULL;
+    sl_log_txn_on_refused(txn, on_refused, t);
     if (rc == 0)
         rc = sl_log_txn_commit(txn, &err);
     else

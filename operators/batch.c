@@ -19,6 +19,7 @@ const char *sl_fail_kind_name(sl_fail_kind k)
     case SL_FAIL_KEY: return "NULL_KEY";
     case SL_FAIL_BOUND: return "AGGREGATE_BOUND";
     case SL_FAIL_RETENTION: return "RETENTION";
+    case SL_FAIL_PRODUCTION: return "PRODUCTION";
     default: return "SERIALIZATION";
     }
 }

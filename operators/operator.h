@@ -45,8 +45,10 @@ typedef enum sl_fail_kind {
     SL_FAIL_KEY,                /* a NULL GROUP BY value or table key: dropped (counted in failed) */
     SL_FAIL_BOUND,              /* an aggregate left out a value past its bound: the record
                                    itself went through (counted by the aggregate operator) */
-    SL_FAIL_RETENTION           /* records the topic's retention deleted before the query read
+    SL_FAIL_RETENTION,          /* records the topic's retention deleted before the query read
                                    them (one entry per gap, counted in failed per record) */
+    SL_FAIL_PRODUCTION          /* the log refused an output record (SL_ERR_REFUSED: on Kafka
+                                   its timestamp): not written, counted in failed */
 } sl_fail_kind;
 
 const char *sl_fail_kind_name(sl_fail_kind k);  /* "DESERIALIZATION" ... */

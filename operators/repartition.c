@@ -12,7 +12,8 @@
  * value = a JSON object of every pre value and the row's event time,
  * timestamp = that event time too. A row with a NULL GROUP BY value, or
  * whose key cannot be encoded, is dropped and reported here, as the
- * aggregate would, so the processing log names the input record.
+ * aggregate would, so the processing log names the input record; so is one
+ * whose record the log refuses (PRODUCTION: on Kafka, its timestamp).
  * A TABLE's rows (spec->table_in) change: out keeps each input key's last
  * row (store "<store_name>/rows" of the task's partition, flushed into the
  * transaction with every batch, so its changelog commits with the appends
@@ -164,8 +165,15 @@ static int append_row(rp_out *s, sl_batch *b, int i, sl_error *err)
     rec.value = s->vbuf.data;
     rec.value_len = (int32_t)s->vbuf.len;
     rec.timestamp = s->vals[s->npre].u.i64;
-    if (sl_log_txn_append(s->txn, s->topic, -1, &rec, NULL, NULL, err))
-        return -1;
+    if (sl_log_txn_append(s->txn, s->topic, -1, &rec, NULL, NULL, &e)) {
+        if (e.code != SL_ERR_REFUSED) {
+            *err = e;
+            return -1;
+        }
+        snprintf(msg, sizeof msg, "the repartition topic refused the record: %s", e.msg);
+        sl_batch_fail(b, i, SL_FAIL_PRODUCTION, msg);
+        return 0;
+    }
     b->emitted++;
     return 1;
 }

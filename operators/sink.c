@@ -12,7 +12,8 @@
  * record keys / values. Table sinks (sl_op_sink_set_table): windowed keys
  * as ksqlDB writes them, tombstone rows as null values, and each record's
  * value also put in (or deleted from) the table's materialization. A row that fails to encode is reported
- * (SERIALIZATION) and dropped.
+ * (SERIALIZATION) and dropped, as is one whose record the log refuses
+ * (PRODUCTION: on Kafka a timestamp outside what the topic accepts).
  * Does (callback sink): hands rows to a callback, up to a LIMIT.
  *
  * Does not: commit (the runtime commits the transaction with the input
@@ -122,8 +123,17 @@ static int log_push(sl_operator *op, sl_batch *b, sl_error *err)
             out.value = s->vbuf.data ? s->vbuf.data : "";
             out.value_len = (int32_t)s->vbuf.len;
         }
-        if (sl_log_txn_append(s->txn, s->topic, -1, &out, NULL, NULL, err))
-            return -1;
+        if (sl_log_txn_append(s->txn, s->topic, -1, &out, NULL, NULL, &e)) {
+            if (e.code != SL_ERR_REFUSED) {
+                *err = e;
+                return -1;
+            }
+            /* the log refuses this record (its timestamp, on Kafka): a bad
+             * record, neither written nor materialized */
+            snprintf(msg, sizeof msg, "the sink topic refused the record: %s", e.msg);
+            sl_batch_fail(b, i, SL_FAIL_PRODUCTION, msg);
+            continue;
+        }
         if (s->mat_space && !r->unkept && materialize(s, &out, err))
             return -1;
         b->emitted++;
