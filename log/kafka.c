@@ -281,6 +281,22 @@ typedef struct krefused {
     sl_record rec;
 } krefused;
 
+struct ktrack;
+
+/* A record in flight: its delivery report's opaque, carrying the timestamp
+ * it was produced with (librdkafka reports none for a failed record). */
+typedef struct kslot {
+    struct ktrack *tr;
+    int64_t ts;
+} kslot;
+
+/* Slots in blocks that never move, freed with their tracker. */
+typedef struct kslots {
+    struct kslots *next;
+    int n;
+    kslot s[256];
+} kslots;
+
 /* Delivery tracking of one transaction: the txn holds one reference, every
  * record in flight one more; the last to let go frees it. */
 typedef struct ktrack {
@@ -296,6 +312,7 @@ typedef struct ktrack {
                                    yet; the record is kept in refused */
     krefused *refused;
     int n_refused, cap_refused;
+    kslots *slots;              /* the slots of its records, newest block first */
 } ktrack;
 
 typedef struct kpos {
@@ -1376,6 +1393,10 @@ static void track_release(ktrack *tr)
         for (int i = 0; i < tr->n_refused; i++)
             refused_free(&tr->refused[i]);
         free(tr->refused);
+        for (kslots *b = tr->slots, *nx; b; b = nx) {
+            nx = b->next;
+            free(b);
+        }
         pthread_mutex_destroy(&tr->mu);
         free(tr);
     }
@@ -1413,8 +1434,9 @@ static void *dup_bytes(const void *p, size_t n)
     return d;
 }
 
-/* Keeps a copy of m, refused for its timestamp, in tr->refused (under tr->mu). */
-static void keep_refused(ktrack *tr, const rd_kafka_message_t *m)
+/* Keeps a copy of m (produced with timestamp ts), refused for its
+ * timestamp, in tr->refused (under tr->mu). */
+static void keep_refused(ktrack *tr, const rd_kafka_message_t *m, int64_t ts)
 {
     if (tr->n_refused == tr->cap_refused) {
         tr->cap_refused = tr->cap_refused ? 2 * tr->cap_refused : 4;
@@ -1429,7 +1451,7 @@ static void keep_refused(ktrack *tr, const rd_kafka_message_t *m)
     r->rec.key_len = m->key ? (int32_t)m->key_len : -1;
     r->rec.value = dup_bytes(m->payload, m->len);
     r->rec.value_len = m->payload ? (int32_t)m->len : -1;
-    r->rec.timestamp = rd_kafka_message_timestamp(m, NULL);
+    r->rec.timestamp = ts;
     r->rec.partition = m->partition;
     r->rec.offset = -1;
     rd_kafka_headers_t *hdrs = NULL;
@@ -1458,12 +1480,13 @@ static void dr_msg_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
     (void)rk;
     (void)opaque;
-    ktrack *tr = m->_private;
-    if (!tr)
+    kslot *slot = m->_private;
+    if (!slot)
         return;
+    ktrack *tr = slot->tr;
     pthread_mutex_lock(&tr->mu);
     if (m->err == RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP && tr->keep_refused && m->rkt) {
-        keep_refused(tr, m);    /* tried again alone at commit (retry_refused) */
+        keep_refused(tr, m, slot->ts);  /* tried again alone at commit (retry_refused) */
     } else if (m->err && !tr->err) {
         tr->err = m->err;
         snprintf(tr->msg, sizeof tr->msg, "delivery to %s partition %d failed: %s",
@@ -1871,8 +1894,18 @@ static int produce_one(klog *k, rd_kafka_t *rk, ktrack *tr, const char *topic, i
     vu[nv++].u.mem.size = rec->value_len < 0 ? 0 : (size_t)rec->value_len;
     vu[nv].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
     vu[nv++].u.i64 = rec->timestamp > 0 ? rec->timestamp : 0;
+    pthread_mutex_lock(&tr->mu);
+    if (!tr->slots || tr->slots->n == (int)(sizeof tr->slots->s / sizeof *tr->slots->s)) {
+        kslots *b = xcalloc(1, sizeof *b);
+        b->next = tr->slots;
+        tr->slots = b;
+    }
+    kslot *slot = &tr->slots->s[tr->slots->n++];
+    slot->tr = tr;
+    slot->ts = rec->timestamp > 0 ? rec->timestamp : 0;
+    pthread_mutex_unlock(&tr->mu);
     vu[nv].vtype = RD_KAFKA_VTYPE_OPAQUE;
-    vu[nv++].u.ptr = tr;
+    vu[nv++].u.ptr = slot;
     if (hdrs) {
         vu[nv].vtype = RD_KAFKA_VTYPE_HEADERS;
         vu[nv++].u.headers = hdrs;

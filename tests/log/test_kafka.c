@@ -6,7 +6,9 @@
  * own murmur2_random producer); positions per group; start and end offsets;
  * reads that continue, go back, or are answered "offset out of range"; a
  * failed delivery (an injected produce error, a broker down) failing the
- * commit with the reason; topics (existing ones accepted or refused by
+ * commit with the reason; a batch refused for a timestamp tried again
+ * record by record, the record refused again told to the transaction's
+ * handler (or failing the commit without one); topics (existing ones accepted or refused by
  * partition count, listing without internal topics, describe, and the
  * mock's missing Admin API reported as an error); concurrent writers and a
  * reader; refused and unknown properties; membership (two members of a
@@ -432,6 +434,102 @@ Test(kafka, failed_delivery_fails_the_commit)
     sl_record out[2];
     cr_assert_eq(read_all(log, "out", 0, 0, out, 2), 1);
     cr_assert(bytes_eq(out[0].value, out[0].value_len, "v"));
+    sl_log_close(log);
+}
+
+/* sl_log_txn_on_refused's handler: counts, keeps the value, and appends a
+ * note to topic "notes" in the committing transaction. */
+static int refused_calls;
+static char refused_value[16];
+
+static int note_refused(void *ud, sl_log_txn *t, const char *topic, const sl_record *rec,
+                        const char *reason, sl_error *e)
+{
+    (void)ud;
+    refused_calls++;
+    cr_expect_str_eq(topic, "out");
+    cr_expect(strstr(reason, "refused timestamp 7"), "%s", reason);
+    snprintf(refused_value, sizeof refused_value, "%.*s", (int)rec->value_len,
+             (const char *)rec->value);
+    sl_record note = rec_kv(NULL, reason, 0);
+    return sl_log_txn_append(t, "notes", 0, &note, NULL, NULL, e);
+}
+
+/* the values of every record of out partition 0 from offset from, sorted,
+ * joined by spaces */
+static void values_from(sl_log *log, int64_t from, char *buf, size_t cap)
+{
+    sl_record out[8];
+    int n = read_all(log, "out", 0, from, out, 8);
+    char v[8][8];
+    for (int i = 0; i < n; i++)
+        snprintf(v[i], sizeof v[i], "%.*s", (int)out[i].value_len, (const char *)out[i].value);
+    qsort(v, (size_t)n, sizeof v[0], (int (*)(const void *, const void *))strcmp);
+    buf[0] = 0;
+    for (int i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", i ? " " : "", v[i]);
+}
+
+/* The broker drops a produce request's batch whole for one bad timestamp:
+ * without exactly-once the refused records are produced again one by one,
+ * so only the bad one is refused, and that one goes to the handler. */
+Test(kafka, a_batch_refused_for_a_timestamp_is_tried_record_by_record)
+{
+    sl_log *log = open_log();
+    mock_topic(log, "out", 1);
+    mock_topic(log, "notes", 1);
+    refused_calls = 0;
+    char got[64];
+
+    /* the batch is refused, every record alone is accepted: all written */
+    rd_kafka_mock_push_request_errors(mc, PRODUCE_API, 1, RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP);
+    sl_log_txn *t = sl_log_txn_begin(log);
+    sl_log_txn_on_refused(t, note_refused, NULL);
+    const char *vals[] = {"a", "b", "c"};
+    for (int i = 0; i < 3; i++) {
+        sl_record r = rec_kv("k", vals[i], 7);
+        cr_assert_eq(sl_log_txn_append(t, "out", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "out", 0, 3, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    cr_expect_eq(refused_calls, 0);
+    values_from(log, 0, got, sizeof got);
+    cr_expect_str_eq(got, "a b c");
+    cr_expect_eq(sl_log_position(log, "q", "out", 0), 3);
+    int64_t end = sl_log_end_offset(log, "out", 0, &err);
+
+    /* the batch and then its first record alone are refused: the handler
+     * gets that one (its note is committed too), the others are written */
+    rd_kafka_mock_push_request_errors(mc, PRODUCE_API, 2, RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP,
+                                      RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP);
+    t = sl_log_txn_begin(log);
+    sl_log_txn_on_refused(t, note_refused, NULL);
+    const char *more[] = {"x", "y", "z"};
+    for (int i = 0; i < 3; i++) {
+        sl_record r = rec_kv("k", more[i], 7);
+        cr_assert_eq(sl_log_txn_append(t, "out", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    }
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "out", 0, 6, &err), 0);
+    cr_assert_eq(sl_log_txn_commit(t, &err), 0, "%s", err.msg);
+    cr_expect_eq(refused_calls, 1);
+    cr_expect_str_eq(refused_value, "x");
+    values_from(log, end, got, sizeof got);
+    cr_expect_str_eq(got, "y z");
+    sl_record notes[2];
+    cr_expect_eq(read_all(log, "notes", 0, 0, notes, 2), 1, "the handler's append is committed");
+    cr_expect_eq(sl_log_position(log, "q", "out", 0), 6);
+
+    /* without a handler the record refused again fails the commit */
+    rd_kafka_mock_push_request_errors(mc, PRODUCE_API, 2, RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP,
+                                      RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP);
+    t = sl_log_txn_begin(log);
+    sl_record r = rec_kv("k", "w", 7);
+    cr_assert_eq(sl_log_txn_append(t, "out", 0, &r, NULL, NULL, &err), 0, "%s", err.msg);
+    cr_assert_eq(sl_log_txn_set_position(t, "q", "out", 0, 7, &err), 0);
+    cr_expect_eq(sl_log_txn_commit(t, &err), -1);
+    cr_expect_eq(err.code, SL_ERR_REFUSED, "%s", err.msg);
+    cr_expect(strstr(err.msg, "refused timestamp 7"), "%s", err.msg);
+    cr_expect_eq(sl_log_position(log, "q", "out", 0), 6, "no position behind a refused record");
     sl_log_close(log);
 }
 
