@@ -711,6 +711,7 @@ static int on_refused(void *ud, sl_log_txn *txn, const char *topic, const sl_rec
     if (pl_append(task_runner(t), txn, topic, rec, SL_FAIL_PRODUCTION, reason, err))
         return -1;
     atomic_fetch_add(&t->q->failed, 1);
+    atomic_fetch_sub(&t->q->out, 1);    /* counted as written by the sink */
     return 0;
 }
 

@@ -268,6 +268,7 @@ typedef struct klog {
     int slots_known;            /* the count it holds */
     atomic_bool is_broken;      /* a fatal transaction error (fenced): */
     char broken[400];           /* ... what; no transaction commits any more */
+    pthread_mutex_t times_mu;   /* one DescribeConfigs for timestamps at a time */
     pthread_mutex_t lone_mu;    /* one record at a time through lone: */
     rd_kafka_t *lone;           /* ... a producer for records tried again on their own
                                    (retry_refused); NULL until needed */
@@ -1268,6 +1269,15 @@ static void topic_times(klog *k, ktopic *t, const char *name)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* Whether the accepted timestamps of t are to be asked for (again). */
+static bool times_stale(klog *k, ktopic *t)
+{
+    pthread_mutex_lock(&k->mu);
+    bool stale = !t->times_at || mono_ms() - t->times_at >= TIMES_REFRESH_MS;
+    pthread_mutex_unlock(&k->mu);
+    return stale;
+}
+
 /*
  * Whether topic t accepts record timestamp ts (ms; <= 0: the producer
  * stamps it now), by this machine's clock, so that a record the broker
@@ -1279,14 +1289,13 @@ static int check_time(klog *k, ktopic *t, const char *name, int64_t ts, sl_error
 {
     if (ts <= 0)
         return 0;
-    pthread_mutex_lock(&k->mu);
-    int64_t m = mono_ms();
-    bool ask = !t->times_at || m - t->times_at >= TIMES_REFRESH_MS;
-    if (ask)
-        t->times_at = m;        /* one asks; the others use what is known meanwhile */
-    pthread_mutex_unlock(&k->mu);
-    if (ask)
-        topic_times(k, t, name);
+    if (times_stale(k, t)) {
+        /* one asks at a time; the others wait for its answer */
+        pthread_mutex_lock(&k->times_mu);
+        if (times_stale(k, t))
+            topic_times(k, t, name);
+        pthread_mutex_unlock(&k->times_mu);
+    }
     pthread_mutex_lock(&k->mu);
     int times = t->times;
     int64_t before = t->before_ms, after = t->after_ms;
@@ -3349,6 +3358,7 @@ static void klog_free(klog *k)
     pthread_mutex_destroy(&k->diag_mu);
     pthread_mutex_destroy(&k->pool_mu);
     pthread_mutex_destroy(&k->lone_mu);
+    pthread_mutex_destroy(&k->times_mu);
     pthread_mutex_destroy(&k->poll_mu);
     pthread_cond_destroy(&k->seq_cv);
     free(k);
@@ -3523,6 +3533,7 @@ sl_log *sl_log_open_kafka(const sl_log_kafka_opts *o, sl_error *err)
         k->props[i] = xstrdup(o->props[i]);
     pthread_mutex_init(&k->pool_mu, NULL);
     pthread_mutex_init(&k->lone_mu, NULL);
+    pthread_mutex_init(&k->times_mu, NULL);
     k->eos = o->exactly_once;
     if (o->transactional_id && *o->transactional_id) {
         k->txn_id = xstrdup(o->transactional_id);

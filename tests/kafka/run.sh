@@ -11,8 +11,9 @@
 # exactly-once through a worker killed with SIGKILL (eos.sh), two workers
 # of one service sharing the partitions, one killed with SIGKILL
 # (scaleout.sh), the same under exactly-once, each killed in turn
-# (eos_scaleout.sh), and stops the broker whatever happens (exit, failure,
-# interrupt).
+# (eos_scaleout.sh), a record timestamped beyond what the sink topic
+# accepts as a bad record of its query (timestamps.sh), and stops the
+# broker whatever happens (exit, failure, interrupt).
 # Does not: run the mock-cluster tests of the same executable (ctest runs
 # them as test_log_kafka).
 # Usage: tests/kafka/run.sh path/to/test_log_kafka [--sluice path/to/sluice]
@@ -73,6 +74,7 @@ if [ -n "$sluice" ]; then
     "$here/eos.sh" "$sluice" "$bootstrap" || status=1
     "$here/scaleout.sh" "$sluice" "$bootstrap" || status=1
     "$here/eos_scaleout.sh" "$sluice" "$bootstrap" || status=1
+    "$here/timestamps.sh" "$sluice" "$bootstrap" || status=1
 fi
 if [ "$status" -ne 0 ] && [ -r "$state/broker.log" ]; then
     echo "run.sh: the broker's log ends:" >&2
