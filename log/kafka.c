@@ -83,6 +83,14 @@
  *   with, and Java's default partitioner); null keys go round-robin.
  * - A record timestamp of 0 (or below) is sent as "now": librdkafka reads 0
  *   as unset.
+ * - A timestamp the topic would refuse (message.timestamp.type CreateTime,
+ *   outside message.timestamp.before.max.ms / after.max.ms of the clock;
+ *   asked with DescribeConfigs when the topic is first written and every
+ *   TIMES_REFRESH_MS) is refused at the append with SL_ERR_REFUSED
+ *   (check_time). One the broker still refuses on delivery (its clock is
+ *   not this machine's): at-least-once, its batch is tried again record by
+ *   record and the record refused again goes to the transaction's handler
+ *   (retry_refused); under exactly-once the commit fails.
  * - Reads are read_committed: a marker follows every transaction's records
  *   and aborted records are skipped, so offsets below the end may hold no
  *   record. The reader notes where its fetch found the end (partition EOF);
