@@ -14,7 +14,8 @@
  * value is stored as the bytes of its line, and a malformed value is the
  * business of the query that reads it (its processing log). A line whose
  * key or timestamp field cannot be read is skipped, reported with its line
- * number and counted, and the exit status is 1.
+ * number and counted, and the exit status is 1; so is a record the log
+ * refuses (a Kafka topic refuses timestamps too far from its clock).
  *
  * Does not: validate values against a stream's schema, or go through the
  * engine: it opens the log of the data directory alone (so it cannot run
@@ -562,8 +563,13 @@ static int load_lines(loader *L, load_opts *o, const char *p, size_t n)
             skip_line(L, lineno, why);
             continue;
         }
-        if (append(L, &rec) != 0)
+        if (append(L, &rec) != 0) {
+            if (L->err.code == SL_ERR_REFUSED) {
+                skip_line(L, lineno, L->err.msg);   /* the topic refuses it (its timestamp) */
+                continue;
+            }
             rc = -1;
+        }
     }
     if (rc == 0 && flush_txn(L) != 0)
         rc = -1;

@@ -10,7 +10,8 @@
 # must end with the query running (exit 0, no "stopped on error"), the bad
 # record counted as failed, every good record in the sink (read
 # read_committed by `sluice dump`) exactly once, and the bad one in the
-# processing log with its kind, topic and timestamp.
+# processing log with its kind, topic and timestamp. `sluice load
+# --timestamp` skips such a record and names its line.
 # Usage: tests/kafka/timestamps.sh path/to/sluice BOOTSTRAP
 set -u
 SLUICE=${1:?usage: timestamps.sh path/to/sluice BOOTSTRAP}
@@ -81,6 +82,14 @@ SQL
     expect_in pl.jsonl 'ERROR_KIND\":\"PRODUCTION' "$name: the entry's kind"
     expect_in pl.jsonl "timestamp $future" "$name: the entry names the record's timestamp"
     expect_in pl.jsonl "message.timestamp.after.max.ms" "$name: the entry names the setting"
+    # sluice load skips such a record too, and says so (exit 1)
+    printf '{"id":"a","ts":%s}\n{"id":"b","ts":%s}\n{"id":"c","ts":%s}\n' \
+        "$now" "$future" "$now" > load.jsonl
+    "$SLUICE" load --config-file kafka.properties "in-$run" load.jsonl --key id --timestamp ts \
+        > load2.out 2> load2.err
+    [ $? -eq 1 ] && ok || bad "$name: load of a refused record did not exit 1"
+    expect_in load2.out "loaded 2 records" "$name: load writes the good records"
+    expect_in load2.err "line 2 skipped: timestamp $future" "$name: load names the refused line"
     cd ..
 }
 
