@@ -579,7 +579,11 @@ static int local_load(backend *b, history *h, sl_error *err)
             return -1;
         }
         if (n == 0) {
-            /* a read can come back empty below the end on Kafka: try again */
+            /* a read can come back empty below the end on Kafka: try again,
+             * unless only offsets without records are left (the commit
+             * marker of a transaction under exactly-once) */
+            if (sl_log_read_at_end(log, EVENTS_TOPIC, 0, end))
+                break;
             if (++empty > 300) {
                 sl_arena_free(a);
                 return sl_error_set(err, SL_ERR_IO, SL_NOSPAN,

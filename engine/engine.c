@@ -224,9 +224,11 @@ static int replay(sl_engine *e, sl_error *err)
         return -1;
     }
     sl_record recs[64];
-    /* an empty read below the end is not the end: on Kafka a read can come
-     * back empty while the cluster moves a leader or answers slowly; a
-     * worker that stopped there would start without its statements */
+    /* an empty read below the end is not always the end: on Kafka a read
+     * can come back empty while the cluster moves a leader or answers
+     * slowly, and a worker that stopped there would start without its
+     * statements; but under exactly-once the commit marker after the last
+     * entry holds an offset no read returns (sl_log_read_at_end tells) */
     int64_t waited_since = 0;
     while (from < end) {
         int n = 0;
@@ -236,6 +238,8 @@ static int replay(sl_engine *e, sl_error *err)
             return -1;
         }
         if (n == 0) {
+            if (sl_log_read_at_end(e->log, e->journal, 0, end))
+                break;
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
             int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

@@ -2312,6 +2312,11 @@ int sl_log_read_flags(sl_log *log, const char *topic_name, int32_t partition, in
     return rc;
 }
 
+bool sl_log_read_at_end(sl_log *log, const char *topic_name, int32_t partition, int64_t end)
+{
+    return !log->ops->read_at_end || log->ops->read_at_end(log, topic_name, partition, end);
+}
+
 int64_t sl_log_end_offset(sl_log *log, const char *topic_name, int32_t partition, sl_error *err)
 {
     int64_t s, e;

@@ -41,7 +41,10 @@
  * lowest free slot is taken, and opening initializes slot 0; a restart
  * fences each slot it uses again (aborting what the killed process left
  * open there), and the broker aborts what is left in slots it does not use
- * after transaction.timeout.ms (10 s, as Kafka Streams). A fatal error
+ * after transaction.timeout.ms (10 s, as Kafka Streams). The broker writes
+ * a transaction's markers after the commit returned: an end offset asked
+ * for a partition this process committed to waits (MARKER_WAIT_MS at most)
+ * until it is past them, so the process sees its own commits. A fatal error
  * (fenced by another process with the same ids) makes every later commit
  * fail with the reason.
  * Membership (log.h's sl_log_member_*): per persistent query a consumer
@@ -93,7 +96,8 @@
  *   (retry_refused); under exactly-once the commit fails.
  * - Reads are read_committed: a marker follows every transaction's records
  *   and aborted records are skipped, so offsets below the end may hold no
- *   record. The reader notes where its fetch found the end (partition EOF);
+ *   record. The reader notes where its fetch found the end (partition EOF;
+ *   sl_log_read_at_end tells a caller reading up to an end offset);
  *   a position set or fetched at the reader's next offset moves there, so
  *   a query that read everything is at the end offset.
  * - sl_log_commit_seq / sl_log_wait_since count and wake on the commits of
@@ -155,6 +159,8 @@ enum {
     START_WAIT_MS = 2000,       /* ... this long after (re)starting a partition
                                    while its watermarks are not known yet */
     WAIT_SLICE_MS = 25,         /* ... in slices this long */
+    MARKER_WAIT_MS = 5000,      /* an end offset waits this long at most for the
+                                   marker of this process's last commit */
     FLUSH_SLICE_MS = 5,         /* a commit waits for its deliveries in slices */
     MAX_TOPIC_NAME = 249,
     TIMES_REFRESH_MS = 60000    /* a topic's accepted timestamps are asked again this often */
@@ -177,6 +183,12 @@ typedef struct kpart {
                                    (past transaction markers and aborted
                                    records, which are never returned): no record
                                    is readable from next to eof; -1 unknown */
+    _Atomic int64_t own_end;    /* exactly-once: a transaction of this process
+                                   committed records here below own_end - 1 (its
+                                   marker follows): the end is at least own_end
+                                   once the broker wrote the marker; -1 none
+                                   (atomic: not under mu, which a read holds
+                                   while it waits) */
     struct kpart *link;
 } kpart;
 
@@ -1136,6 +1148,7 @@ static int kafka_delete_topic(sl_log *log, const char *name, sl_error *err)
             rd_kafka_consume_stop(p->rkt, p->partition);
         p->started = false;
         pthread_mutex_unlock(&p->mu);
+        atomic_store(&p->own_end, -1);
     }
     uncache_topic(k, name);
     rc = await_topic(k, name, 0, false, err);
@@ -1835,6 +1848,8 @@ static sl_log_txn *kafka_txn_begin(sl_log *log)
         t->rk = ((klog *)log)->producer;
         t->tr->keep_refused = true;     /* see retry_refused */
     }
+    /* exactly-once: the end offsets this process's commits imply (own_end) */
+    t->tr->track_offsets = ((klog *)log)->eos;
     return &t->base;
 }
 
@@ -2227,6 +2242,31 @@ static void kafka_txn_on_refused(sl_log_txn *base, sl_log_refused_cb cb, void *u
     t->refused_ud = ud;
 }
 
+static kpart *get_part(klog *k, const char *topic, int32_t partition);
+
+/*
+ * Exactly-once, after a commit: the broker writes a transaction's markers
+ * after commit_transaction has returned, so for a moment the end offset
+ * (the last stable offset) stays below the records just committed. Each
+ * partition written keeps the end the commit implies (kpart.own_end), so
+ * that this process reads its own commits in the end offsets it asks for:
+ * a statement's offset in the command topic names its queries, and a
+ * name taken from a stale end would differ from the one a replay gives.
+ */
+static void note_own_ends(klog *k, ktrack *tr)
+{
+    pthread_mutex_lock(&tr->mu);
+    for (int i = 0; i < tr->n_dv; i++) {
+        kpart *p = get_part(k, tr->dv[i].topic, tr->dv[i].partition);
+        if (!p)
+            continue;
+        int64_t want = tr->dv[i].last_offset + 2, have = atomic_load(&p->own_end);
+        while (have < want && !atomic_compare_exchange_weak(&p->own_end, &have, want))
+            ;
+    }
+    pthread_mutex_unlock(&tr->mu);
+}
+
 static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
 {
     ktxn *t = (ktxn *)base;
@@ -2269,6 +2309,8 @@ static int kafka_txn_commit(sl_log_txn *base, sl_error *err)
             rc = -1;
         t->st = NULL;
     }
+    if (kafka_ok && k->eos)
+        note_own_ends(k, t->tr);
     txn_free(t);
     if (kafka_ok)
         bump_seq(k);
@@ -2337,6 +2379,7 @@ static kpart *get_part(klog *k, const char *topic, int32_t partition)
         p = xcalloc(1, sizeof *p);
         p->stall = -1;
         p->eof = -1;
+        atomic_init(&p->own_end, -1);
         p->topic = xstrdup(topic);
         p->partition = partition;
         p->rkt = rd_kafka_topic_new(k->reader, topic, NULL);
@@ -2564,6 +2607,23 @@ static int kafka_read(sl_log *log, const char *topic, int32_t partition, int64_t
     return r.rc;
 }
 
+/* Whether the reader's fetch of topic/partition, continuing where the last
+ * read stopped, found the partition's end at or past `end`: the offsets
+ * between hold no readable record (transaction markers, records of aborted
+ * transactions, compacted ones), so a read there finds nothing. False while
+ * the fetch has not got there: an empty read then is no proof (records may
+ * be on their way). */
+static bool kafka_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end)
+{
+    kpart *p = find_part((klog *)log, topic, partition);
+    if (!p)
+        return false;
+    pthread_mutex_lock(&p->mu);
+    bool done = p->started && p->eof >= end;
+    pthread_mutex_unlock(&p->mu);
+    return done;
+}
+
 /* Errors that answer a partition's leadership changing (or not complete
  * yet): worth asking again. */
 static bool leader_moving(rd_kafka_resp_err_t e)
@@ -2581,6 +2641,14 @@ static bool leader_moving(rd_kafka_resp_err_t e)
     }
 }
 
+/* The end offset this process's commits imply for topic/partition (see
+ * note_own_ends); -1 none. */
+static int64_t own_end(klog *k, const char *topic, int32_t partition)
+{
+    kpart *p = find_part(k, topic, partition);
+    return p ? atomic_load(&p->own_end) : -1;
+}
+
 static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                          int64_t *end, sl_error *err)
 {
@@ -2592,11 +2660,17 @@ static int kafka_offsets(sl_log *log, const char *topic, int32_t partition, int6
      * (its metadata shows the new leader before the partition is up) and
      * while leadership moves: asked again until timeout_ms passes */
     int64_t lo = -1, hi = -1, deadline = mono_ms() + k->timeout_ms;
+    int64_t own = own_end(k, topic, partition), marker_by = mono_ms() + MARKER_WAIT_MS;
     rd_kafka_resp_err_t e;
     for (;;) {
         int64_t left = deadline - mono_ms();
         e = rd_kafka_query_watermark_offsets(k->reader, topic, partition, &lo, &hi,
                                              left > 0 ? (int)left : 1);
+        if (!e && hi < own && mono_ms() < marker_by && mono_ms() + 50 < deadline) {
+            /* the marker of this process's last commit is not written yet */
+            sleep_ms(20);
+            continue;
+        }
         if (e == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION && mono_ms() + 50 < deadline) {
             /* a partition another worker just added (CreatePartitions):
              * the reader learns of it from fresh metadata */
@@ -3634,6 +3708,7 @@ static const sl_log_ops kafka_ops = {
     .txn_abort = kafka_txn_abort,
     .read = kafka_read,
     .offsets = kafka_offsets,
+    .read_at_end = kafka_read_at_end,
     .position = kafka_position,
     .list_groups = kafka_list_groups,
     .delete_group = kafka_delete_group,
@@ -3777,17 +3852,6 @@ static kpart *find_part(klog *k, const char *topic, int32_t partition)
             break;
     pthread_mutex_unlock(&k->mu);
     return p;
-}
-
-bool sl_log_kafka_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end)
-{
-    kpart *p = find_part((klog *)log, topic, partition);
-    if (!p)
-        return false;
-    pthread_mutex_lock(&p->mu);
-    bool done = p->started && p->eof >= end;
-    pthread_mutex_unlock(&p->mu);
-    return done;
 }
 
 void sl_log_kafka_read_stop(sl_log *log, const char *topic, int32_t partition)

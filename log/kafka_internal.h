@@ -94,11 +94,6 @@ int32_t sl_log_kafka_partition_count(sl_log *log, const char *topic, sl_error *e
 /* Raises topic's partition count to total (CreatePartitions) and waits
  * until the new partitions are ready. */
 int sl_log_kafka_add_partitions(sl_log *log, const char *topic, int32_t total, sl_error *err);
-/* Whether the reader's fetch of topic/partition, continuing where the last
- * read stopped, found the partition's end at or past `end`: the offsets
- * between hold no readable record (transaction markers, records of aborted
- * transactions, compacted ones), so a read there finds nothing. */
-bool sl_log_kafka_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end);
 /* Stops the reader's fetching of topic/partition (a restore read it to its
  * end and needs no more); a later read starts it again. */
 void sl_log_kafka_read_stop(sl_log *log, const char *topic, int32_t partition);

@@ -48,7 +48,7 @@
  * in the Kafka transaction of the outputs and positions: a restore or
  * catch-up (read_committed) applies only committed ones, and a checkpoint
  * followed by the transaction's marker ends the catch-up at once
- * (sl_log_kafka_read_at_end). Otherwise at-least-once, like the rest of
+ * (sl_log_read_at_end). Otherwise at-least-once, like the rest of
  * the Kafka backend. A crash
  * after the changelog records were delivered but before the positions were
  * committed leaves state counting a batch the restarted query processes
@@ -537,7 +537,7 @@ static int replay(sl_kstate *s, const char *topic, int32_t p, int64_t from, int6
         }
         if (n == 0) {
             /* exactly-once: the commit marker after the last record */
-            if (sl_log_kafka_read_at_end(s->log, topic, p, end))
+            if (sl_log_read_at_end(s->log, topic, p, end))
                 break;
             if (mono_ms() - progress < RESTORE_STALL_MS)
                 continue;

@@ -236,6 +236,17 @@ enum {
 int sl_log_read_flags(sl_log *log, const char *topic, int32_t partition, int64_t from_offset,
                       int max_records, unsigned flags, sl_arena *a, sl_record *out, int *n,
                       sl_error *err);
+/*
+ * After a read of topic/partition came back empty: whether nothing
+ * readable lies between where it read and `end` (an end offset the caller
+ * reads up to), so the caller is done. On Kafka offsets below the end may
+ * hold no record (the commit marker every transaction leaves under
+ * exactly-once, records of aborted transactions), and an empty read may
+ * also mean the records are still on their way: true once the reader's
+ * fetch found the partition's end at or past `end`. On the embedded log an
+ * empty read is always the end (true).
+ */
+bool sl_log_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end);
 /* End and start offsets of a partition; -1 with err filled on an unknown
  * topic or partition. */
 int64_t sl_log_end_offset(sl_log *log, const char *topic, int32_t partition, sl_error *err);
@@ -476,6 +487,8 @@ struct sl_log_ops {
                 sl_error *err);     /* flags: SL_LOG_READ_*, a backend may ignore them */
     int (*offsets)(sl_log *log, const char *topic, int32_t partition, int64_t *start,
                    int64_t *end, sl_error *err);
+    bool (*read_at_end)(sl_log *log, const char *topic, int32_t partition,
+                        int64_t end);   /* may be NULL: an empty read is the end */
     int64_t (*position)(sl_log *log, const char *group, const char *topic, int32_t partition);
     int (*list_groups)(sl_log *log, sl_arena *a, sl_log_group **out, int *n,
                        sl_error *err);                              /* may be NULL */

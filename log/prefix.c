@@ -208,6 +208,14 @@ static int p_offsets(sl_log *log, const char *topic, int32_t partition, int64_t 
     return p->inner->ops->offsets(p->inner, t, partition, start, end, err);
 }
 
+static bool p_read_at_end(sl_log *log, const char *topic, int32_t partition, int64_t end)
+{
+    plog *p = (plog *)log;
+    char t[MAX_NAME];
+    sl_error err;
+    return !join(t, p->tp, topic, &err) && sl_log_read_at_end(p->inner, t, partition, end);
+}
+
 static int64_t p_position(sl_log *log, const char *group, const char *topic, int32_t partition)
 {
     plog *p = (plog *)log;
@@ -387,6 +395,7 @@ static const sl_log_ops prefix_ops = {
     .txn_abort = p_txn_abort,
     .read = p_read,
     .offsets = p_offsets,
+    .read_at_end = p_read_at_end,
     .position = p_position,
     .list_groups = p_list_groups,
     .delete_group = p_delete_group,

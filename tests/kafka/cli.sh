@@ -6,7 +6,10 @@
 # the same id sees the same streams and queries and one with another id
 # sees none of them; the configuration layers (config file, SLUICE_*
 # variables, options) pick the cluster and the service; load, dump and run
-# work on Kafka; librdkafka writes nothing to stderr on the way.
+# work on Kafka; under exactly-once a second process of a service replays
+# the command topic (past its transactions' commit markers) and adds a
+# query while the first runs, and both name the queries alike; librdkafka
+# writes nothing to stderr on the way.
 # Usage: tests/kafka/cli.sh path/to/sluice BOOTSTRAP
 set -u
 SLUICE=${1:?usage: cli.sh path/to/sluice BOOTSTRAP}
@@ -121,6 +124,36 @@ expect_not_in out.txt "CSAS_E2_" "the refused query does not start"
 expect_in out.txt "Created query with ID CSAS_E3_" "a commit.interval.ms below the timeout is taken"
 # the processing log is the service's own, named as ksqlDB's
 expect_in out.txt "| ${eos}sluice_processing_log " "the processing log topic is named after the service id"
+
+# ---- exactly-once: a second process of the service replays the command
+# topic (its entries are transactions: a commit marker follows each one)
+# and applies a statement while the first process runs ----
+eos2=cli-eos2-$run
+printf 'bootstrap.servers=%s\nksql.service.id=%s\nprocessing.guarantee=exactly_once_v2\n' "$B" "$eos2" > eos.properties
+cat > eos1.sql <<SQL
+CREATE STREAM x (id VARCHAR KEY, n INT) WITH (KAFKA_TOPIC='eos2-$run', VALUE_FORMAT='JSON', PARTITIONS=1);
+CREATE STREAM x1 AS SELECT * FROM x EMIT CHANGES;
+SQL
+"$SLUICE" run -d w40 --config-file eos.properties eos1.sql >run.out 2>run.err &
+runpid=$!
+for _ in $(seq 1 150); do
+    grep -q 'assigned' run.err && break
+    sleep 0.2
+done
+expect_exit 0 "exactly-once: a second process applies a statement" -- "$SLUICE" -d w41 --config-file eos.properties -e 'CREATE STREAM x2 AS SELECT * FROM x WHERE n > 1 EMIT CHANGES;'
+expect_in out.txt "Created query with ID CSAS_X2_" "the second process runs its statement"
+expect_not_in err.txt "could not be read" "the second process read the whole command topic"
+expect_exit 0 "exactly-once: a third process" -- "$SLUICE" -d w42 --config-file eos.properties -e 'SHOW QUERIES;'
+# a query is named by its statement's offset in the command topic: the
+# first process must have taken the offset its entry got (past the
+# marker of the entry before), not the end before that marker was written
+x1=$(sed -n 's/^Created query with ID \(CSAS_X1_[0-9]*\)$/\1/p' run.out)
+expect_in out.txt "| ${x1:-CSAS_X1_?} " "the first process's query has the name it was created with"
+expect_in out.txt "CSAS_X2_" "the second process's query is in the service"
+quiet_stderr "a third process under exactly-once"
+kill "$runpid"
+wait "$runpid"
+[ $? -eq 0 ] && ok || { bad "the exactly-once worker did not stop cleanly"; cat run.err; }
 
 # ---- one-shot invocations beside a running worker ----
 # each joins the query's group and leaves while the group rebalances:

@@ -1713,6 +1713,54 @@ Test(kafka_broker, exactly_once_commits_and_aborts_records_and_positions_togethe
     sl_log_close(log);
 }
 
+/* A reader that reads up to an end offset (the replay of a service's
+ * command topic by its next process) learns it is done although the last
+ * offset below the end, the commit marker, is never returned; and the
+ * writer, asking for the end right after its commit, sees it past the
+ * marker (a statement's offset names its queries). */
+Test(kafka_broker, exactly_once_a_reader_up_to_the_end_knows_the_marker_holds_no_record)
+{
+    sl_log *log = broker_eos_log(run_tag, &err);
+    cr_assert_not_null(log, "open with exactly_once: %s", err.msg);
+    const char *topic = tname(0, "eos-end");
+    broker_topic(log, topic, 1);
+    for (int i = 0; i < 2; i++) {
+        sl_log_txn *t = sl_log_txn_begin(log);
+        append_values(t, topic, (const char *const[]){i ? "s2" : "s1", NULL});
+        cr_assert_eq(sl_log_txn_commit(t, &err), 0, "commit: %s", err.msg);
+        /* one record and its marker per transaction */
+        cr_assert_eq(sl_log_end_offset(log, topic, 0, &err), 2 * (i + 1),
+                     "the end right after commit %d", i + 1);
+    }
+
+    sl_log *other = broker_log();
+    int64_t end = sl_log_end_offset(other, topic, 0, &err);
+    cr_assert_eq(end, 4);
+    cr_assert(!sl_log_read_at_end(other, topic, 0, end), "nothing read yet: not at the end");
+    sl_record recs[8];
+    int64_t from = 0;
+    int got = 0, empty = 0;
+    while (from < end && empty < 200) {
+        int n = 0;
+        cr_assert_eq(sl_log_read(other, topic, 0, from, 8, arena, recs, &n, &err), 0, "%s",
+                     err.msg);
+        if (n == 0) {
+            if (sl_log_read_at_end(other, topic, 0, end))
+                break;
+            empty++;
+            continue;
+        }
+        got += n;
+        from = recs[n - 1].offset + 1;
+    }
+    cr_assert_eq(got, 2, "both records read");
+    cr_assert_eq(from, 3, "the last record at offset 2, its marker at 3");
+    cr_assert(sl_log_read_at_end(other, topic, 0, end), "the reader knows it is done");
+    cr_assert_eq(sl_log_delete_topic(other, topic, &err), 0, "%s", err.msg);
+    sl_log_close(other);
+    sl_log_close(log);
+}
+
 /* An aggregation keeps its transaction open across batches while the
  * worker runs other tasks: transactions open at once, on one thread,
  * commit or abort independently. */
