@@ -75,7 +75,7 @@ SQL
     sed 's/.*\\"N\\":\([0-9]*\).*/\1/' out.jsonl | sort -n | uniq > ns.txt
     seq 1 "$GOOD" > want.txt
     cmp -s ns.txt want.txt && ok || { bad "$name: the sink's records are not 1..$GOOD once each"; diff want.txt ns.txt | head; }
-    "$SLUICE" dump --config-file kafka.properties sluice_processing_log --from-beginning 2>/dev/null |
+    "$SLUICE" dump --config-file kafka.properties "${run}sluice_processing_log" --from-beginning 2>/dev/null |
         grep -F "out-$run" > pl.jsonl
     [ "$(wc -l < pl.jsonl)" -eq 1 ] && ok ||
         { bad "$name: $(wc -l < pl.jsonl) processing-log entries name the sink, wanted 1"; cat pl.jsonl; }
